@@ -1,0 +1,156 @@
+import type { Logger } from "../logger.js";
+import { type Clock, systemClock } from "./clock.js";
+import type { CredentialSource, TemporaryCredentials } from "./credentials.js";
+
+/** When credentials are refreshed. */
+export interface RefreshPolicy {
+  /**
+   * Inside this window before expiry, callers wait for fresh credentials
+   * (default 5 minutes, at most a third of the lifetime).
+   */
+  mandatoryWindowMs?: number;
+  /**
+   * Spread background refreshes at random between half of the lifetime and
+   * the mandatory window (default true), so that a fleet started together
+   * does not refresh together. When false, refresh 15 minutes before expiry.
+   */
+  jitter?: boolean;
+  /** First delay before retrying a failed background refresh (default 30 s, doubling, at most 5 min). */
+  retryDelayMs?: number;
+  /** Refresh on a timer, not only when asked (servers, file writers). Default false. */
+  autoRefresh?: boolean;
+}
+
+interface Entry {
+  credentials: TemporaryCredentials;
+  refreshAt: number;
+  mandatoryAt: number;
+}
+
+const MINUTE = 60_000;
+
+/**
+ * One cache of credentials for every consumer of a source: refreshes ahead
+ * of expiry in the background, blocks only in the mandatory window, keeps
+ * serving valid credentials when a refresh fails, and never runs two fetches
+ * at once (single flight).
+ */
+export class CredentialCache {
+  private entry: Entry | undefined;
+  private inflight: Promise<TemporaryCredentials> | undefined;
+  private failures = 0;
+  private nextAttemptAt = 0;
+  private timer: { cancel(): void } | undefined;
+  private closed = false;
+  /** Fetches made so far (successful or not). */
+  fetchCount = 0;
+
+  constructor(
+    private readonly source: CredentialSource,
+    private readonly options: { clock?: Clock; logger?: Logger; policy?: RefreshPolicy } = {},
+  ) {}
+
+  private get clock(): Clock {
+    return this.options.clock ?? systemClock;
+  }
+
+  /** Cached credentials, whatever their state, without fetching. */
+  peek(): TemporaryCredentials | undefined {
+    return this.entry?.credentials;
+  }
+
+  /**
+   * Valid credentials: cached ones while outside the mandatory window (starting
+   * a background refresh once the refresh point is passed), else fresh ones.
+   */
+  async get(options: { forceRefresh?: boolean } = {}): Promise<TemporaryCredentials> {
+    const now = this.clock.now();
+    const entry = this.entry;
+    if (!options.forceRefresh && entry && now < entry.mandatoryAt) {
+      if (now >= entry.refreshAt && !this.inflight && now >= this.nextAttemptAt) {
+        this.refresh().catch(() => {
+          /* logged in refresh(); the cached credentials are still good */
+        });
+      }
+      return entry.credentials;
+    }
+    if (!options.forceRefresh && entry && now < this.nextAttemptAt && entry.credentials.expiration.getTime() - now > 10_000) {
+      // The last refresh failed moments ago: do not hammer the service while valid credentials remain.
+      return entry.credentials;
+    }
+    try {
+      return await this.refresh();
+    } catch (error) {
+      // A failed refresh in the mandatory window still leaves valid credentials usable.
+      const current = this.entry;
+      if (!options.forceRefresh && current && current.credentials.expiration.getTime() - this.clock.now() > 10_000) {
+        this.options.logger?.warn?.(
+          `certcreds: ${this.source.name} refresh failed inside the mandatory window; serving credentials valid until ${current.credentials.expiration.toISOString()}: ${(error as Error).message}`,
+        );
+        return current.credentials;
+      }
+      throw error;
+    }
+  }
+
+  /** Starts a fetch, or joins the one under way. */
+  refresh(): Promise<TemporaryCredentials> {
+    if (this.inflight) return this.inflight;
+    const run = async (): Promise<TemporaryCredentials> => {
+      this.fetchCount++;
+      try {
+        const credentials = await this.source.fetchCredentials();
+        this.store(credentials);
+        return credentials;
+      } catch (error) {
+        this.failures++;
+        const delay = Math.min((this.options.policy?.retryDelayMs ?? 30_000) * 2 ** (this.failures - 1), 5 * MINUTE);
+        this.nextAttemptAt = this.clock.now() + delay * (0.5 + this.clock.random() / 2);
+        this.options.logger?.warn?.(`certcreds: ${this.source.name} credential refresh failed: ${(error as Error).message}`);
+        this.schedule(this.nextAttemptAt);
+        throw error;
+      } finally {
+        this.inflight = undefined;
+      }
+    };
+    this.inflight = run();
+    return this.inflight;
+  }
+
+  private store(credentials: TemporaryCredentials): void {
+    const now = this.clock.now();
+    const expiry = credentials.expiration.getTime();
+    const lifetime = Math.max(0, expiry - now);
+    const policy = this.options.policy ?? {};
+    const mandatoryAt = expiry - Math.min(policy.mandatoryWindowMs ?? 5 * MINUTE, lifetime / 3);
+    const refreshAt =
+      policy.jitter === false
+        ? Math.min(mandatoryAt, expiry - Math.min(15 * MINUTE, lifetime / 2))
+        : now + lifetime / 2 + this.clock.random() * Math.max(0, mandatoryAt - (now + lifetime / 2));
+    this.entry = { credentials, refreshAt, mandatoryAt };
+    this.failures = 0;
+    this.nextAttemptAt = 0;
+    this.options.logger?.debug?.(
+      `certcreds: ${this.source.name} credentials obtained, expire at ${credentials.expiration.toISOString()}, next refresh at ${new Date(refreshAt).toISOString()}`,
+    );
+    this.schedule(refreshAt);
+  }
+
+  private schedule(at: number): void {
+    if (!this.options.policy?.autoRefresh || this.closed) return;
+    this.timer?.cancel();
+    this.timer = this.clock.setTimer(() => {
+      this.timer = undefined;
+      this.refresh().catch(() => {
+        /* logged; rescheduled by refresh() */
+      });
+    }, Math.max(0, at - this.clock.now()));
+  }
+
+  /** Stops the refresh timer and releases the source. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.timer?.cancel();
+    await this.source.close?.();
+  }
+}

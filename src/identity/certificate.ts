@@ -1,0 +1,113 @@
+import { X509Certificate } from "node:crypto";
+import { CertificateChainError, CertificateValidityError, InputFormatError } from "../errors.js";
+import type { Material } from "./material.js";
+import { looksLikePem, type PemBlock, parsePem } from "./pem.js";
+
+/** Certificates found in one input, plus any private key block beside them. */
+export interface ParsedCertificates {
+  certificates: X509Certificate[];
+  /** Private key blocks found in the same PEM (certificate + key in one file). */
+  keyBlocks: PemBlock[];
+}
+
+/** Parses every certificate of a PEM bundle, or one DER certificate. */
+export function parseCertificates(material: Material, option: string): ParsedCertificates {
+  if (!looksLikePem(material.bytes)) {
+    try {
+      return { certificates: [new X509Certificate(material.bytes)], keyBlocks: [] };
+    } catch (cause) {
+      throw new InputFormatError(
+        option,
+        `${material.label} is neither PEM nor a DER X.509 certificate. Pass a file or text starting with "-----BEGIN CERTIFICATE-----", or DER bytes.`,
+        { cause },
+      );
+    }
+  }
+  const blocks = parsePem(material.bytes.toString("utf8"));
+  const certificates: X509Certificate[] = [];
+  const keyBlocks: PemBlock[] = [];
+  for (const block of blocks) {
+    if (block.label === "CERTIFICATE" || block.label === "TRUSTED CERTIFICATE") {
+      try {
+        certificates.push(new X509Certificate(block.der));
+      } catch (cause) {
+        throw new InputFormatError(
+          option,
+          `${material.label}: certificate block ${certificates.length + 1} is not a valid X.509 certificate (truncated or corrupted base64?). Export the certificate again.`,
+          { cause },
+        );
+      }
+    } else if (block.label.endsWith("PRIVATE KEY")) {
+      keyBlocks.push(block);
+    }
+  }
+  if (certificates.length === 0) {
+    const found = blocks.length ? ` (found ${blocks.map((b) => b.label).join(", ")})` : "";
+    throw new InputFormatError(
+      option,
+      `${material.label} holds no "-----BEGIN CERTIFICATE-----" block${found}. Pass the X.509 certificate in PEM or DER.`,
+    );
+  }
+  return { certificates, keyBlocks };
+}
+
+/** The serial number in decimal, as SigV4-X509 credentials carry it. */
+export function decimalSerial(certificate: X509Certificate): string {
+  return BigInt(`0x${certificate.serialNumber}`).toString(10);
+}
+
+/** A short human name of a certificate for messages: its subject and serial. */
+export function describeCertificate(certificate: X509Certificate): string {
+  return `"${certificate.subject.replace(/\n/g, ", ")}" (serial ${certificate.serialNumber})`;
+}
+
+/** Throws unless `now` lies within the certificate's validity period. */
+export function assertValidAt(certificate: X509Certificate, now: Date, role: string): void {
+  const notBefore = new Date(certificate.validFrom);
+  const notAfter = new Date(certificate.validTo);
+  if (now < notBefore) {
+    throw new CertificateValidityError(
+      `The ${role} ${describeCertificate(certificate)} is not valid until ${notBefore.toISOString()} (now ${now.toISOString()}). Check this machine's clock, or wait until then.`,
+      notBefore,
+      notAfter,
+    );
+  }
+  if (now > notAfter) {
+    throw new CertificateValidityError(
+      `The ${role} ${describeCertificate(certificate)} expired on ${notAfter.toISOString()}. Renew it with your CA and point certcreds at the new file.`,
+      notBefore,
+      notAfter,
+    );
+  }
+}
+
+function issued(issuer: X509Certificate, subject: X509Certificate): boolean {
+  return subject.checkIssued(issuer) && subject.verify(issuer.publicKey);
+}
+
+/**
+ * Orders the intermediates from the certificate's issuer upwards, and throws
+ * if one does not link: AWS rejects a chain with a gap as an untrusted
+ * certificate, which is far harder to diagnose from the service's answer.
+ */
+export function orderChain(leaf: X509Certificate, intermediates: X509Certificate[], now: Date): X509Certificate[] {
+  const remaining = [...intermediates];
+  const ordered: X509Certificate[] = [];
+  let current = leaf;
+  while (remaining.length > 0) {
+    const index = remaining.findIndex((candidate) => issued(candidate, current));
+    if (index < 0) break;
+    const [next] = remaining.splice(index, 1);
+    ordered.push(next!);
+    current = next!;
+  }
+  if (remaining.length > 0) {
+    const where = ordered.length === 0 ? "the certificate" : `the intermediate ${describeCertificate(current)}`;
+    throw new CertificateChainError(
+      `certificateChain does not link to the certificate: ${remaining.map(describeCertificate).join(", ")} did not issue ${where}` +
+        ` (expected issuer "${current.issuer.replace(/\n/g, ", ")}"). Pass the intermediates that issued this certificate, or leave certificateChain out if the trust anchor CA issued it directly.`,
+    );
+  }
+  for (const certificate of ordered) assertValidAt(certificate, now, "intermediate certificate");
+  return ordered;
+}

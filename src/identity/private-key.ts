@@ -1,0 +1,119 @@
+import { createPrivateKey, createPublicKey, type KeyObject, type X509Certificate } from "node:crypto";
+import { InputFormatError, KeyMismatchError, PassphraseError, UnsupportedKeyError } from "../errors.js";
+import { describeCertificate } from "./certificate.js";
+import type { Material } from "./material.js";
+import { looksLikePem, type PemBlock, parsePem } from "./pem.js";
+
+const SUPPORTED_CURVES: Record<string, string> = {
+  prime256v1: "P-256",
+  secp384r1: "P-384",
+  secp521r1: "P-521",
+};
+
+const KEY_FIX = "Use an RSA key of 2048 bits or more, or an EC key on P-256, P-384 or P-521 (the key types IAM Roles Anywhere and AWS IoT accept).";
+
+/** Parses a private key from PEM (PKCS#8, encrypted PKCS#8, PKCS#1, SEC1) or DER. */
+export function parsePrivateKey(material: Material, passphrase: string | undefined, option = "privateKey"): KeyObject {
+  if (looksLikePem(material.bytes)) {
+    const blocks = parsePem(material.bytes.toString("utf8")).filter((b) => b.label.endsWith("PRIVATE KEY"));
+    if (blocks.length === 0) {
+      throw new InputFormatError(
+        option,
+        `${material.label} holds no "-----BEGIN ... PRIVATE KEY-----" block. Pass the private key in PEM (PKCS#8, PKCS#1 or SEC1) or DER.`,
+      );
+    }
+    if (blocks.length > 1) {
+      throw new InputFormatError(
+        option,
+        `${material.label} holds ${blocks.length} private keys. Pass a file with exactly one private key, the one of the certificate.`,
+      );
+    }
+    return parsePemKeyBlock(blocks[0]!, material.label, passphrase, option);
+  }
+  return parseDerKey(material, passphrase, option);
+}
+
+/** Parses one PEM private key block (also used for a key found beside a certificate). */
+export function parsePemKeyBlock(block: PemBlock, label: string, passphrase: string | undefined, option: string): KeyObject {
+  if (block.label === "OPENSSH PRIVATE KEY" || block.label === "DSA PRIVATE KEY") {
+    throw new UnsupportedKeyError(option, `${label} is an ${block.label.replace(" PRIVATE KEY", "")} key. ${KEY_FIX}`);
+  }
+  const encrypted = block.label === "ENCRYPTED PRIVATE KEY" || block.text.includes("Proc-Type: 4,ENCRYPTED");
+  if (encrypted && passphrase === undefined) {
+    throw new PassphraseError(
+      `${label} is encrypted. Pass its passphrase with the passphrase option (CLI: --pkcs8-password), or decrypt it with "openssl pkcs8".`,
+    );
+  }
+  try {
+    return createPrivateKey({ key: block.text, format: "pem", ...(encrypted ? { passphrase } : {}) });
+  } catch (cause) {
+    if (encrypted) {
+      throw new PassphraseError(`${label} could not be decrypted: the passphrase is wrong. Check the passphrase option.`, { cause });
+    }
+    throw new InputFormatError(
+      option,
+      `${label} is not a readable private key (corrupted base64 or unknown format). Export it again as PKCS#8 PEM.`,
+      { cause },
+    );
+  }
+}
+
+function parseDerKey(material: Material, passphrase: string | undefined, option: string): KeyObject {
+  const attempts = [
+    { type: "pkcs8" as const, ...(passphrase !== undefined ? { passphrase } : {}) },
+    { type: "pkcs1" as const },
+    { type: "sec1" as const },
+  ];
+  let lastCause: unknown;
+  for (const attempt of attempts) {
+    try {
+      return createPrivateKey({ key: material.bytes, format: "der", ...attempt });
+    } catch (cause) {
+      lastCause = cause;
+    }
+  }
+  // An encrypted PKCS#8 DER without passphrase fails every attempt; say so when it is likely.
+  const hint =
+    passphrase === undefined
+      ? " If it is an encrypted PKCS#8 key, pass its passphrase."
+      : " If it is encrypted, check the passphrase.";
+  throw new InputFormatError(
+    option,
+    `${material.label} is neither PEM nor a DER private key (PKCS#8, PKCS#1 or SEC1).${hint}`,
+    { cause: lastCause },
+  );
+}
+
+/** Throws unless the key is of a type and size AWS accepts for certificates. */
+export function assertSupportedKey(key: KeyObject, label: string, option = "privateKey"): void {
+  const type = key.asymmetricKeyType;
+  if (type === "rsa") {
+    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (bits < 2048) {
+      throw new UnsupportedKeyError(option, `${label} is an RSA key of ${bits} bits, too short. ${KEY_FIX}`);
+    }
+    return;
+  }
+  if (type === "ec") {
+    const curve = key.asymmetricKeyDetails?.namedCurve ?? "unknown";
+    if (!(curve in SUPPORTED_CURVES)) {
+      throw new UnsupportedKeyError(option, `${label} is an EC key on curve ${curve}. ${KEY_FIX}`);
+    }
+    return;
+  }
+  throw new UnsupportedKeyError(option, `${label} is an ${String(type).toUpperCase()} key. ${KEY_FIX}`);
+}
+
+function spki(key: KeyObject): Buffer {
+  return createPublicKey(key).export({ type: "spki", format: "der" });
+}
+
+/** Throws unless the (public half of the) key is the certificate's public key. */
+export function assertKeyMatchesCertificate(key: KeyObject, certificate: X509Certificate, keyLabel: string): void {
+  if (!spki(key).equals(spki(certificate.publicKey))) {
+    throw new KeyMismatchError(
+      `The private key (${keyLabel}) does not belong to the certificate ${describeCertificate(certificate)}. ` +
+        "Pass the key generated with this certificate's request, or the certificate issued for this key.",
+    );
+  }
+}

@@ -1,0 +1,229 @@
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
+import { type Clock, systemClock } from "../../cache/clock.js";
+import { type CredentialSource, credentialsFromFields, type TemporaryCredentials } from "../../cache/credentials.js";
+import { ConfigurationError, ResponseFormatError, ServiceError } from "../../errors.js";
+import { type IdentityInit, loadIdentity } from "../../identity/load-identity.js";
+import type { MaterialInput } from "../../identity/material.js";
+import { readMaterial } from "../../identity/material.js";
+import type { Logger } from "../../logger.js";
+import { type HttpResponse, sendRequest } from "../../transport/http-request.js";
+import { resolveProxy } from "../../transport/proxy.js";
+import { type RetryOptions, withRetries } from "../../transport/retry.js";
+import { VERSION } from "../../version.js";
+import { isRegion, parseArn } from "./arn.js";
+import { resolveRolesAnywhereEndpoint } from "./endpoint.js";
+import { rolesAnywhereError } from "./service-errors.js";
+import { signRequest } from "./sigv4-x509.js";
+
+/** Everything IAM Roles Anywhere needs besides the identity. */
+export interface RolesAnywhereOptions {
+  /** `arn:aws:rolesanywhere:<region>:<account>:trust-anchor/<id>` */
+  trustAnchorArn: string;
+  /** `arn:aws:rolesanywhere:<region>:<account>:profile/<id>` */
+  profileArn: string;
+  /** `arn:aws:iam::<account>:role/<name>` */
+  roleArn: string;
+  /** Region of the Roles Anywhere endpoint (default: the trust anchor's). */
+  region?: string;
+  /** Session lifetime, 900–43200 seconds (default 3600; the profile may cap it). */
+  durationSeconds?: number;
+  /** Role session name (only when the profile accepts custom names). */
+  roleSessionName?: string;
+  /** Endpoint override, e.g. a local emulator (`http://` allowed). */
+  endpoint?: string | URL;
+  /** Use the FIPS endpoint (default from `AWS_USE_FIPS_ENDPOINT`). */
+  useFipsEndpoint?: boolean;
+  /** Use the dual-stack endpoint (default from `AWS_USE_DUALSTACK_ENDPOINT`). */
+  useDualstackEndpoint?: boolean;
+  /** CA certificates to trust for the endpoint (path, PEM or bytes) instead of Node's defaults. */
+  caBundle?: MaterialInput;
+  /** Verify the endpoint's TLS certificate (default true). */
+  rejectUnauthorized?: boolean;
+  /** HTTP(S) proxy URL; default `HTTPS_PROXY` unless `NO_PROXY` matches; `false` disables. */
+  proxy?: string | URL | false;
+  /** Deadline of one HTTP attempt in ms (default 10000). */
+  timeoutMs?: number;
+  /** Retries of network errors, throttling and 5xx. */
+  retry?: RetryOptions;
+  logger?: Logger;
+  /** Time source (tests pass a fake one). */
+  clock?: Clock;
+}
+
+/** Init of a Roles Anywhere credential source: identity plus service options. */
+export type RolesAnywhereInit = IdentityInit & RolesAnywhereOptions;
+
+/** Largest clock error corrected from the service's Date header before failing. */
+const SKEW_LIMIT_MS = 4 * 60_000;
+
+/** Checks the options that need no I/O; throws ConfigurationError naming the option. */
+export function validateRolesAnywhereOptions(init: RolesAnywhereOptions) {
+  const anchor = parseArn(init.trustAnchorArn, "trustAnchorArn", "rolesanywhere", "trust-anchor");
+  const profile = parseArn(init.profileArn, "profileArn", "rolesanywhere", "profile");
+  const role = parseArn(init.roleArn, "roleArn", "iam", "role");
+  if (anchor.region !== profile.region) {
+    throw new ConfigurationError(
+      "profileArn",
+      `The trust anchor is in ${anchor.region} but the profile is in ${profile.region}: they must be in the same region. Use the profile of the trust anchor's region.`,
+    );
+  }
+  if (anchor.accountId !== profile.accountId) {
+    throw new ConfigurationError("profileArn", `The trust anchor belongs to account ${anchor.accountId} but the profile to ${profile.accountId}: use ARNs of one account.`);
+  }
+  const region = init.region ?? anchor.region;
+  if (!isRegion(region)) {
+    throw new ConfigurationError("region", `region "${region}" is not an AWS region name (e.g. us-east-1).`);
+  }
+  if (init.region !== undefined && init.region !== anchor.region && init.endpoint === undefined) {
+    throw new ConfigurationError(
+      "region",
+      `region ${init.region} differs from the trust anchor's region ${anchor.region}: Roles Anywhere only knows a trust anchor in its own region. Leave region out, or use a trust anchor and profile of ${init.region}.`,
+    );
+  }
+  const durationSeconds = init.durationSeconds ?? 3600;
+  if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > 43200) {
+    throw new ConfigurationError("durationSeconds", `durationSeconds ${init.durationSeconds} is out of range: use a whole number from 900 to 43200.`);
+  }
+  if (init.roleSessionName !== undefined && !/^[\w+=,.@-]{2,64}$/.test(init.roleSessionName)) {
+    throw new ConfigurationError("roleSessionName", `roleSessionName "${init.roleSessionName}" is invalid: 2–64 characters of letters, digits and + = , . @ _ -.`);
+  }
+  const timeoutMs = init.timeoutMs ?? 10_000;
+  if (!(timeoutMs > 0)) throw new ConfigurationError("timeoutMs", `timeoutMs must be a positive number of milliseconds.`);
+  const url = resolveRolesAnywhereEndpoint({
+    region,
+    partition: anchor.partition,
+    ...(init.endpoint !== undefined ? { endpoint: init.endpoint } : {}),
+    ...(init.useFipsEndpoint !== undefined ? { useFipsEndpoint: init.useFipsEndpoint } : {}),
+    ...(init.useDualstackEndpoint !== undefined ? { useDualstackEndpoint: init.useDualstackEndpoint } : {}),
+  });
+  return { region, durationSeconds, timeoutMs, url, accountId: role.accountId };
+}
+
+/** Fetches credentials from IAM Roles Anywhere CreateSession, signing with SigV4-X509. */
+export class RolesAnywhereSource implements CredentialSource {
+  readonly name = "IAM Roles Anywhere";
+  readonly region: string;
+  readonly endpoint: URL;
+  private readonly durationSeconds: number;
+  private readonly timeoutMs: number;
+  private readonly accountId: string;
+  private readonly agent: HttpAgent;
+  private readonly clock: Clock;
+  /** Correction applied to this machine's clock after the service reported skew. */
+  clockOffsetMs = 0;
+
+  constructor(private readonly init: RolesAnywhereInit) {
+    const checked = validateRolesAnywhereOptions(init);
+    this.region = checked.region;
+    this.endpoint = checked.url;
+    this.durationSeconds = checked.durationSeconds;
+    this.timeoutMs = checked.timeoutMs;
+    this.accountId = checked.accountId;
+    this.clock = init.clock ?? systemClock;
+    this.agent = this.endpoint.protocol === "https:" ? new HttpsAgent({ keepAlive: true, maxSockets: 2 }) : new HttpAgent({ keepAlive: true, maxSockets: 2 });
+  }
+
+  async fetchCredentials(): Promise<TemporaryCredentials> {
+    const ca = this.init.caBundle !== undefined ? (await readMaterial(this.init.caBundle, "caBundle")).bytes : undefined;
+    const proxy = resolveProxy(this.endpoint, this.init.proxy);
+    let skewCorrected = false;
+    return withRetries(
+      async () => {
+        for (;;) {
+          const identity = await loadIdentity(this.init, new Date(this.clock.now()));
+          const signedAt = new Date(this.clock.now() + this.clockOffsetMs);
+          const body = JSON.stringify({
+            durationSeconds: this.durationSeconds,
+            profileArn: this.init.profileArn,
+            roleArn: this.init.roleArn,
+            trustAnchorArn: this.init.trustAnchorArn,
+            ...(this.init.roleSessionName ? { roleSessionName: this.init.roleSessionName } : {}),
+          });
+          const headers = await signRequest(
+            { method: "POST", path: "/sessions", query: {}, headers: { "Content-Type": "application/json", Host: this.endpoint.host }, body },
+            identity,
+            this.region,
+            signedAt,
+          );
+          headers["User-Agent"] = `certcreds/${VERSION}`;
+          const response = await sendRequest({
+            url: new URL("/sessions", this.endpoint),
+            method: "POST",
+            headers,
+            body,
+            timeoutMs: this.timeoutMs,
+            agent: this.agent,
+            ...(proxy ? { proxy } : {}),
+            tls: { ...(ca ? { ca } : {}), rejectUnauthorized: this.init.rejectUnauthorized ?? true },
+          });
+          if (response.status === 201) return this.parse(response);
+          if (!skewCorrected && this.correctSkew(response)) {
+            skewCorrected = true;
+            continue;
+          }
+          throw this.error(response);
+        }
+      },
+      this.init.retry ?? {},
+      this.clock,
+      this.init.logger,
+      "CreateSession",
+    );
+  }
+
+  /** When a rejection comes with a Date header far from our clock, adopt the service's time. */
+  private correctSkew(response: HttpResponse): boolean {
+    if (response.status !== 403 && response.status !== 400) return false;
+    const serverTime = Date.parse(String(response.headers.date ?? ""));
+    if (Number.isNaN(serverTime)) return false;
+    const offset = serverTime - this.clock.now();
+    if (Math.abs(offset - this.clockOffsetMs) < SKEW_LIMIT_MS) return false;
+    this.clockOffsetMs = offset;
+    this.init.logger?.warn?.(`certcreds: this machine's clock is ${Math.round(offset / 1000)} s off the service's; signing with the service's time`);
+    return true;
+  }
+
+  private parse(response: HttpResponse): TemporaryCredentials {
+    let json: unknown;
+    try {
+      json = JSON.parse(response.body.toString("utf8"));
+    } catch {
+      throw new ResponseFormatError("rolesanywhere", "The CreateSession answer is not JSON. Check the endpoint option: it does not look like IAM Roles Anywhere.");
+    }
+    const set = (json as { credentialSet?: unknown })?.credentialSet;
+    const first = Array.isArray(set) ? (set[0] as Record<string, unknown> | undefined) : undefined;
+    const credentials = first?.credentials as Record<string, unknown> | undefined;
+    if (!credentials || typeof credentials !== "object") {
+      throw new ResponseFormatError("rolesanywhere", "The CreateSession answer has no credentialSet[0].credentials. Check the endpoint option.");
+    }
+    const assumed = (first?.assumedRoleUser as { arn?: unknown } | undefined)?.arn;
+    const accountFromArn = typeof assumed === "string" ? /^arn:[^:]+:sts::(\d{12}):/.exec(assumed)?.[1] : undefined;
+    return credentialsFromFields(credentials, "rolesanywhere", this.clock.now(), accountFromArn ?? this.accountId);
+  }
+
+  private error(response: HttpResponse): ServiceError {
+    let message = "";
+    try {
+      const json = JSON.parse(response.body.toString("utf8")) as { message?: unknown; Message?: unknown };
+      message = String(json.message ?? json.Message ?? "");
+    } catch {
+      message = response.body.toString("utf8").slice(0, 200).replace(/\s+/g, " ").trim();
+    }
+    const headerType = response.headers["x-amzn-errortype"];
+    const type = typeof headerType === "string" ? headerType.split(":")[0] : undefined;
+    const retryAfterHeader = response.headers["retry-after"];
+    const retryAfter = retryAfterHeader !== undefined ? Number(retryAfterHeader) : undefined;
+    return rolesAnywhereError(
+      response.status,
+      type || undefined,
+      message,
+      { region: this.region, trustAnchorArn: this.init.trustAnchorArn, profileArn: this.init.profileArn, roleArn: this.init.roleArn },
+      retryAfter !== undefined && Number.isFinite(retryAfter) ? retryAfter : undefined,
+    );
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

@@ -1,0 +1,117 @@
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { inspect } from "node:util";
+import { CredentialCache, type RefreshPolicy } from "../cache/credential-cache.js";
+import type { CredentialSource, TemporaryCredentials } from "../cache/credentials.js";
+import type { Clock } from "../cache/clock.js";
+import type { Logger } from "../logger.js";
+
+/** Options every session takes, whatever the mechanism. */
+export interface SessionOptions {
+  /** When credentials are refreshed. */
+  refresh?: RefreshPolicy;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+/** A logger that uses the configured one, else the calling SDK client's. */
+export class FallbackLogger implements Logger {
+  fallback: Logger | undefined;
+  constructor(private readonly own: Logger | undefined) {}
+  private get target(): Logger | undefined {
+    return this.own ?? this.fallback;
+  }
+  debug(...content: unknown[]): void {
+    this.target?.debug?.(...content);
+  }
+  info(...content: unknown[]): void {
+    this.target?.info?.(...content);
+  }
+  warn(...content: unknown[]): void {
+    this.target?.warn?.(...content);
+  }
+  error(...content: unknown[]): void {
+    this.target?.error?.(...content);
+  }
+}
+
+/**
+ * Credentials from a certificate, cached and refreshed for every client that
+ * uses this session. The same interface for Roles Anywhere and IoT: switching
+ * mechanism changes the constructor's init object, not the code around it.
+ */
+export class CredentialSession {
+  /** Filled by {@link getCredentials}. */
+  accessKeyId?: string;
+  /** Filled by {@link getCredentials}. Hidden from `console.log` and JSON. */
+  declare secretAccessKey?: string;
+  /** Filled by {@link getCredentials}. Hidden from `console.log` and JSON. */
+  declare sessionToken?: string;
+  /** Filled by {@link getCredentials}. */
+  expiration?: Date;
+  /** Filled by {@link getCredentials} where the mechanism tells it. */
+  accountId?: string;
+
+  protected readonly cache: CredentialCache;
+  protected readonly logger: FallbackLogger;
+
+  /**
+   * An AWS SDK v3 credential provider backed by this session's cache: give it
+   * to as many clients as you like, they share one cache.
+   */
+  readonly provider: AwsCredentialIdentityProvider;
+
+  constructor(
+    protected readonly source: CredentialSource,
+    logger: FallbackLogger,
+    options: SessionOptions,
+  ) {
+    this.logger = logger;
+    this.cache = new CredentialCache(source, {
+      logger,
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.refresh ? { policy: options.refresh } : {}),
+    });
+    for (const secret of ["secretAccessKey", "sessionToken"] as const) {
+      Object.defineProperty(this, secret, { value: undefined, writable: true, enumerable: false, configurable: true });
+    }
+    this.provider = async (props) => {
+      const callerLogger = (props?.callerClientConfig as { logger?: Logger } | undefined)?.logger;
+      if (callerLogger) this.logger.fallback = callerLogger;
+      return this.getCredentials({ forceRefresh: props?.forceRefresh === true });
+    };
+  }
+
+  /** Valid credentials, from the cache or freshly fetched (one fetch at a time). */
+  async getCredentials(options: { forceRefresh?: boolean } = {}): Promise<TemporaryCredentials> {
+    const credentials = await this.cache.get(options);
+    this.accessKeyId = credentials.accessKeyId;
+    this.secretAccessKey = credentials.secretAccessKey;
+    this.sessionToken = credentials.sessionToken;
+    this.expiration = credentials.expiration;
+    if (credentials.accountId) this.accountId = credentials.accountId;
+    return credentials;
+  }
+
+  /**
+   * `{ region, credentials }` to spread into any AWS SDK v3 client. The region
+   * is the one the client calls, which may differ from where the credentials
+   * come from.
+   */
+  clientConfig(options: { region: string }): { region: string; credentials: AwsCredentialIdentityProvider } {
+    return { region: options.region, credentials: this.provider };
+  }
+
+  /** How many fetches the cache made (for diagnostics and tests). */
+  get fetchCount(): number {
+    return this.cache.fetchCount;
+  }
+
+  /** Stops background refresh and releases connections and key handles. */
+  close(): Promise<void> {
+    return this.cache.close();
+  }
+
+  [inspect.custom](): string {
+    return `${this.constructor.name} { accessKeyId: ${this.accessKeyId ?? "(none yet)"}, expiration: ${this.expiration?.toISOString() ?? "(none yet)"} }`;
+  }
+}

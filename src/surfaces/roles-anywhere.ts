@@ -1,0 +1,27 @@
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { type RolesAnywhereInit, RolesAnywhereSource } from "../mechanisms/roles-anywhere/create-session.js";
+import { CredentialSession, FallbackLogger, type SessionOptions } from "./credential-session.js";
+
+/** Init of {@link fromRolesAnywhere} and {@link RolesAnywhereSession}. */
+export type RolesAnywhereSessionInit = RolesAnywhereInit & SessionOptions;
+
+/**
+ * A Roles Anywhere session, like Python's `iamra.Credentials`: nothing is
+ * fetched before the first {@link CredentialSession.getCredentials}. Options
+ * are checked at once; files are read at each refresh.
+ */
+export class RolesAnywhereSession extends CredentialSession {
+  constructor(init: RolesAnywhereSessionInit) {
+    const logger = new FallbackLogger(init.logger);
+    super(new RolesAnywhereSource({ ...init, logger }), logger, init);
+  }
+}
+
+/**
+ * An AWS SDK v3 credential provider for IAM Roles Anywhere:
+ * `new S3Client({ region, credentials: fromRolesAnywhere({ certificate, privateKey, trustAnchorArn, profileArn, roleArn }) })`.
+ * One provider caches for every client it is given to.
+ */
+export function fromRolesAnywhere(init: RolesAnywhereSessionInit): AwsCredentialIdentityProvider {
+  return new RolesAnywhereSession(init).provider;
+}

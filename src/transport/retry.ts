@@ -1,0 +1,50 @@
+import type { Clock } from "../cache/clock.js";
+import { isRetryable, ServiceError } from "../errors.js";
+import type { Logger } from "../logger.js";
+
+/** How a failed call is retried. */
+export interface RetryOptions {
+  /** Attempts in all, first included (default 3). */
+  maxAttempts?: number;
+  /** First backoff ceiling in ms (default 200); doubles each attempt. */
+  baseDelayMs?: number;
+  /** Largest backoff in ms (default 5000). */
+  maxDelayMs?: number;
+}
+
+/**
+ * Delay before attempt `attempt + 1`: exponential backoff with full jitter
+ * (uniform in [0, min(max, base·2^attempt)]), so that clients that failed
+ * together do not retry together. A `Retry-After` from the service is a floor.
+ */
+export function backoffDelay(attempt: number, options: RetryOptions, random: () => number, retryAfterSeconds?: number): number {
+  const base = options.baseDelayMs ?? 200;
+  const max = options.maxDelayMs ?? 5000;
+  const jittered = Math.floor(random() * Math.min(max, base * 2 ** attempt));
+  if (retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds)) {
+    return Math.max(jittered, Math.min(retryAfterSeconds * 1000, 60_000));
+  }
+  return jittered;
+}
+
+/** Runs `call` until it succeeds, fails with a permanent error, or attempts run out. */
+export async function withRetries<T>(
+  call: (attempt: number) => Promise<T>,
+  options: RetryOptions,
+  clock: Clock,
+  logger: Logger | undefined,
+  what: string,
+): Promise<T> {
+  const maxAttempts = Math.max(1, options.maxAttempts ?? 3);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call(attempt);
+    } catch (error) {
+      if (!isRetryable(error) || attempt + 1 >= maxAttempts) throw error;
+      const retryAfter = error instanceof ServiceError ? error.retryAfterSeconds : undefined;
+      const delay = backoffDelay(attempt, options, clock.random, retryAfter);
+      logger?.debug?.(`certcreds: ${what} attempt ${attempt + 1} failed (${(error as Error).message}); retrying in ${delay} ms`);
+      await clock.sleep(delay);
+    }
+  }
+}
