@@ -1,16 +1,34 @@
-// Bundles what benefits from being one file: the CLI (start-up time) and the CommonJS build.
+// esbuild writes the JavaScript; tsc only the declarations (tsconfig.build.json).
+// Bundling matters for start-up: one file parses faster than twenty modules, and
+// code splitting keeps lazily imported parts (PKCS#11, CLI subcommands) out of
+// the path of those who do not use them.
 import { build } from "esbuild";
 
 const common = { bundle: true, platform: "node", target: "node20", logLevel: "warning", legalComments: "none" };
+// Native or heavy optional packages are never bundled: they load only when configured.
+const optional = ["pkcs11js", "graphene-pk11", "aws-crt"];
 
+// The library: ESM entries sharing chunks, so `certcreds` and `certcreds/testing` share one copy of each class.
+await build({
+  ...common,
+  entryPoints: { index: "src/index.ts", "testing/index": "src/testing/index.ts" },
+  outdir: "dist",
+  format: "esm",
+  splitting: true,
+  packages: "external",
+  chunkNames: "chunks/[name]-[hash]",
+});
+// The library for require().
+await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/cjs/index.cjs", format: "cjs", packages: "external" });
+// The CLI: a self-contained program; subcommands are imported lazily and land in their own chunks.
 await build({
   ...common,
   entryPoints: { certcreds: "src/cli/main.ts" },
   outdir: "dist/cli",
   outExtension: { ".js": ".mjs" },
   format: "esm",
-  // Subcommands are imported lazily and land in their own chunks: a command loads only its code.
   splitting: true,
+  external: optional,
   chunkNames: "chunks/[name]-[hash]",
+  banner: { js: "import { createRequire as __certcredsCreateRequire } from 'node:module'; const require = __certcredsCreateRequire(import.meta.url);" },
 });
-await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/cjs/index.cjs", format: "cjs" });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createPublicKey, generateKeyPairSync, verify, type X509Certificate } from "node:crypto";
+import { createPublicKey, generateKeyPairSync, verify } from "node:crypto";
 import { test } from "node:test";
 import { KeyObjectSigner } from "../src/identity/signer.js";
 import { amzDate, canonicalQuery, canonicalRequest, signRequest, stringToSign, uriEncode } from "../src/mechanisms/roles-anywhere/sigv4-x509.js";
@@ -29,7 +29,6 @@ const EXPECTED_STRING_TO_SIGN = [
   "d6227363ed2c92d9d9524980a76d84265132ed42ff8411ef74f6ed18f78dfb87",
 ].join("\n");
 
-const fakeCert = (bytes: string) => ({ raw: Buffer.from(bytes) }) as unknown as X509Certificate;
 
 test("amzDate formats the SigV4 timestamp", () => {
   assert.equal(amzDate(DATE), "20261122T101500Z");
@@ -56,8 +55,8 @@ test("canonical query: RFC 3986 encoding, sorted, space as %20", () => {
 test("signRequest: the headers, the decimal serial and an RSA PKCS#1 v1.5 signature over the known string", async () => {
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const identity = {
-    certificate: fakeCert("test-cert"),
-    chain: [fakeCert("int-1"), fakeCert("int-2")],
+    certificateBase64: Buffer.from("test-cert").toString("base64"),
+    chainBase64: [Buffer.from("int-1"), Buffer.from("int-2")].map((b) => b.toString("base64")).join(","),
     serialNumber: "123456789012345678901234567890",
     signer: new KeyObjectSigner(privateKey),
   };
@@ -81,7 +80,7 @@ test("ECDSA signatures are ASN.1 DER, lowercase hex", async () => {
   const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-384" });
   const signer = new KeyObjectSigner(privateKey);
   assert.equal(signer.algorithm, "AWS4-X509-ECDSA-SHA256");
-  const headers = await signRequest({ method: "POST", path: "/sessions", query: {}, headers: { Host: "h" }, body: "" }, { certificate: fakeCert("c"), chain: [], serialNumber: "1", signer }, "eu-west-1", DATE);
+  const headers = await signRequest({ method: "POST", path: "/sessions", query: {}, headers: { Host: "h" }, body: "" }, { certificateBase64: "Yw==", chainBase64: "", serialNumber: "1", signer }, "eu-west-1", DATE);
   assert.equal(headers["X-Amz-X509-Chain"], undefined);
   assert.match(headers.Authorization!, /SignedHeaders=host;x-amz-date;x-amz-x509, Signature=30[0-9a-f]+$/);
   const signature = Buffer.from(headers.Authorization!.split("Signature=")[1]!, "hex");

@@ -24,6 +24,10 @@ export interface Identity {
   certificate: X509Certificate;
   /** Intermediates, ordered from the certificate's issuer upwards. */
   chain: X509Certificate[];
+  /** Standard base64 of the certificate's DER (the `X-Amz-X509` header). */
+  certificateBase64: string;
+  /** Comma-separated base64 DER of the chain (`X-Amz-X509-Chain`), empty when there is none. */
+  chainBase64: string;
   /** Serial number in decimal (the SigV4-X509 credential). */
   serialNumber: string;
   signer: Signer;
@@ -79,5 +83,13 @@ export async function loadIdentity(init: IdentityInit, now: Date): Promise<Ident
   assertSupportedKey(certificate.publicKey, `The certificate's public key`, "certificate");
   assertValidAt(certificate, now, "certificate");
   const chain = orderChain(certificate, intermediates, now);
-  return { certificate, chain, serialNumber: decimalSerial(certificate), signer, ...(privateKey ? { privateKey } : {}) };
+  return {
+    certificate,
+    chain,
+    certificateBase64: certificate.raw.toString("base64"),
+    chainBase64: chain.map((c) => c.raw.toString("base64")).join(","),
+    serialNumber: decimalSerial(certificate),
+    signer,
+    ...(privateKey ? { privateKey } : {}),
+  };
 }

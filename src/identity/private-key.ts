@@ -105,7 +105,7 @@ export function assertSupportedKey(key: KeyObject, label: string, option = "priv
 }
 
 function spki(key: KeyObject): Buffer {
-  return createPublicKey(key).export({ type: "spki", format: "der" });
+  return (key.type === "public" ? key : createPublicKey(key)).export({ type: "spki", format: "der" });
 }
 
 /** Throws unless the (public half of the) key is the certificate's public key. */

@@ -3,6 +3,7 @@ import { inspect } from "node:util";
 import { CredentialCache, type RefreshPolicy } from "../cache/credential-cache.js";
 import type { CredentialSource, TemporaryCredentials } from "../cache/credentials.js";
 import type { Clock } from "../cache/clock.js";
+import { ConfigurationError } from "../errors.js";
 import type { Logger } from "../logger.js";
 
 /** Options every session takes, whatever the mechanism. */
@@ -51,6 +52,8 @@ export class CredentialSession {
   /** Filled by {@link getCredentials} where the mechanism tells it. */
   accountId?: string;
 
+  /** The region `clientConfig()` uses when none is given: the mechanism's own. */
+  protected defaultRegion: string | undefined;
   protected readonly cache: CredentialCache;
   protected readonly logger: FallbackLogger;
 
@@ -95,10 +98,12 @@ export class CredentialSession {
   /**
    * `{ region, credentials }` to spread into any AWS SDK v3 client. The region
    * is the one the client calls, which may differ from where the credentials
-   * come from.
+   * come from; it defaults to the mechanism's region.
    */
-  clientConfig(options: { region: string }): { region: string; credentials: AwsCredentialIdentityProvider } {
-    return { region: options.region, credentials: this.provider };
+  clientConfig(options: { region?: string } = {}): { region: string; credentials: AwsCredentialIdentityProvider } {
+    const region = options.region ?? this.defaultRegion;
+    if (!region) throw new ConfigurationError("region", "clientConfig needs a region: pass clientConfig({ region: 'us-east-1' }).");
+    return { region, credentials: this.provider };
   }
 
   /** How many fetches the cache made (for diagnostics and tests). */
@@ -109,6 +114,15 @@ export class CredentialSession {
   /** Stops background refresh and releases connections and key handles. */
   close(): Promise<void> {
     return this.cache.close();
+  }
+
+  /** What `JSON.stringify` shows: never the key, the secret or the token. */
+  toJSON(): { mechanism: string; accessKeyId?: string; expiration?: string } {
+    return {
+      mechanism: this.source.name,
+      ...(this.accessKeyId ? { accessKeyId: this.accessKeyId } : {}),
+      ...(this.expiration ? { expiration: this.expiration.toISOString() } : {}),
+    };
   }
 
   [inspect.custom](): string {

@@ -13,7 +13,9 @@ export type RolesAnywhereSessionInit = RolesAnywhereInit & SessionOptions;
 export class RolesAnywhereSession extends CredentialSession {
   constructor(init: RolesAnywhereSessionInit) {
     const logger = new FallbackLogger(init.logger);
-    super(new RolesAnywhereSource({ ...init, logger }), logger, init);
+    const source = new RolesAnywhereSource({ ...init, logger });
+    super(source, logger, init);
+    this.defaultRegion = source.region;
   }
 }
 

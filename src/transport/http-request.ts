@@ -1,8 +1,8 @@
-import { type Agent, type IncomingHttpHeaders, request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
+import type { Agent, IncomingHttpHeaders } from "node:http";
 import type { Socket } from "node:net";
-import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
+import type { ConnectionOptions } from "node:tls";
 import { NetworkError } from "../errors.js";
+import { loadNodeHttp } from "./node-http.js";
 import { openTunnel, redactUserInfo } from "./proxy.js";
 
 /** TLS settings of a request: trust (`ca`), and a client certificate for mutual TLS. */
@@ -85,7 +85,11 @@ export function classifyNetworkError(cause: unknown, url: URL): NetworkError {
 }
 
 /** Sends one request and reads the whole answer, within a deadline and a size cap. */
-export function sendRequest(req: HttpRequest): Promise<HttpResponse> {
+export async function sendRequest(req: HttpRequest): Promise<HttpResponse> {
+  const { http, https, tls } = await loadNodeHttp();
+  const httpRequest = http.request;
+  const httpsRequest = https.request;
+  const tlsConnect = tls.connect;
   const maxBytes = req.maxResponseBytes ?? 1024 * 1024;
   const secure = req.url.protocol === "https:";
   const host = req.url.hostname.replace(/^\[|\]$/g, "");

@@ -1,6 +1,6 @@
-import { request as httpRequest } from "node:http";
 import type { Socket } from "node:net";
 import { ConfigurationError, NetworkError } from "../errors.js";
+import { loadNodeHttp } from "./node-http.js";
 
 /**
  * The proxy for a target: the `proxy` option when given (`false` disables),
@@ -48,7 +48,8 @@ export function redactUserInfo(value: string): string {
 }
 
 /** Opens a CONNECT tunnel through an HTTP proxy to `host:port`. */
-export function openTunnel(proxy: URL, host: string, port: number, timeoutMs: number): Promise<Socket> {
+export async function openTunnel(proxy: URL, host: string, port: number, timeoutMs: number): Promise<Socket> {
+  const httpRequest = (await loadNodeHttp()).http.request;
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { Host: `${host}:${port}` };
     if (proxy.username) {

@@ -42,7 +42,7 @@ export async function withRetries<T>(
     } catch (error) {
       if (!isRetryable(error) || attempt + 1 >= maxAttempts) throw error;
       const retryAfter = error instanceof ServiceError ? error.retryAfterSeconds : undefined;
-      const delay = backoffDelay(attempt, options, clock.random, retryAfter);
+      const delay = backoffDelay(attempt, options, () => clock.random(), retryAfter);
       logger?.debug?.(`certcreds: ${what} attempt ${attempt + 1} failed (${(error as Error).message}); retrying in ${delay} ms`);
       await clock.sleep(delay);
     }

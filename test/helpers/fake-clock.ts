@@ -53,3 +53,29 @@ export class FakeClock implements Clock {
 export async function settle(): Promise<void> {
   for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
 }
+
+/**
+ * A clock for code that also does real I/O: sleeps return at once and move
+ * time forward by what was asked, and every requested delay is recorded, so
+ * backoff is asserted exactly without waiting.
+ */
+export class SkippingClock implements Clock {
+  readonly sleeps: number[] = [];
+  constructor(
+    public current = Date.now(),
+    public randomValue = 0.5,
+  ) {}
+  now(): number {
+    return this.current;
+  }
+  random(): number {
+    return this.randomValue;
+  }
+  async sleep(ms: number): Promise<void> {
+    this.sleeps.push(ms);
+    this.current += ms;
+  }
+  setTimer(): { cancel(): void } {
+    return { cancel: () => {} };
+  }
+}

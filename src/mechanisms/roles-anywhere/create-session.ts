@@ -1,13 +1,13 @@
-import { Agent as HttpAgent } from "node:http";
-import { Agent as HttpsAgent } from "node:https";
+import type { Agent } from "node:http";
 import { type Clock, systemClock } from "../../cache/clock.js";
 import { type CredentialSource, credentialsFromFields, type TemporaryCredentials } from "../../cache/credentials.js";
-import { ConfigurationError, ResponseFormatError, ServiceError } from "../../errors.js";
+import { ConfigurationError, ResponseFormatError, type ServiceError } from "../../errors.js";
 import { type IdentityInit, loadIdentity } from "../../identity/load-identity.js";
 import type { MaterialInput } from "../../identity/material.js";
 import { readMaterial } from "../../identity/material.js";
 import type { Logger } from "../../logger.js";
 import { type HttpResponse, sendRequest } from "../../transport/http-request.js";
+import { loadNodeHttp } from "../../transport/node-http.js";
 import { resolveProxy } from "../../transport/proxy.js";
 import { type RetryOptions, withRetries } from "../../transport/retry.js";
 import { VERSION } from "../../version.js";
@@ -108,7 +108,7 @@ export class RolesAnywhereSource implements CredentialSource {
   private readonly durationSeconds: number;
   private readonly timeoutMs: number;
   private readonly accountId: string;
-  private readonly agent: HttpAgent;
+  private agent: Agent | undefined;
   private readonly clock: Clock;
   /** Correction applied to this machine's clock after the service reported skew. */
   clockOffsetMs = 0;
@@ -121,12 +121,17 @@ export class RolesAnywhereSource implements CredentialSource {
     this.timeoutMs = checked.timeoutMs;
     this.accountId = checked.accountId;
     this.clock = init.clock ?? systemClock;
-    this.agent = this.endpoint.protocol === "https:" ? new HttpsAgent({ keepAlive: true, maxSockets: 2 }) : new HttpAgent({ keepAlive: true, maxSockets: 2 });
   }
 
   async fetchCredentials(): Promise<TemporaryCredentials> {
     const ca = this.init.caBundle !== undefined ? (await readMaterial(this.init.caBundle, "caBundle")).bytes : undefined;
     const proxy = resolveProxy(this.endpoint, this.init.proxy);
+    if (!this.agent) {
+      // Keep-alive: a refresh reuses the connection (and TLS session) when the service allows.
+      const { http, https } = await loadNodeHttp();
+      this.agent = this.endpoint.protocol === "https:" ? new https.Agent({ keepAlive: true, maxSockets: 2 }) : new http.Agent({ keepAlive: true, maxSockets: 2 });
+    }
+    const agent = this.agent;
     let skewCorrected = false;
     return withRetries(
       async () => {
@@ -153,7 +158,7 @@ export class RolesAnywhereSource implements CredentialSource {
             headers,
             body,
             timeoutMs: this.timeoutMs,
-            agent: this.agent,
+            agent,
             ...(proxy ? { proxy } : {}),
             tls: { ...(ca ? { ca } : {}), rejectUnauthorized: this.init.rejectUnauthorized ?? true },
           });
@@ -224,6 +229,6 @@ export class RolesAnywhereSource implements CredentialSource {
   }
 
   close(): void {
-    this.agent.destroy();
+    this.agent?.destroy();
   }
 }

@@ -1,0 +1,36 @@
+import type { Logger } from "../../src/logger.js";
+
+/** A logger that keeps every line, to assert on what was (not) logged. */
+export class CapturingLogger implements Logger {
+  readonly lines: string[] = [];
+  private push(level: string, content: unknown[]) {
+    this.lines.push(`${level} ${content.map((c) => (c instanceof Error ? `${c.message} ${c.stack}` : typeof c === "string" ? c : JSON.stringify(c))).join(" ")}`);
+  }
+  debug(...c: unknown[]) {
+    this.push("debug", c);
+  }
+  info(...c: unknown[]) {
+    this.push("info", c);
+  }
+  warn(...c: unknown[]) {
+    this.push("warn", c);
+  }
+  error(...c: unknown[]) {
+    this.push("error", c);
+  }
+}
+
+/** Throws if any of the secrets (or a 24-character slice of one) appears in the texts. */
+export function assertNoSecrets(texts: string[], secrets: string[]): void {
+  for (const secret of secrets.filter(Boolean)) {
+    const probe = secret.length > 24 ? secret.slice(secret.length / 2 - 12, secret.length / 2 + 12) : secret;
+    for (const text of texts) {
+      if (text.includes(probe)) throw new Error(`a secret value appears in: ${text.slice(0, 80)}…`);
+    }
+  }
+}
+
+/** Base64 body lines of a PEM private key: what must never leak. */
+export function pemBodyLines(pem: string): string[] {
+  return pem.split("\n").filter((line) => line.length > 40 && !line.startsWith("-----"));
+}
