@@ -155,3 +155,53 @@ test("autoRefresh refreshes on a timer without any caller", async () => {
   await clock.advance(HOUR);
   assert.equal(source.calls, 2, "no refresh after close");
 });
+
+test("a refresh that succeeded at once keeps its phase; one that met a failure is re-randomised", async () => {
+  const { clock, source, cache } = setup(0); // random 0: a randomised refresh lands at half the lifetime
+  await cache.get(); // first credentials: randomised → refresh at minute 30
+  await clock.advance(30 * MINUTE);
+  await cache.get();
+  await settle();
+  assert.equal(source.calls, 2, "first refresh at the random point");
+  // That refresh succeeded at once: the next one is 15 minutes before expiry (minute 45), not at minute 30.
+  await clock.advance(30 * MINUTE);
+  await cache.get();
+  await settle();
+  assert.equal(source.calls, 2, "no refresh at half the lifetime any more");
+  await clock.advance(15 * MINUTE);
+  source.fail = true;
+  await cache.get();
+  await settle();
+  assert.equal(source.calls, 3, "steady refresh at minute 45 (fails)");
+  source.fail = false;
+  await clock.advance(31_000);
+  await cache.get();
+  await settle();
+  assert.equal(source.calls, 4, "retried after the failure delay");
+  // Obtained after a failure: the next refresh is randomised again (half the lifetime with random 0).
+  await clock.advance(30 * MINUTE);
+  await cache.get();
+  await settle();
+  assert.equal(source.calls, 5);
+});
+
+test("background refreshes ask the source for a single attempt; blocking ones do not", async () => {
+  const clock = new FakeClock();
+  clock.defaultRandom = 0;
+  const contexts: (boolean | undefined)[] = [];
+  const source: CredentialSource = {
+    name: "context recorder",
+    fetchCredentials: async (context) => {
+      contexts.push(context?.background);
+      return { accessKeyId: "A", secretAccessKey: "s", sessionToken: "t", expiration: new Date(clock.now() + HOUR) };
+    },
+  };
+  const cache = new CredentialCache(source, { clock });
+  await cache.get();
+  await clock.advance(31 * MINUTE);
+  await cache.get();
+  await settle();
+  await clock.advance(60 * MINUTE);
+  await cache.get();
+  assert.deepEqual(contexts, [false, true, false]);
+});

@@ -10,9 +10,13 @@ export interface RefreshPolicy {
    */
   mandatoryWindowMs?: number;
   /**
-   * Spread background refreshes at random between half of the lifetime and
-   * the mandatory window (default true), so that a fleet started together
-   * does not refresh together. When false, refresh 15 minutes before expiry.
+   * Spread refreshes (default true). The first refresh, and any refresh after
+   * one that met a failure (throttling, errors), happens at a random point
+   * between half of the lifetime and the mandatory window, so that a fleet
+   * started together does not refresh together; a refresh that succeeded at
+   * once keeps its phase (the next one comes 15 minutes before expiry, at most
+   * half the lifetime), so devices that found a quiet moment stay there.
+   * When false, always refresh 15 minutes before expiry.
    */
   jitter?: boolean;
   /** First delay before retrying a failed background refresh (default 30 s, doubling, at most 5 min). */
@@ -39,6 +43,8 @@ export class CredentialCache {
   private entry: Entry | undefined;
   private inflight: Promise<TemporaryCredentials> | undefined;
   private failures = 0;
+  /** Whether the credentials now cached were obtained only after failed attempts. */
+  private contended = true;
   private nextAttemptAt = 0;
   private timer: { cancel(): void } | undefined;
   private closed = false;
@@ -68,7 +74,7 @@ export class CredentialCache {
     const entry = this.entry;
     if (!options.forceRefresh && entry && now < entry.mandatoryAt) {
       if (now >= entry.refreshAt && !this.inflight && now >= this.nextAttemptAt) {
-        this.refresh().catch(() => {
+        this.refresh(true).catch(() => {
           /* logged in refresh(); the cached credentials are still good */
         });
       }
@@ -93,13 +99,15 @@ export class CredentialCache {
     }
   }
 
-  /** Starts a fetch, or joins the one under way. */
-  refresh(): Promise<TemporaryCredentials> {
+  /** Starts a fetch, or joins the one under way. `background`: valid credentials remain cached. */
+  refresh(background = false): Promise<TemporaryCredentials> {
     if (this.inflight) return this.inflight;
     const run = async (): Promise<TemporaryCredentials> => {
       this.fetchCount++;
       try {
-        const credentials = await this.source.fetchCredentials();
+        const valid = background && this.entry !== undefined && this.entry.mandatoryAt > this.clock.now();
+        const credentials = await this.source.fetchCredentials({ background: valid });
+        this.contended = this.failures > 0 || this.entry === undefined;
         this.store(credentials);
         return credentials;
       } catch (error) {
@@ -123,9 +131,10 @@ export class CredentialCache {
     const lifetime = Math.max(0, expiry - now);
     const policy = this.options.policy ?? {};
     const mandatoryAt = expiry - Math.min(policy.mandatoryWindowMs ?? 5 * MINUTE, lifetime / 3);
+    const steady = Math.min(mandatoryAt, expiry - Math.min(15 * MINUTE, lifetime / 2));
     const refreshAt =
-      policy.jitter === false
-        ? Math.min(mandatoryAt, expiry - Math.min(15 * MINUTE, lifetime / 2))
+      policy.jitter === false || !this.contended
+        ? steady
         : now + lifetime / 2 + this.clock.random() * Math.max(0, mandatoryAt - (now + lifetime / 2));
     this.entry = { credentials, refreshAt, mandatoryAt };
     this.failures = 0;
@@ -141,7 +150,7 @@ export class CredentialCache {
     this.timer?.cancel();
     this.timer = this.clock.setTimer(() => {
       this.timer = undefined;
-      this.refresh().catch(() => {
+      this.refresh(true).catch(() => {
         /* logged; rescheduled by refresh() */
       });
     }, Math.max(0, at - this.clock.now()));

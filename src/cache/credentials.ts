@@ -10,12 +10,23 @@ export interface TemporaryCredentials extends AwsCredentialIdentity {
   accountId?: string;
 }
 
+/** Why a fetch happens. */
+export interface FetchContext {
+  /** True when valid credentials are still cached and nobody waits for this fetch. */
+  background: boolean;
+}
+
 /** Where credentials come from: one mechanism (Roles Anywhere, IoT) with its configuration. */
 export interface CredentialSource {
   /** For log lines and messages, e.g. `Roles Anywhere`. */
   readonly name: string;
-  /** One fetch (retries included). */
-  fetchCredentials(): Promise<TemporaryCredentials>;
+  /**
+   * One fetch. A blocking fetch retries transient failures itself; a
+   * background one (valid credentials still cached) should make a single
+   * attempt, because the cache retries it later with a much longer, jittered
+   * delay — quick retries from a whole fleet are what overload a quota.
+   */
+  fetchCredentials(context?: FetchContext): Promise<TemporaryCredentials>;
   /** Releases connections and key handles. */
   close?(): void | Promise<void>;
 }

@@ -1,6 +1,6 @@
 import type { Agent } from "node:http";
 import { type Clock, systemClock } from "../../cache/clock.js";
-import { type CredentialSource, credentialsFromFields, type TemporaryCredentials } from "../../cache/credentials.js";
+import { type CredentialSource, credentialsFromFields, type FetchContext, type TemporaryCredentials } from "../../cache/credentials.js";
 import { ConfigurationError, ResponseFormatError, type ServiceError } from "../../errors.js";
 import { type IdentityInit, loadIdentity } from "../../identity/load-identity.js";
 import type { MaterialInput } from "../../identity/material.js";
@@ -123,7 +123,7 @@ export class RolesAnywhereSource implements CredentialSource {
     this.clock = init.clock ?? systemClock;
   }
 
-  async fetchCredentials(): Promise<TemporaryCredentials> {
+  async fetchCredentials(context?: FetchContext): Promise<TemporaryCredentials> {
     const ca = this.init.caBundle !== undefined ? (await readMaterial(this.init.caBundle, "caBundle")).bytes : undefined;
     const proxy = resolveProxy(this.endpoint, this.init.proxy);
     if (!this.agent) {
@@ -170,7 +170,7 @@ export class RolesAnywhereSource implements CredentialSource {
           throw this.error(response);
         }
       },
-      this.init.retry ?? {},
+      context?.background ? { ...this.init.retry, maxAttempts: 1 } : (this.init.retry ?? {}),
       this.clock,
       this.init.logger,
       "CreateSession",

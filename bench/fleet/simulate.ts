@@ -1,0 +1,226 @@
+/**
+ * Fleet simulation: N devices, each with its own real CredentialCache and
+ * retry logic, on one simulated clock, against a CreateSession quota. Only the
+ * network is simulated; the refresh and retry code is the product's own.
+ */
+import type { Clock } from "../../src/cache/clock.js";
+import { CredentialCache } from "../../src/cache/credential-cache.js";
+import type { CredentialSource, TemporaryCredentials } from "../../src/cache/credentials.js";
+import { ServiceError } from "../../src/errors.js";
+import { withRetries } from "../../src/transport/retry.js";
+
+/** A discrete-event clock: timers in a binary heap, time jumps from one to the next. */
+class SimulationClock implements Clock {
+  current = 0;
+  private heap: { at: number; seq: number; fn: () => void; cancelled: boolean }[] = [];
+  private seq = 0;
+  constructor(private readonly rng: () => number) {}
+  now(): number {
+    return this.current;
+  }
+  random(): number {
+    return this.rng();
+  }
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.setTimer(resolve, ms));
+  }
+  setTimer(fn: () => void, ms: number): { cancel(): void } {
+    const entry = { at: this.current + Math.max(0, ms), seq: this.seq++, fn, cancelled: false };
+    this.push(entry);
+    return { cancel: () => (entry.cancelled = true) };
+  }
+  private less(a: { at: number; seq: number }, b: { at: number; seq: number }): boolean {
+    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  }
+  private push(entry: (typeof this.heap)[number]): void {
+    const h = this.heap;
+    h.push(entry);
+    for (let i = h.length - 1; i > 0; ) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(h[i]!, h[parent]!)) break;
+      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      i = parent;
+    }
+  }
+  private pop(): (typeof this.heap)[number] | undefined {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length && last) {
+      h[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
+        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+  /** Runs every timer up to `until`, letting promise chains settle after each instant. */
+  async run(until: number): Promise<void> {
+    for (;;) {
+      const next = this.heap[0];
+      if (!next || next.at > until) break;
+      this.current = next.at;
+      while (this.heap[0] && this.heap[0].at === this.current) {
+        const timer = this.pop()!;
+        if (!timer.cancelled) timer.fn();
+      }
+      // Drain the microtasks the timers started (fetches, retries, cache updates).
+      for (let i = 0; i < 8; i++) await Promise.resolve();
+    }
+    this.current = until;
+  }
+}
+
+/** A deterministic PRNG (mulberry32) so that runs are repeatable. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface FleetOptions {
+  devices: number;
+  /** Devices start uniformly within this window (ms). */
+  startWindowMs: number;
+  /** Simulated duration (ms). */
+  durationMs: number;
+  /** Credential lifetime (ms). */
+  lifetimeMs: number;
+  /** CreateSession quota: requests per one-second window. */
+  quotaPerSecond: number;
+  /** certcreds' refresh jitter on or off. */
+  jitter: boolean;
+  seed?: number;
+  /** Retry policy of each fetch (default: the product's). */
+  retry?: import("../../src/transport/retry.js").RetryOptions;
+}
+
+export interface FleetResult {
+  requests: number;
+  throttled: number;
+  /** Highest requests in any one second, over the whole run and after the first hour. */
+  peakPerSecond: number;
+  peakPerSecondAfterFirstHour: number;
+  /** Highest requests in any one second from the third hour on (the settled fleet). */
+  peakPerSecondAfterThirdHour: number;
+  /** Throttled requests after the first hour. */
+  throttledAfterFirstHour: number;
+  /** Seconds with exactly the quota's number of requests (no headroom left for anything else), after the first hour. */
+  secondsAtQuotaAfterFirstHour: number;
+  /** Seconds with more requests than the quota, after the first hour. */
+  secondsOverQuotaAfterFirstHour: number;
+  /** Devices that held no valid credentials at the end / moments a device's credentials expired before renewal. */
+  devicesWithoutCredentialsAtEnd: number;
+  lapses: number;
+  /** When the last device obtained its first credentials (s after start). */
+  allServedAfterSeconds: number;
+}
+
+export async function simulateFleet(options: FleetOptions): Promise<FleetResult> {
+  const rng = seeded(options.seed ?? 42);
+  const clock = new SimulationClock(rng);
+  const perSecond = new Map<number, number>();
+  let requests = 0;
+  let throttled = 0;
+  let throttledAfterFirstHour = 0;
+  let window = -1;
+  let inWindow = 0;
+
+  /** The service: a fixed one-second quota window; over it answers 429 ThrottlingException. */
+  const createSession = (): TemporaryCredentials => {
+    const second = Math.floor(clock.now() / 1000);
+    requests++;
+    perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+    if (second !== window) {
+      window = second;
+      inWindow = 0;
+    }
+    if (++inWindow > options.quotaPerSecond) {
+      throttled++;
+      if (second >= 3600) throttledAfterFirstHour++;
+      throw new ServiceError("rolesanywhere", 429, "ThrottlingException", "Rate exceeded", "throttled");
+    }
+    return { accessKeyId: "ASIA", secretAccessKey: "s", sessionToken: "t", expiration: new Date(clock.now() + options.lifetimeMs) };
+  };
+
+  const caches: CredentialCache[] = [];
+  const firstServedAt: number[] = [];
+  let lapses = 0;
+  for (let device = 0; device < options.devices; device++) {
+    const source: CredentialSource = {
+      name: "simulated Roles Anywhere",
+      // The product's retry policy (3 attempts, full jitter) around each fetch.
+      // The product's retry policy: full retries when blocking, one attempt in the background.
+      fetchCredentials: (context) =>
+        withRetries(async () => createSession(), context?.background ? { ...options.retry, maxAttempts: 1 } : (options.retry ?? {}), clock, undefined, "CreateSession"),
+    };
+    const cache = new CredentialCache(source, { clock, policy: { autoRefresh: true, jitter: options.jitter } });
+    caches.push(cache);
+    clock.setTimer(() => {
+      cache.get().then(
+        () => (firstServedAt[device] ??= clock.now()),
+        () => {
+          /* rescheduled by the cache's own failure backoff */
+        },
+      );
+    }, rng() * options.startWindowMs);
+  }
+  // Sample every device each minute: a device whose credentials expired while it had had some is a lapse.
+  const sample = () => {
+    for (const [device, cache] of caches.entries()) {
+      const held = cache.peek();
+      if (held && held.expiration.getTime() <= clock.now()) lapses++;
+      if (held && firstServedAt[device] === undefined) firstServedAt[device] = clock.now();
+    }
+    if (clock.now() + 60_000 <= options.durationMs) clock.setTimer(sample, 60_000);
+  };
+  clock.setTimer(sample, 60_000);
+  await clock.run(options.durationMs);
+
+  const hour = 3600;
+  let peak = 0;
+  let peakAfter = 0;
+  let peakSettled = 0;
+  let over = 0;
+  let atQuota = 0;
+  for (const [second, count] of perSecond) {
+    peak = Math.max(peak, count);
+    if (second >= hour) {
+      peakAfter = Math.max(peakAfter, count);
+      if (count > options.quotaPerSecond) over++;
+      if (count === options.quotaPerSecond) atQuota++;
+    }
+    if (second >= 3 * hour) peakSettled = Math.max(peakSettled, count);
+  }
+  const end = clock.now();
+  const histogram: Record<number, number> = {};
+  for (const [second, count] of perSecond) if (second >= hour) histogram[count] = (histogram[count] ?? 0) + 1;
+  if (process.env.FLEET_HISTOGRAM) {
+    console.log(JSON.stringify(histogram), [...perSecond].filter(([sec, c]) => sec >= hour && c > options.quotaPerSecond).map(([sec]) => sec));
+  }
+  return {
+    requests,
+    throttled,
+    peakPerSecond: peak,
+    peakPerSecondAfterFirstHour: peakAfter,
+    peakPerSecondAfterThirdHour: peakSettled,
+    throttledAfterFirstHour,
+    secondsOverQuotaAfterFirstHour: over,
+    secondsAtQuotaAfterFirstHour: atQuota,
+    devicesWithoutCredentialsAtEnd: caches.filter((c) => !c.peek() || c.peek()!.expiration.getTime() <= end).length,
+    lapses,
+    allServedAfterSeconds: Math.round(Math.max(...firstServedAt.map((t) => t ?? Number.POSITIVE_INFINITY)) / 1000),
+  };
+}
