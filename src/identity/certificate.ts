@@ -1,4 +1,4 @@
-import { X509Certificate } from "node:crypto";
+import { type KeyObject, X509Certificate } from "node:crypto";
 import { CertificateChainError, CertificateValidityError, InputFormatError } from "../errors.js";
 import type { Material } from "./material.js";
 import { looksLikePem, type PemBlock, parsePem } from "./pem.js";
@@ -51,6 +51,19 @@ export function parseCertificates(material: Material, option: string): ParsedCer
   return { certificates, keyBlocks };
 }
 
+/** The certificate's public key; InputFormatError when its algorithm cannot be read. */
+export function publicKeyOf(certificate: X509Certificate, option = "certificate"): KeyObject {
+  try {
+    return certificate.publicKey;
+  } catch (cause) {
+    throw new InputFormatError(
+      option,
+      `The public key of the certificate ${describeCertificate(certificate)} cannot be read (unknown or corrupted algorithm). Use an RSA or EC certificate as issued by your CA.`,
+      { cause },
+    );
+  }
+}
+
 /** The serial number in decimal, as SigV4-X509 credentials carry it. */
 export function decimalSerial(certificate: X509Certificate): string {
   return BigInt(`0x${certificate.serialNumber}`).toString(10);
@@ -82,7 +95,11 @@ export function assertValidAt(certificate: X509Certificate, now: Date, role: str
 }
 
 function issued(issuer: X509Certificate, subject: X509Certificate): boolean {
-  return subject.checkIssued(issuer) && subject.verify(issuer.publicKey);
+  try {
+    return subject.checkIssued(issuer) && subject.verify(issuer.publicKey);
+  } catch {
+    return false; // an issuer whose key cannot be read issued nothing we can verify
+  }
 }
 
 /**

@@ -1,22 +1,33 @@
 import type { KeyObject, X509Certificate } from "node:crypto";
 import { ConfigurationError, InputFormatError } from "../errors.js";
-import { assertValidAt, decimalSerial, orderChain, parseCertificates } from "./certificate.js";
+import { assertValidAt, decimalSerial, orderChain, parseCertificates, publicKeyOf } from "./certificate.js";
 import { type MaterialInput, readMaterial } from "./material.js";
 import { assertKeyMatchesCertificate, assertSupportedKey, parsePemKeyBlock, parsePrivateKey } from "./private-key.js";
+import type { Pkcs11Config } from "./pkcs11/config.js";
+import { isPkcs11Uri } from "./pkcs11/uri.js";
 import { KeyObjectSigner, type Signer } from "./signer.js";
 
 /** Where the certificate, its chain and its key come from. Shared by every mechanism. */
 export interface IdentityInit {
-  /** The end-entity certificate: file path, PEM text or bytes (PEM or DER). A PEM may also hold the chain and the key. */
-  certificate: MaterialInput;
+  /**
+   * The end-entity certificate: file path, PEM text or bytes (PEM or DER). A PEM may also hold the chain and the key.
+   * PKCS#11: a `pkcs11:` URI reads it from the token; omitted beside `pkcs11`, the token's certificate of the key is used.
+   */
+  certificate?: MaterialInput;
   /** Intermediate CA certificates, in any order: one bundle or a list. */
   certificateChain?: MaterialInput | MaterialInput[];
-  /** The private key: file path, PEM text or bytes. Not needed when `certificate` holds it or `signer` is given. */
+  /** The private key: file path, PEM text or bytes, or a `pkcs11:` URI (RFC 7512). Not needed when `certificate` holds it or `signer` is given. */
   privateKey?: MaterialInput;
   /** Passphrase of an encrypted PKCS#8 key. */
   passphrase?: string;
   /** A key held elsewhere (HSM); replaces `privateKey`. */
   signer?: Signer;
+  /**
+   * A key on a PKCS#11 token (HSM, smart card, TPM): `{ library, userPin, slotId?, tokenLabel?, privateKeyLabel? }`
+   * or a `pkcs11:` URI. The token session is opened at the first refresh, kept across refreshes and closed
+   * by {@link releaseIdentity}. The optional `pkcs11js` package is loaded only when this (or a `pkcs11:` URI) is used.
+   */
+  pkcs11?: Pkcs11Config | string;
 }
 
 /** A certificate with its chain and a way to sign, checked and ready for a request. */
@@ -41,10 +52,14 @@ export interface Identity {
  * renewed on disk are used.
  */
 export async function loadIdentity(init: IdentityInit, now: Date): Promise<Identity> {
-  if (init.certificate === undefined || init.certificate === null) {
+  // PKCS#11 (see ./pkcs11/): loaded on demand so that file-key users never load it or its native binding.
+  const token = usesPkcs11(init) ? (await import("./pkcs11/token-identity.js")).tokenIdentityFor(init) : undefined;
+  if (!token?.readsCertificate && (init.certificate === undefined || init.certificate === null)) {
     throw new ConfigurationError("certificate", "certificate is required: pass a file path, PEM text or bytes.");
   }
-  const certMaterial = await readMaterial(init.certificate, "certificate");
+  const certMaterial = token?.readsCertificate
+    ? { bytes: await token.certificate(), label: "certificate on the PKCS#11 token" }
+    : await readMaterial(init.certificate!, "certificate");
   const parsed = parseCertificates(certMaterial, "certificate");
   const [certificate, ...bundled] = parsed.certificates as [X509Certificate, ...X509Certificate[]];
 
@@ -61,6 +76,11 @@ export async function loadIdentity(init: IdentityInit, now: Date): Promise<Ident
     signer = init.signer;
     keyLabel = "signer";
     if (signer.publicKey) assertKeyMatchesCertificate(await signer.publicKey(), certificate, keyLabel);
+  } else if (token) {
+    const tokenSigner = await token.signerFor(certificate);
+    signer = tokenSigner;
+    keyLabel = tokenSigner.description;
+    assertKeyMatchesCertificate(tokenSigner.publicKey(), certificate, keyLabel);
   } else {
     if (init.privateKey !== undefined) {
       const keyMaterial = await readMaterial(init.privateKey, "privateKey");
@@ -80,7 +100,7 @@ export async function loadIdentity(init: IdentityInit, now: Date): Promise<Ident
     signer = new KeyObjectSigner(privateKey);
   }
 
-  assertSupportedKey(certificate.publicKey, `The certificate's public key`, "certificate");
+  assertSupportedKey(publicKeyOf(certificate), `The certificate's public key`, "certificate");
   assertValidAt(certificate, now, "certificate");
   const chain = orderChain(certificate, intermediates, now);
   return {
@@ -92,4 +112,30 @@ export async function loadIdentity(init: IdentityInit, now: Date): Promise<Ident
     signer,
     ...(privateKey ? { privateKey } : {}),
   };
+}
+
+/** Whether the init names a PKCS#11 key (`pkcs11`, or a `pkcs11:` URI as certificate or key). */
+function usesPkcs11(init: IdentityInit): boolean {
+  if (init.signer === undefined && init.pkcs11 === undefined && !isPkcs11Uri(init.privateKey) && !isPkcs11Uri(init.certificate)) return false;
+  const fileKey = init.privateKey !== undefined && !isPkcs11Uri(init.privateKey);
+  if (init.signer && (init.pkcs11 !== undefined || isPkcs11Uri(init.privateKey))) {
+    throw new ConfigurationError("signer", "signer and a PKCS#11 key (pkcs11, or a pkcs11: URI as privateKey) both name the key: keep one.");
+  }
+  if (fileKey && (init.pkcs11 !== undefined || isPkcs11Uri(init.certificate))) {
+    throw new ConfigurationError(
+      "privateKey",
+      "privateKey is a file or PEM while the key is configured on a PKCS#11 token (pkcs11, or a pkcs11: certificate URI): leave privateKey out, or make it a pkcs11: URI.",
+    );
+  }
+  return !init.signer;
+}
+
+/**
+ * Releases what {@link loadIdentity} keeps open for an init between
+ * refreshes (the PKCS#11 session). Mechanisms call it from `close()`.
+ */
+export async function releaseIdentity(init: IdentityInit): Promise<void> {
+  if (init.pkcs11 !== undefined || isPkcs11Uri(init.privateKey) || isPkcs11Uri(init.certificate)) {
+    await (await import("./pkcs11/token-identity.js")).releaseTokenIdentity(init);
+  }
 }

@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, type KeyObject, type X509Certificate } from "node:crypto";
 import { InputFormatError, KeyMismatchError, PassphraseError, UnsupportedKeyError } from "../errors.js";
-import { describeCertificate } from "./certificate.js";
+import { describeCertificate, publicKeyOf } from "./certificate.js";
 import type { Material } from "./material.js";
 import { looksLikePem, type PemBlock, parsePem } from "./pem.js";
 
@@ -110,7 +110,7 @@ function spki(key: KeyObject): Buffer {
 
 /** Throws unless the (public half of the) key is the certificate's public key. */
 export function assertKeyMatchesCertificate(key: KeyObject, certificate: X509Certificate, keyLabel: string): void {
-  if (!spki(key).equals(spki(certificate.publicKey))) {
+  if (!spki(key).equals(spki(publicKeyOf(certificate)))) {
     throw new KeyMismatchError(
       `The private key (${keyLabel}) does not belong to the certificate ${describeCertificate(certificate)}. ` +
         "Pass the key generated with this certificate's request, or the certificate issued for this key.",

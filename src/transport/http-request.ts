@@ -156,8 +156,8 @@ export async function sendRequest(req: HttpRequest): Promise<HttpResponse> {
         size += chunk.length;
         if (size > maxBytes) {
           const error = new NetworkError("body-too-large", `The answer from ${req.url.host} is larger than ${maxBytes} bytes; certcreds stopped reading it. Check the endpoint: it does not look like the AWS service.`);
-          res.destroy(error);
           finish(error);
+          res.destroy(error);
           return;
         }
         chunks.push(chunk);

@@ -1,4 +1,5 @@
 import { ConfigurationError } from "../../errors.js";
+import { showValue } from "../../show-value.js";
 
 /** The parts of an ARN certcreds cares about. */
 export interface ParsedArn {
@@ -35,7 +36,7 @@ export function parseArn(value: unknown, option: string, service: string, resour
   }
   const match = ARN.exec(value.trim());
   if (!match) {
-    throw new ConfigurationError(option, `${option} "${value}" is not a valid ARN. ${expected}`);
+    throw new ConfigurationError(option, `${option} ${showValue(value)} is not a valid ARN. ${expected}`);
   }
   const [, partition, arnService, region, accountId, type, id] = match as unknown as string[];
   if (arnService !== service || type !== resourceType) {

@@ -1,7 +1,7 @@
 import type { Agent } from "node:http";
 import { type Clock, systemClock } from "../../cache/clock.js";
-import { type CredentialSource, credentialsFromFields, type FetchContext, type TemporaryCredentials } from "../../cache/credentials.js";
-import { ConfigurationError, ResponseFormatError, type ServiceError } from "../../errors.js";
+import type { CredentialSource, FetchContext, TemporaryCredentials } from "../../cache/credentials.js";
+import { ConfigurationError } from "../../errors.js";
 import { type IdentityInit, loadIdentity } from "../../identity/load-identity.js";
 import type { MaterialInput } from "../../identity/material.js";
 import { readMaterial } from "../../identity/material.js";
@@ -10,10 +10,11 @@ import { type HttpResponse, sendRequest } from "../../transport/http-request.js"
 import { loadNodeHttp } from "../../transport/node-http.js";
 import { resolveProxy } from "../../transport/proxy.js";
 import { type RetryOptions, withRetries } from "../../transport/retry.js";
+import { showValue } from "../../show-value.js";
 import { VERSION } from "../../version.js";
 import { isRegion, parseArn } from "./arn.js";
 import { resolveRolesAnywhereEndpoint } from "./endpoint.js";
-import { rolesAnywhereError } from "./service-errors.js";
+import { type CreateSessionContext, createSessionError, parseCreateSessionSuccess } from "./response.js";
 import { signRequest } from "./sigv4-x509.js";
 
 /** Everything IAM Roles Anywhere needs besides the identity. */
@@ -72,8 +73,8 @@ export function validateRolesAnywhereOptions(init: RolesAnywhereOptions) {
     throw new ConfigurationError("profileArn", `The trust anchor belongs to account ${anchor.accountId} but the profile to ${profile.accountId}: use ARNs of one account.`);
   }
   const region = init.region ?? anchor.region;
-  if (!isRegion(region)) {
-    throw new ConfigurationError("region", `region "${region}" is not an AWS region name (e.g. us-east-1).`);
+  if (typeof region !== "string" || !isRegion(region)) {
+    throw new ConfigurationError("region", `region ${showValue(region)} is not an AWS region name (e.g. us-east-1).`);
   }
   if (init.region !== undefined && init.region !== anchor.region && init.endpoint === undefined) {
     throw new ConfigurationError(
@@ -81,15 +82,15 @@ export function validateRolesAnywhereOptions(init: RolesAnywhereOptions) {
       `region ${init.region} differs from the trust anchor's region ${anchor.region}: Roles Anywhere only knows a trust anchor in its own region. Leave region out, or use a trust anchor and profile of ${init.region}.`,
     );
   }
-  const durationSeconds = init.durationSeconds ?? 3600;
+  const durationSeconds: number = init.durationSeconds ?? 3600;
   if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > 43200) {
-    throw new ConfigurationError("durationSeconds", `durationSeconds ${init.durationSeconds} is out of range: use a whole number from 900 to 43200.`);
+    throw new ConfigurationError("durationSeconds", `durationSeconds ${showValue(init.durationSeconds)} is out of range: use a whole number from 900 to 43200.`);
   }
-  if (init.roleSessionName !== undefined && !/^[\w+=,.@-]{2,64}$/.test(init.roleSessionName)) {
-    throw new ConfigurationError("roleSessionName", `roleSessionName "${init.roleSessionName}" is invalid: 2–64 characters of letters, digits and + = , . @ _ -.`);
+  if (init.roleSessionName !== undefined && (typeof init.roleSessionName !== "string" || !/^[\w+=,.@-]{2,64}$/.test(init.roleSessionName))) {
+    throw new ConfigurationError("roleSessionName", `roleSessionName ${showValue(init.roleSessionName)} is invalid: 2–64 characters of letters, digits and + = , . @ _ -.`);
   }
   const timeoutMs = init.timeoutMs ?? 10_000;
-  if (!(timeoutMs > 0)) throw new ConfigurationError("timeoutMs", `timeoutMs must be a positive number of milliseconds.`);
+  if (typeof timeoutMs !== "number" || !(timeoutMs > 0)) throw new ConfigurationError("timeoutMs", `timeoutMs must be a positive number of milliseconds.`);
   const url = resolveRolesAnywhereEndpoint({
     region,
     partition: anchor.partition,
@@ -110,6 +111,11 @@ export class RolesAnywhereSource implements CredentialSource {
   private readonly accountId: string;
   private agent: Agent | undefined;
   private readonly clock: Clock;
+  private get errorContext(): CreateSessionContext {
+    const { trustAnchorArn, profileArn, roleArn } = this.init;
+    return { region: this.region, trustAnchorArn, profileArn, roleArn, accountId: this.accountId };
+  }
+
   /** Correction applied to this machine's clock after the service reported skew. */
   clockOffsetMs = 0;
 
@@ -162,12 +168,12 @@ export class RolesAnywhereSource implements CredentialSource {
             ...(proxy ? { proxy } : {}),
             tls: { ...(ca ? { ca } : {}), rejectUnauthorized: this.init.rejectUnauthorized ?? true },
           });
-          if (response.status === 201) return this.parse(response);
+          if (response.status === 201) return parseCreateSessionSuccess(response.body, this.clock.now(), this.accountId);
           if (!skewCorrected && this.correctSkew(response)) {
             skewCorrected = true;
             continue;
           }
-          throw this.error(response);
+          throw createSessionError(response, this.errorContext, this.clock.now());
         }
       },
       context?.background ? { ...this.init.retry, maxAttempts: 1 } : (this.init.retry ?? {}),
@@ -187,45 +193,6 @@ export class RolesAnywhereSource implements CredentialSource {
     this.clockOffsetMs = offset;
     this.init.logger?.warn?.(`certcreds: this machine's clock is ${Math.round(offset / 1000)} s off the service's; signing with the service's time`);
     return true;
-  }
-
-  private parse(response: HttpResponse): TemporaryCredentials {
-    let json: unknown;
-    try {
-      json = JSON.parse(response.body.toString("utf8"));
-    } catch {
-      throw new ResponseFormatError("rolesanywhere", "The CreateSession answer is not JSON. Check the endpoint option: it does not look like IAM Roles Anywhere.");
-    }
-    const set = (json as { credentialSet?: unknown })?.credentialSet;
-    const first = Array.isArray(set) ? (set[0] as Record<string, unknown> | undefined) : undefined;
-    const credentials = first?.credentials as Record<string, unknown> | undefined;
-    if (!credentials || typeof credentials !== "object") {
-      throw new ResponseFormatError("rolesanywhere", "The CreateSession answer has no credentialSet[0].credentials. Check the endpoint option.");
-    }
-    const assumed = (first?.assumedRoleUser as { arn?: unknown } | undefined)?.arn;
-    const accountFromArn = typeof assumed === "string" ? /^arn:[^:]+:sts::(\d{12}):/.exec(assumed)?.[1] : undefined;
-    return credentialsFromFields(credentials, "rolesanywhere", this.clock.now(), accountFromArn ?? this.accountId);
-  }
-
-  private error(response: HttpResponse): ServiceError {
-    let message = "";
-    try {
-      const json = JSON.parse(response.body.toString("utf8")) as { message?: unknown; Message?: unknown };
-      message = String(json.message ?? json.Message ?? "");
-    } catch {
-      message = response.body.toString("utf8").slice(0, 200).replace(/\s+/g, " ").trim();
-    }
-    const headerType = response.headers["x-amzn-errortype"];
-    const type = typeof headerType === "string" ? headerType.split(":")[0] : undefined;
-    const retryAfterHeader = response.headers["retry-after"];
-    const retryAfter = retryAfterHeader !== undefined ? Number(retryAfterHeader) : undefined;
-    return rolesAnywhereError(
-      response.status,
-      type || undefined,
-      message,
-      { region: this.region, trustAnchorArn: this.init.trustAnchorArn, profileArn: this.init.profileArn, roleArn: this.init.roleArn },
-      retryAfter !== undefined && Number.isFinite(retryAfter) ? retryAfter : undefined,
-    );
   }
 
   close(): void {

@@ -17,6 +17,9 @@ function envFlag(name: string): boolean | undefined {
 
 /** Parses an endpoint override; `http://` is allowed for local emulators. */
 export function parseEndpoint(endpoint: string | URL, option = "endpoint"): URL {
+  if (typeof endpoint !== "string" && !(endpoint instanceof URL)) {
+    throw new ConfigurationError(option, `${option} must be a URL or host name string, e.g. https://rolesanywhere.us-east-1.amazonaws.com.`);
+  }
   let url: URL;
   try {
     const text = String(endpoint);
