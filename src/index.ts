@@ -8,7 +8,21 @@ export type { CredentialSource, TemporaryCredentials } from "./cache/credentials
 export type { Clock } from "./cache/clock.js";
 export * from "./errors.js";
 export type { Identity, IdentityInit } from "./identity/load-identity.js";
-export { loadIdentity } from "./identity/load-identity.js";
+export { loadIdentity, releaseIdentity } from "./identity/load-identity.js";
+export {
+  fromPkcs11,
+  isPkcs11Uri,
+  parsePkcs11Uri,
+  PIN_ENVIRONMENT_VARIABLE,
+  type Pkcs11CliOptions,
+  type Pkcs11Config,
+  Pkcs11Error,
+  type Pkcs11ErrorKind,
+  type Pkcs11KeySource,
+  type Pkcs11Signer,
+  type Pkcs11Uri,
+  pkcs11IdentityFromCli,
+} from "./identity/pkcs11/index.js";
 export type { MaterialInput } from "./identity/material.js";
 export { KeyObjectSigner, type Signer, type SigningAlgorithm } from "./identity/signer.js";
 export type { Logger } from "./logger.js";
@@ -16,4 +30,8 @@ export type { RolesAnywhereInit, RolesAnywhereOptions } from "./mechanisms/roles
 export type { RetryOptions } from "./transport/retry.js";
 export { CredentialSession, type SessionOptions } from "./surfaces/credential-session.js";
 export { fromRolesAnywhere, RolesAnywhereSession, type RolesAnywhereSessionInit } from "./surfaces/roles-anywhere.js";
+export type { IotLogLevel, TraceLogger } from "./mechanisms/iot/log-level.js";
+export type { IotInit, IotOptions } from "./mechanisms/iot/options.js";
+export { fromIotCredentialProvider, IotCredentialSession, type IotSessionInit } from "./surfaces/iot.js";
+export { type CertificateSessionInit, createCredentialSession, fromCertificate } from "./surfaces/any-mechanism.js";
 export { VERSION } from "./version.js";

@@ -101,6 +101,8 @@ export interface RolesAnywhereFault {
   malformedBody?: boolean;
   /** Reset the TCP connection without answering. */
   resetConnection?: boolean;
+  /** Answer 201 headers and part of the body, then reset the connection. */
+  resetMidBody?: boolean;
   /** Never answer (until `close()`), to exercise client timeouts. */
   hang?: boolean;
   /** How many requests this fault applies to. Default 1. */
@@ -562,6 +564,13 @@ export async function startRolesAnywhereEmulator(options: RolesAnywhereEmulatorO
       return true;
     }
     if (fault.hang) return true; // close() destroys the socket.
+    if (fault.resetMidBody) {
+      // Headers and the start of a 201 body, then a TCP RST: the client sees a truncated answer.
+      res.writeHead(201, { 'Content-Type': 'application/json', 'Content-Length': '2048' });
+      res.write('{"credentialSet":[{"credentials":{"accessKeyId":"ASIA');
+      setTimeout(() => req.socket.resetAndDestroy(), 20);
+      return true;
+    }
     if (fault.malformedBody) {
       send(res, record, 201, '<html><body>502 Bad Gateway</body></html>');
       return true;

@@ -1,5 +1,5 @@
 import type { Agent, IncomingHttpHeaders } from "node:http";
-import type { Socket } from "node:net";
+import type { LookupFunction, Socket } from "node:net";
 import type { ConnectionOptions } from "node:tls";
 import { NetworkError } from "../errors.js";
 import { loadNodeHttp } from "./node-http.js";
@@ -26,6 +26,8 @@ export interface HttpRequest {
   proxy?: URL;
   /** A keep-alive agent for direct connections. */
   agent?: Agent;
+  /** Host name resolution (default: the system's); tests use it to make DNS fail without the network. */
+  lookup?: LookupFunction;
   /** Called with each new TLS socket (to count handshakes, keep sessions). */
   onTlsSocket?: (socket: Socket) => void;
 }
@@ -112,6 +114,7 @@ export async function sendRequest(req: HttpRequest): Promise<HttpResponse> {
       path: `${req.url.pathname}${req.url.search}`,
       headers: { ...req.headers, ...(req.body !== undefined ? { "Content-Length": String(Buffer.byteLength(req.body)) } : {}) },
     };
+    if (req.lookup) options.lookup = req.lookup;
     let send = secure ? httpsRequest : httpRequest;
     if (secure) Object.assign(options, { ...req.tls, servername: req.tls?.servername ?? (isIp(host) ? undefined : host) });
 

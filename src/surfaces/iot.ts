@@ -1,0 +1,116 @@
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { IotCredentialSource } from "../mechanisms/iot/credential-source.js";
+import {
+  consoleErrorLogger,
+  effectiveLevel,
+  emit,
+  type IotLogLevel,
+  type LineLevel,
+  levelAllows,
+  parseLogLevel,
+  type TraceLogger,
+} from "../mechanisms/iot/log-level.js";
+import type { IotInit } from "../mechanisms/iot/options.js";
+import { CredentialSession, FallbackLogger, type SessionOptions } from "./credential-session.js";
+
+/** Init of {@link fromIotCredentialProvider} and {@link IotCredentialSession}. */
+export type IotSessionInit = IotInit & SessionOptions;
+
+/**
+ * The session's logger: the configured one (or standard error when only
+ * `logLevel` is set), else the calling SDK client's, and in every case only
+ * the lines `logLevel` lets through — the cache's lines included.
+ */
+class LeveledFallbackLogger extends FallbackLogger implements TraceLogger {
+  constructor(
+    private readonly configured: TraceLogger | undefined,
+    private readonly level: IotLogLevel | undefined,
+  ) {
+    super(configured);
+  }
+
+  private get destination(): TraceLogger | undefined {
+    return this.configured ?? this.fallback;
+  }
+
+  private allows(line: LineLevel): boolean {
+    return levelAllows(effectiveLevel(this.level, this.destination), line);
+  }
+
+  override error(...content: unknown[]): void {
+    if (this.allows("error")) super.error(...content);
+  }
+  override warn(...content: unknown[]): void {
+    if (this.allows("warn")) super.warn(...content);
+  }
+  override info(...content: unknown[]): void {
+    if (this.allows("info")) super.info(...content);
+  }
+  override debug(...content: unknown[]): void {
+    if (this.allows("debug")) super.debug(...content);
+  }
+  trace(...content: unknown[]): void {
+    if (this.allows("trace")) emit(this.destination, "trace", content);
+  }
+}
+
+/**
+ * Credentials from the AWS IoT Core credential provider, like Python's
+ * `Boto3SessionProvider(...).get_session(region=...)`: options are checked at
+ * once, nothing is fetched before the first {@link CredentialSession.getCredentials}
+ * (or the first SDK call), and certificate and key files are read again at
+ * each refresh.
+ *
+ * @example
+ * ```ts
+ * const session = new IotCredentialSession({
+ *   endpoint: "c2abcdefgh1234.credentials.iot.us-east-1.amazonaws.com",
+ *   roleAlias: "device-role-alias",
+ *   thingName: "device-001",
+ *   certificate: "/etc/device/cert.pem",
+ *   privateKey: "/etc/device/key.pem",
+ * });
+ * const s3 = new S3Client(session.clientConfig());
+ * ```
+ */
+export class IotCredentialSession extends CredentialSession {
+  /** The endpoint credentials come from. */
+  readonly endpoint: URL;
+
+  constructor(init: IotSessionInit) {
+    const level = parseLogLevel(init.logLevel);
+    const logger = new LeveledFallbackLogger(init.logger ?? (level !== undefined && level !== "none" ? consoleErrorLogger : undefined), level);
+    // The session's logger filters again on its own destination (the SDK client's logger may come later).
+    const source = new IotCredentialSource({ ...init, logger });
+    super(source, logger, init);
+    if (init.verifyPeer === false && init.logger === undefined && level === undefined) {
+      // No log configured yet (an SDK client's logger may come later): say it where it cannot be missed.
+      process.emitWarning(
+        `certcreds: verifyPeer is false for ${source.endpoint.host}: the credential provider's certificate is NOT verified. Use this only against a local emulator; pass ca instead.`,
+        { code: "CERTCREDS_VERIFY_PEER_DISABLED" },
+      );
+    }
+    this.endpoint = source.endpoint;
+    this.defaultRegion = source.region;
+  }
+
+  /** The region `clientConfig()` uses by default: the endpoint's, or the `region` option. */
+  get region(): string | undefined {
+    return this.defaultRegion;
+  }
+
+  /** TLS handshakes made so far, and how many of them resumed a session (diagnostics). */
+  get tlsHandshakes(): { total: number; resumed: number } {
+    const source = this.source as IotCredentialSource;
+    return { total: source.tlsHandshakes, resumed: source.resumedTlsSessions };
+  }
+}
+
+/**
+ * An AWS SDK v3 credential provider for the AWS IoT Core credential provider:
+ * `new S3Client({ region, credentials: fromIotCredentialProvider({ endpoint, roleAlias, thingName, certificate, privateKey }) })`.
+ * One provider caches for every client it is given to.
+ */
+export function fromIotCredentialProvider(init: IotSessionInit): AwsCredentialIdentityProvider {
+  return new IotCredentialSession(init).provider;
+}
