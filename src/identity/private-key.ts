@@ -1,6 +1,7 @@
 import { createPrivateKey, type KeyObject, type X509Certificate } from "node:crypto";
 import { InputFormatError, KeyMismatchError, PassphraseError, UnsupportedKeyError } from "../errors.js";
 import { describeCertificate, publicKeyOf } from "./certificate.js";
+import { importPrivateKeyDer } from "./key-import.js";
 import type { Material } from "./material.js";
 import { looksLikePem, type PemBlock, parsePem } from "./pem.js";
 
@@ -50,10 +51,10 @@ export function parsePemKeyBlock(block: PemBlock, label: string, passphrase: str
       `${label} is encrypted. Pass its passphrase with the passphrase option (CLI: --pkcs8-password), or decrypt it with "openssl pkcs8".`,
     );
   }
-  // Plain PEM blocks are parsed from their DER: OpenSSL's PEM decoder costs about twice as much.
+  // Plain blocks go through the fast JWK import when they can (see key-import.ts).
   const derType = encrypted || block.der.length === 0 ? undefined : DER_TYPES[block.label];
   try {
-    if (derType) return createPrivateKey({ key: block.der, format: "der", type: derType });
+    if (derType) return importPrivateKeyDer(block.der, derType) ?? createPrivateKey({ key: block.der, format: "der", type: derType });
     return createPrivateKey({ key: block.text, format: "pem", ...(encrypted ? { passphrase } : {}) });
   } catch (cause) {
     if (encrypted) {
@@ -74,6 +75,12 @@ function parseDerKey(material: Material, passphrase: string | undefined, option:
     { type: "sec1" as const },
   ];
   let lastCause: unknown;
+  if (passphrase === undefined) {
+    for (const type of ["pkcs8", "pkcs1", "sec1"] as const) {
+      const key = importPrivateKeyDer(material.bytes, type);
+      if (key) return key;
+    }
+  }
   for (const attempt of attempts) {
     try {
       return createPrivateKey({ key: material.bytes, format: "der", ...attempt });
