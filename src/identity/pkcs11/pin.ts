@@ -67,6 +67,8 @@ export function promptSecret(question: string): Promise<string> {
   return new Promise((resolve, reject) => {
     let value = "";
     const wasRaw = stdin.isRaw;
+    // Echo off before the prompt shows: a PIN typed as soon as it appears must not be echoed.
+    stdin.setRawMode?.(true);
     process.stderr.write(question);
     const finish = (error?: Error) => {
       stdin.off("data", onData);
@@ -86,7 +88,6 @@ export function promptSecret(question: string): Promise<string> {
         else value += char;
       }
     };
-    stdin.setRawMode?.(true);
     stdin.resume();
     stdin.on("data", onData);
   });

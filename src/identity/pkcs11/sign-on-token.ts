@@ -100,6 +100,17 @@ export async function signOnToken(tokenSession: TokenSession, context: SessionCo
       throw error;
     }
   }
-  const signature = await module.C_SignAsync(session, input, Buffer.alloc(outputBytes));
+  // Not zero-filled: the token writes the signature and only that slice is returned.
+  const output = Buffer.allocUnsafe(outputBytes);
+  let signature: Buffer;
+  if (tokenSession.pace.inline) {
+    const started = performance.now();
+    signature = module.C_Sign(session, input, output);
+    tokenSession.pace.record(performance.now() - started, true);
+  } else {
+    const started = performance.now();
+    signature = await module.C_SignAsync(session, input, output);
+    tokenSession.pace.record(performance.now() - started, false);
+  }
   return rawEcdsa ? ecdsaRawToDer(signature) : Buffer.from(signature);
 }

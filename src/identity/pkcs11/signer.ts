@@ -61,7 +61,11 @@ export class Pkcs11Signer implements Signer {
   /** Signs `data` (SHA-256, RSA PKCS#1 v1.5 or ECDSA DER) on the token. */
   sign(data: Uint8Array): Promise<Uint8Array> {
     const input = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    return this.tokenSession.run(async (context) => signOnToken(this.tokenSession, context, await this.keyIn(context), input, this.spec.keyOption));
+    return this.tokenSession.run((context) =>
+      context.generation === this.generation
+        ? signOnToken(this.tokenSession, context, this.key, input, this.spec.keyOption)
+        : this.keyIn(context).then((key) => signOnToken(this.tokenSession, context, key, input, this.spec.keyOption)),
+    );
   }
 
   /** The key's public half, from the token or (once a trial signature proved it) the certificate. */

@@ -18,6 +18,37 @@ export interface SessionContext {
 }
 
 /**
+ * Where signatures run. A token may take from microseconds (SoftHSM2) to
+ * hundreds of milliseconds (a smart card, a network HSM) per signature:
+ * slow ones sign on libuv's thread pool so the event loop stays free, fast
+ * ones inline, where the thread hop would cost more than the signature.
+ * Starts on the pool; moves inline after {@link SigningPace.STREAK}
+ * signatures in a row under {@link SigningPace.FAST_MS}, back to the pool
+ * after as many in a row over {@link SigningPace.SLOW_MS} (one slow
+ * signature on a busy machine does not count), and stays on the pool once it
+ * went back twice.
+ */
+export class SigningPace {
+  static readonly FAST_MS = 2;
+  static readonly SLOW_MS = 10;
+  static readonly STREAK = 3;
+  inline = false;
+  private streak = 0;
+  private returns = 0;
+
+  record(milliseconds: number, wasInline: boolean): void {
+    if (wasInline) {
+      this.streak = milliseconds > SigningPace.SLOW_MS ? this.streak + 1 : 0;
+      if (this.streak >= SigningPace.STREAK) [this.inline, this.streak, this.returns] = [false, 0, this.returns + 1];
+      return;
+    }
+    if (this.returns >= 2) return;
+    this.streak = milliseconds < SigningPace.FAST_MS ? this.streak + 1 : 0;
+    if (this.streak >= SigningPace.STREAK) [this.inline, this.streak] = [true, 0];
+  }
+}
+
+/**
  * One session on one token, kept open across refreshes. Operations run one
  * at a time (a PKCS#11 session allows a single active operation). When the
  * session is lost — token removed and re-inserted, sessions closed or the
@@ -36,6 +67,8 @@ export class TokenSession {
   private pinFrom = "the PIN";
   private pinFailure: Pkcs11Error | undefined;
   private closed = false;
+  /** How this token's signatures are run (inline or on the thread pool). */
+  readonly pace = new SigningPace();
 
   constructor(
     readonly spec: Pkcs11Spec,
@@ -65,7 +98,8 @@ export class TokenSession {
   }
 
   private async runNow<T>(operation: (context: SessionContext) => T | Promise<T>): Promise<T> {
-    const context = await this.open();
+    // The open session is the common case: no extra turn of the event loop for it.
+    const context = this.context && !this.closed ? this.context : await this.open();
     try {
       return await operation(context);
     } catch (error) {

@@ -2,7 +2,7 @@ import type { Agent } from "node:http";
 import { type Clock, systemClock } from "../../cache/clock.js";
 import type { CredentialSource, FetchContext, TemporaryCredentials } from "../../cache/credentials.js";
 import { ConfigurationError } from "../../errors.js";
-import { type IdentityInit, loadIdentity } from "../../identity/load-identity.js";
+import { type IdentityInit, loadIdentity, releaseIdentity } from "../../identity/load-identity.js";
 import type { MaterialInput } from "../../identity/material.js";
 import { readMaterial } from "../../identity/material.js";
 import type { Logger } from "../../logger.js";
@@ -197,5 +197,6 @@ export class RolesAnywhereSource implements CredentialSource {
 
   close(): void {
     this.agent?.destroy();
+    void releaseIdentity(this.init);
   }
 }
