@@ -69,7 +69,7 @@ test("certificate inputs: arbitrary bytes, strings and mutated PEM give a result
 });
 
 test("private key inputs: arbitrary and mutated keys, passphrases", { timeout: 120_000 }, async () => {
-  const encrypted = leaf.privateKey!.export({ type: "pkcs8", format: "pem", cipher: "aes-128-cbc", passphrase: "pw" });
+  const encrypted = leaf.privateKey!.export({ type: "pkcs8", format: "pem", cipher: "aes-128-cbc", passphrase: "pw" }) as string;
   const inputs = fc.oneof(
     fc.uint8Array({ maxLength: 2048 }),
     mutatedPem(() => leaf.privateKeyPem!),

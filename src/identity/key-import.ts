@@ -61,7 +61,7 @@ function sequence(der: Buffer): Tlv[] {
 
 /** Unsigned big-endian integer bytes as base64url, without the sign padding. */
 function integer(tlv: Tlv | undefined): string {
-  if (!tlv || tlv.tag !== 0x02) throw new Error("not an INTEGER");
+  if (tlv?.tag !== 0x02) throw new Error("not an INTEGER");
   let bytes = tlv.value;
   while (bytes.length > 1 && bytes[0] === 0) bytes = bytes.subarray(1);
   return bytes.toString("base64url");

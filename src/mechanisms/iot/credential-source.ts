@@ -1,14 +1,15 @@
-import { Agent as HttpsAgent } from "node:https";
+import type { Agent as HttpsAgent } from "node:https";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { type Clock, systemClock } from "../../cache/clock.js";
-import { type CredentialSource, credentialsFromFields, type TemporaryCredentials } from "../../cache/credentials.js";
+import { type CredentialSource, credentialsFromFields, type FetchContext, type TemporaryCredentials } from "../../cache/credentials.js";
 import { ConfigurationError, NetworkError, ResponseFormatError, type ServiceError } from "../../errors.js";
 import { parseCertificates } from "../../identity/certificate.js";
 import { type Identity, loadIdentity, releaseIdentity } from "../../identity/load-identity.js";
 import { type Material, readMaterial } from "../../identity/material.js";
 import { looksLikePem } from "../../identity/pem.js";
 import { type HttpResponse, sendRequest, type TlsSettings } from "../../transport/http-request.js";
+import { loadNodeHttp } from "../../transport/node-http.js";
 import { redactUserInfo, resolveProxy } from "../../transport/proxy.js";
 import { withRetries } from "../../transport/retry.js";
 import type { TokenTlsTransport } from "../iot-pkcs11/token-tls-transport.js";
@@ -41,7 +42,7 @@ export class IotCredentialSource implements CredentialSource {
   resumedTlsSessions = 0;
 
   private readonly checked: CheckedIotOptions;
-  private readonly agent: HttpsAgent;
+  private agent: HttpsAgent | undefined;
   private readonly clock: Clock;
   private readonly log: LevelFilteredLogger;
 
@@ -51,11 +52,13 @@ export class IotCredentialSource implements CredentialSource {
     this.region = this.checked.region;
     this.clock = init.clock ?? systemClock;
     this.log = filterLogger(init.logger, this.checked.logLevel);
-    // One request at a time (the cache is single flight); keep the socket and the TLS session between refreshes.
-    this.agent = new HttpsAgent({ keepAlive: true, maxSockets: 2, maxCachedSessions: 4 });
   }
 
-  async fetchCredentials(): Promise<TemporaryCredentials> {
+  async fetchCredentials(context?: FetchContext): Promise<TemporaryCredentials> {
+    // One request at a time (the cache is single flight); keep the socket and the TLS session between refreshes.
+    // Created on first use: node:https costs start-up time to every importer otherwise.
+    this.agent ??= new (await loadNodeHttp()).https.Agent({ keepAlive: true, maxSockets: 2, maxCachedSessions: 4 });
+    const agent = this.agent;
     const { host, path, verifyPeer } = this.checked;
     const ctx: IotErrorContext = { host, region: this.region, roleAlias: this.init.roleAlias, thingName: this.init.thingName };
     if (!verifyPeer) {
@@ -88,7 +91,7 @@ export class IotCredentialSource implements CredentialSource {
                   method: "GET",
                   headers: { "x-amzn-iot-thingname": this.init.thingName, "User-Agent": `certcreds/${VERSION}`, Accept: "application/json" },
                   timeoutMs: this.checked.timeoutMs,
-                  agent: this.agent,
+                  agent,
                   ...(proxy ? { proxy } : {}),
                   tls: this.tlsSettings(identity, ca),
                   onTlsSocket: (socket) => this.observeTls(socket, trace, identity),
@@ -107,7 +110,8 @@ export class IotCredentialSource implements CredentialSource {
           if (response.status === 200) return this.parse(response);
           throw this.serviceError(response, ctx);
         },
-        this.init.retry ?? {},
+        // A background refresh makes one attempt: the cache retries it later, with a longer jittered delay.
+        context?.background ? { ...this.init.retry, maxAttempts: 1 } : (this.init.retry ?? {}),
         this.clock,
         this.log,
         "IoT credentials request",
@@ -239,7 +243,7 @@ export class IotCredentialSource implements CredentialSource {
   }
 
   close(): void {
-    this.agent.destroy();
+    this.agent?.destroy();
     // PKCS#11 (issue #5): the TLS context's token login, then the signer's session.
     this.tokenTransport?.close();
     void releaseIdentity(this.init);
