@@ -1,13 +1,4 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI is one bundled file so that start-up loads only what a command needs.
-import { main } from "../dist/cli/certcreds.mjs";
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error) => {
-    process.stderr.write(`certcreds: ${error?.message ?? error}\n`);
-    process.exitCode = 1;
-  },
-);
+// CommonJS on purpose (bin/package.json): Node starts a CommonJS program faster than an ES module, and a
+// warm `credential-process` is answered before anything else loads. Everything else goes to the ESM bundle.
+require("../dist/cli/certcreds.cjs");

@@ -32,3 +32,12 @@ await build({
   chunkNames: "chunks/[name]-[hash]",
   banner: { js: "import { createRequire as __certcredsCreateRequire } from 'node:module'; const require = __certcredsCreateRequire(import.meta.url);" },
 });
+// The CLI's CommonJS launcher: answers a warm `credential-process` (fresh cache entry) without the
+// ES module loader and without node:crypto (each costs milliseconds of start-up), else loads certcreds.mjs.
+await build({
+  ...common,
+  entryPoints: ["src/cli/launcher.ts"],
+  outfile: "dist/cli/certcreds.cjs",
+  format: "cjs",
+  external: optional,
+});

@@ -16,7 +16,8 @@ export interface Clock {
 /** The real clock. */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref()),
+  // Not unref'd: a caller is awaiting this backoff, and the process must live until it retries.
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   setTimer(fn, ms) {
     const timer = setTimeout(fn, ms);
     timer.unref();

@@ -35,6 +35,8 @@ async function showCaller(out: Out, step: string, stsUrl: string, credentials: A
  * `fromIotCredentialProvider`, and a real SDK v3 call with each.
  */
 export async function runDemo(_argv: string[]): Promise<number> {
+  // The demo's own SDK client would otherwise print a multi-line notice about future Node versions.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const out: Out = (line) => process.stdout.write(`${line}\n`);
   out("certcreds demo — everything runs on 127.0.0.1, no AWS account needed\n");
 

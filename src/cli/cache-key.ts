@@ -1,0 +1,71 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import type { FlagName } from "./flags.js";
+import type { Mechanism } from "./mechanism.js";
+import { isSpecialMaterial, type Settings } from "./settings.js";
+import { sha256Hex } from "./sha256.js";
+
+/** Settings that change which credentials come back; the others (output, cache, secrets) stay out of the key. */
+const KEYED: FlagName[] = [
+  "certificate",
+  "private-key",
+  "intermediates",
+  "pkcs11-lib",
+  "reuse-pin",
+  "trust-anchor-arn",
+  "profile-arn",
+  "role-arn",
+  "session-duration",
+  "role-session-name",
+  "role-alias",
+  "thing-name",
+  "region",
+  "endpoint",
+  "ca-cert",
+  "no-verify-ssl",
+  "with-proxy",
+];
+
+/**
+ * The bytes that identify the certificate: the file's (or variable's) bytes
+ * for their SHA-256 fingerprint — no X.509 parsing on the warm path. A
+ * renewed certificate therefore gets a new cache entry. Undefined when the
+ * certificate cannot be read (the cold path reports why).
+ */
+function certificateBytes(value: string | undefined, env: NodeJS.ProcessEnv): Buffer | undefined {
+  if (value === undefined || value === "-") return undefined;
+  if (value.startsWith("env:")) {
+    const text = env[value.slice(4)];
+    return text ? Buffer.from(text) : undefined;
+  }
+  if (value.startsWith("pkcs11:") || value.includes("-----BEGIN")) return Buffer.from(value);
+  try {
+    return readFileSync(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The cache key: SHA-256 over the whole normalised configuration and the
+ * certificate's fingerprint. Undefined when the certificate cannot be read.
+ */
+export function cacheKey(settings: Settings, mechanism: Mechanism, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const certificate = certificateBytes(settings.string("certificate"), env);
+  if (certificate === undefined) return undefined;
+  const normalised: Record<string, string | number | boolean> = { v: 1, mechanism };
+  for (const name of KEYED) {
+    if (!settings.has(name)) continue;
+    const value = settings.string(name)!;
+    normalised[name] =
+      (name === "certificate" || name === "private-key" || name === "intermediates" || name === "ca-cert") && !isSpecialMaterial(value)
+        ? resolve(value)
+        : value;
+  }
+  // Environment that changes the endpoint chosen.
+  for (const name of ["AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT"]) {
+    if (env[name]) normalised[name] = env[name];
+  }
+  normalised.certificateSha256 = sha256Hex(certificate);
+  return sha256Hex(JSON.stringify(normalised));
+}

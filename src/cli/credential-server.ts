@@ -1,0 +1,195 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { TemporaryCredentials } from "../cache/credentials.js";
+import { rfc3339 } from "./rfc3339.js";
+import { ImdsTokens, secretEquals } from "./serve-tokens.js";
+
+/** Where the server gets credentials: the library's CredentialSession fits. */
+export interface CredentialSupplier {
+  getCredentials(): Promise<TemporaryCredentials>;
+  /** Expiration of the credentials held, without fetching (for /healthz). */
+  readonly expiration?: Date | undefined;
+}
+
+export interface CredentialServerOptions {
+  supplier: CredentialSupplier;
+  /** Role name IMDS lists under security-credentials/. */
+  roleName: string;
+  /** The container endpoint's Authorization token. */
+  authorizationToken: string;
+  /** Path of the container endpoint (default /credentials). */
+  containerPath?: string;
+  /** Refuse requests whose Host is not a loopback name (DNS rebinding), when serving on loopback. */
+  loopbackOnly: boolean;
+  /** Called with each failure to obtain credentials (for the log). */
+  onError?: (error: unknown) => void;
+}
+
+const TOKEN_PATH = "/latest/api/token";
+const CREDENTIALS_PREFIX = "/latest/meta-data/iam/security-credentials";
+const MAX_TOKEN_TTL = 21_600;
+
+function send(res: ServerResponse, status: number, body: string, type = "application/json", extra: Record<string, string> = {}): void {
+  res.writeHead(status, {
+    "Content-Type": type,
+    "Content-Length": Buffer.byteLength(body),
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    ...extra,
+  });
+  res.end(body);
+}
+
+function failure(res: ServerResponse, status: number, code: string, message: string): void {
+  send(res, status, JSON.stringify({ Code: code, Message: message }));
+}
+
+const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i;
+
+/**
+ * The two local credential protocols on one HTTP server: IMDSv2 and the
+ * container credentials endpoint. No CORS headers, no request bodies, small
+ * header limits; `/healthz` tells whether valid credentials are held and
+ * nothing else.
+ */
+export function createCredentialServer(options: CredentialServerOptions): Server {
+  const tokens = new ImdsTokens();
+  const containerPath = options.containerPath ?? "/credentials";
+  let lastKeyId: string | undefined;
+  let lastUpdated = new Date();
+
+  async function credentials(res: ServerResponse): Promise<TemporaryCredentials | undefined> {
+    try {
+      const current = await options.supplier.getCredentials();
+      if (current.accessKeyId !== lastKeyId) {
+        lastKeyId = current.accessKeyId;
+        lastUpdated = new Date();
+      }
+      return current;
+    } catch (error) {
+      options.onError?.(error);
+      failure(
+        res,
+        500,
+        "CredentialsUnavailable",
+        `certcreds has no valid credentials to serve: ${(error as Error).message ?? String(error)}`.replace(/\s*\n\s*/g, " "),
+      );
+      return undefined;
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (options.loopbackOnly && !LOOPBACK_HOST.test(req.headers.host ?? "")) {
+      failure(res, 403, "Forbidden", "Host must be a loopback address (127.0.0.1, localhost, [::1]).");
+      return;
+    }
+    const length = Number(req.headers["content-length"] ?? 0);
+    if (length > 0 || req.headers["transfer-encoding"] !== undefined) {
+      failure(res, 413, "PayloadTooLarge", "Requests to this endpoint carry no body.");
+      req.socket.destroySoon?.();
+      return;
+    }
+    const path = (req.url ?? "/").split("?")[0]!.replace(/^\/{2,}/, "/");
+
+    if (path === "/healthz" && req.method === "GET") {
+      const expiration = options.supplier.expiration;
+      const valid = expiration !== undefined && expiration.getTime() > Date.now();
+      send(res, valid ? 200 : 503, JSON.stringify({ status: valid ? "ok" : "no valid credentials", ...(valid ? { expiration: rfc3339(expiration) } : {}) }));
+      return;
+    }
+
+    if (path === containerPath) {
+      if (req.method !== "GET") {
+        failure(res, 405, "MethodNotAllowed", "Use GET.");
+        return;
+      }
+      const given = req.headers.authorization;
+      if (typeof given !== "string" || !secretEquals(given, options.authorizationToken)) {
+        failure(res, 401, "Unauthorized", "Missing or wrong Authorization token: send the content of AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE.");
+        return;
+      }
+      const current = await credentials(res);
+      if (!current) return;
+      send(
+        res,
+        200,
+        JSON.stringify({
+          AccessKeyId: current.accessKeyId,
+          SecretAccessKey: current.secretAccessKey,
+          Token: current.sessionToken,
+          Expiration: rfc3339(current.expiration),
+          ...(current.accountId ? { AccountId: current.accountId } : {}),
+        }),
+      );
+      return;
+    }
+
+    if (path === TOKEN_PATH) {
+      if (req.method !== "PUT") {
+        failure(res, 405, "MethodNotAllowed", "Use PUT to get an IMDSv2 token.");
+        return;
+      }
+      // Like AWS's helper and EC2: a token request relayed by a proxy is refused.
+      if (req.headers["x-forwarded-for"] !== undefined) {
+        failure(res, 403, "Forbidden", "Token requests through a proxy (X-Forwarded-For) are refused.");
+        return;
+      }
+      const ttlHeader = req.headers["x-aws-ec2-metadata-token-ttl-seconds"];
+      const ttl = typeof ttlHeader === "string" && /^\d{1,5}$/.test(ttlHeader.trim()) ? Number(ttlHeader) : Number.NaN;
+      if (!(ttl >= 1 && ttl <= MAX_TOKEN_TTL)) {
+        failure(res, 400, "BadRequest", `x-aws-ec2-metadata-token-ttl-seconds must be a whole number from 1 to ${MAX_TOKEN_TTL}.`);
+        return;
+      }
+      send(res, 200, tokens.issue(ttl), "text/plain", { "x-aws-ec2-metadata-token-ttl-seconds": String(ttl) });
+      return;
+    }
+
+    if (path === CREDENTIALS_PREFIX || path.startsWith(`${CREDENTIALS_PREFIX}/`)) {
+      if (req.method !== "GET") {
+        failure(res, 405, "MethodNotAllowed", "Use GET.");
+        return;
+      }
+      const token = req.headers["x-aws-ec2-metadata-token"];
+      if (!tokens.verify(typeof token === "string" ? token : undefined)) {
+        send(res, 401, "", "text/plain");
+        return;
+      }
+      const role = path.slice(CREDENTIALS_PREFIX.length + 1);
+      if (role === "") {
+        send(res, 200, options.roleName, "text/plain");
+        return;
+      }
+      if (role !== options.roleName) {
+        send(res, 404, "", "text/plain");
+        return;
+      }
+      const current = await credentials(res);
+      if (!current) return;
+      send(
+        res,
+        200,
+        JSON.stringify({
+          Code: "Success",
+          LastUpdated: rfc3339(lastUpdated),
+          Type: "AWS-HMAC",
+          AccessKeyId: current.accessKeyId,
+          SecretAccessKey: current.secretAccessKey,
+          Token: current.sessionToken,
+          Expiration: rfc3339(current.expiration),
+        }),
+      );
+      return;
+    }
+    failure(res, 404, "NotFound", "Not found: this server answers IMDSv2 credential paths, the container credentials endpoint and /healthz.");
+  }
+
+  const server = createServer({ maxHeaderSize: 8 * 1024, requestTimeout: 10_000, headersTimeout: 5_000, connectionsCheckingInterval: 1_000 }, (req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      options.onError?.(error);
+      if (!res.headersSent) failure(res, 500, "InternalError", "Internal error.");
+      else res.destroy();
+    });
+  });
+  server.maxHeadersCount = 64;
+  server.maxRequestsPerSocket = 0;
+  return server;
+}

@@ -1,0 +1,103 @@
+/**
+ * The flags of every subcommand. Kept free of help text and imports so the
+ * warm `credential-process` path loads nothing more than this table.
+ */
+
+/** How a flag's value is read. */
+export type FlagKind = "string" | "boolean" | "integer";
+
+/** One flag: `--name`, from `CERTCREDS_<NAME>` and from a config-file profile. */
+export interface FlagSpec {
+  kind: FlagKind;
+  /** A file path: `~/` expanded, relative paths in a config file resolved against its directory. */
+  path?: boolean;
+  /** Never read from a config-file profile (it chooses the profile). */
+  notInProfile?: boolean;
+}
+
+const path = { kind: "string", path: true } as const;
+const text = { kind: "string" } as const;
+const flag = { kind: "boolean" } as const;
+const integer = { kind: "integer" } as const;
+
+/** Every flag certcreds knows, by name without the leading dashes. */
+export const FLAGS = {
+  // Identity (both mechanisms).
+  certificate: path,
+  "private-key": path,
+  intermediates: path,
+  "pkcs8-password": text,
+  "pkcs11-lib": path,
+  "reuse-pin": flag,
+  // IAM Roles Anywhere.
+  "trust-anchor-arn": text,
+  "profile-arn": text,
+  "role-arn": text,
+  "session-duration": integer,
+  "role-session-name": text,
+  // AWS IoT Core credential provider.
+  "role-alias": text,
+  "thing-name": text,
+  // Transport (both mechanisms).
+  region: text,
+  endpoint: text,
+  "ca-cert": path,
+  "no-verify-ssl": flag,
+  "with-proxy": flag,
+  debug: flag,
+  // Where options come from.
+  "profile-name": { kind: "string", notInProfile: true },
+  "config-file": { kind: "string", path: true, notInProfile: true },
+  // credential-process / cache.
+  "cache-dir": path,
+  "no-cache": flag,
+  // serve.
+  port: integer,
+  listen: text,
+  "hop-limit": integer,
+  "token-file": path,
+  // update.
+  profile: text,
+  once: flag,
+  // sign-string.
+  string: text,
+  format: text,
+  digest: text,
+} as const satisfies Record<string, FlagSpec>;
+
+export type FlagName = keyof typeof FLAGS;
+
+const SOURCE: FlagName[] = ["profile-name", "config-file", "debug"];
+const IDENTITY: FlagName[] = ["certificate", "private-key", "intermediates", "pkcs8-password", "pkcs11-lib", "reuse-pin"];
+const CREDENTIALS: FlagName[] = [
+  ...IDENTITY,
+  "trust-anchor-arn",
+  "profile-arn",
+  "role-arn",
+  "session-duration",
+  "role-session-name",
+  "role-alias",
+  "thing-name",
+  "region",
+  "endpoint",
+  "ca-cert",
+  "no-verify-ssl",
+  "with-proxy",
+  ...SOURCE,
+];
+
+/** The flags each subcommand accepts. */
+export const COMMAND_FLAGS: Record<string, readonly FlagName[]> = {
+  "credential-process": [...CREDENTIALS, "cache-dir", "no-cache"],
+  serve: [...CREDENTIALS, "port", "listen", "hop-limit", "token-file", "cache-dir"],
+  update: [...CREDENTIALS, "profile", "once"],
+  doctor: CREDENTIALS,
+  "sign-string": [...IDENTITY, "string", "format", "digest", ...SOURCE],
+  "read-certificate-data": ["certificate", ...SOURCE],
+  "cache clear": ["cache-dir", ...SOURCE],
+};
+
+/** `trust-anchor-arn` → `CERTCREDS_TRUST_ANCHOR_ARN`. */
+export function envName(name: string): string {
+  return `CERTCREDS_${name.toUpperCase().replace(/-/g, "_")}`;
+}

@@ -1,0 +1,69 @@
+import { COMMAND_FLAGS, FLAGS, type FlagName } from "./flags.js";
+import { nearest } from "./suggest.js";
+import { UsageError } from "./usage-error.js";
+
+/** A subcommand's command line, values still as text. */
+export interface ParsedArgs {
+  /** Flags given on the command line (booleans as "true"/"false"). */
+  values: Map<FlagName, string>;
+  help: boolean;
+}
+
+function isFlagName(name: string): name is FlagName {
+  return Object.hasOwn(FLAGS, name);
+}
+
+/** Says what an unknown flag probably was: a typo of a flag of this command, or a flag of another one. */
+function unknownFlag(command: string, name: string): UsageError {
+  const accepted = COMMAND_FLAGS[command] ?? [];
+  const guess = nearest(name, accepted);
+  const owners = isFlagName(name) ? Object.keys(COMMAND_FLAGS).filter((c) => COMMAND_FLAGS[c]!.includes(name)) : [];
+  const hint = guess
+    ? ` Did you mean --${guess}?`
+    : owners.length
+      ? ` It is an option of ${owners.map((c) => `"certcreds ${c}"`).join(", ")}.`
+      : "";
+  return new UsageError(`unknown option --${name} for "certcreds ${command}".${hint} Run "certcreds ${command} --help" for its options.`);
+}
+
+/**
+ * Parses `--flag value`, `--flag=value` and boolean `--flag` (or
+ * `--flag=false`), as AWS's aws_signing_helper (cobra) does. Unknown flags
+ * and stray arguments are usage errors naming the nearest valid flag.
+ */
+export function parseArgs(command: string, argv: readonly string[]): ParsedArgs {
+  const accepted = COMMAND_FLAGS[command] ?? [];
+  const values = new Map<FlagName, string>();
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--help" || arg === "-h") {
+      help = true;
+      continue;
+    }
+    if (!arg.startsWith("--") || arg === "--") {
+      throw new UsageError(
+        `unexpected argument "${arg}" for "certcreds ${command}": every input is given with a flag (e.g. --certificate <file>). Run "certcreds ${command} --help".`,
+      );
+    }
+    const eq = arg.indexOf("=");
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    if (!isFlagName(name) || !accepted.includes(name)) throw unknownFlag(command, name);
+    const spec = FLAGS[name];
+    let value: string;
+    if (eq >= 0) {
+      value = arg.slice(eq + 1);
+    } else if (spec.kind === "boolean") {
+      value = "true";
+    } else {
+      const next = argv[i + 1];
+      if (next === undefined || (next.startsWith("--") && isFlagName(next.slice(2).split("=")[0]!))) {
+        throw new UsageError(`option --${name} needs a value, e.g. --${name} <value>. Run "certcreds ${command} --help".`);
+      }
+      value = next;
+      i++;
+    }
+    values.set(name, value);
+  }
+  return { values, help };
+}

@@ -1,0 +1,39 @@
+/** Exit codes, documented in `certcreds --help` and docs/cli.md. */
+export const EXIT = { ok: 0, failure: 1, usage: 2, configuration: 3 } as const;
+
+/** Library error codes that mean "fix your inputs" rather than "the call failed". */
+const INPUT_CODES = new Set([
+  "ERR_CERTCREDS_CONFIGURATION",
+  "ERR_CERTCREDS_INPUT_READ",
+  "ERR_CERTCREDS_INPUT_FORMAT",
+  "ERR_CERTCREDS_PASSPHRASE",
+  "ERR_CERTCREDS_UNSUPPORTED_KEY",
+  "ERR_CERTCREDS_KEY_MISMATCH",
+  "ERR_CERTCREDS_CERTIFICATE_VALIDITY",
+  "ERR_CERTCREDS_CHAIN",
+]);
+
+/** 2 for usage errors, 3 for configuration and input errors, 1 for everything else. */
+export function exitCodeFor(error: unknown): number {
+  const own = (error as { exitCode?: unknown })?.exitCode;
+  if (typeof own === "number") return own;
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === "string" && INPUT_CODES.has(code)) return EXIT.configuration;
+  if (typeof code === "string" && code.startsWith("ERR_CERTCREDS_PKCS11")) return EXIT.configuration;
+  return EXIT.failure;
+}
+
+/**
+ * Prints one line on standard error: what went wrong and what to do (the
+ * library's messages carry both and never hold secrets). Returns the exit code.
+ */
+export function reportError(error: unknown, command: string | undefined, debug: boolean): number {
+  const where = command ? `certcreds ${command}` : "certcreds";
+  const known = (error as { code?: unknown })?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  const isOurs = (typeof known === "string" && known.startsWith("ERR_CERTCREDS")) || typeof (error as { exitCode?: unknown })?.exitCode === "number";
+  const hint = isOurs || debug ? "" : " (run again with --debug for details)";
+  process.stderr.write(`${where}: ${message.replace(/\s*\n\s*/g, " ")}${hint}\n`);
+  if (debug && !isOurs && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  return exitCodeFor(error);
+}

@@ -1,0 +1,134 @@
+import { randomBytes } from "node:crypto";
+import { unlinkSync } from "node:fs";
+import { isIP } from "node:net";
+import { dirname, join, resolve } from "node:path";
+import { ensurePrivateDirectory, writeFileAtomic } from "./atomic-write.js";
+import { cacheDirectory } from "./cache-read.js";
+import { createCredentialServer } from "./credential-server.js";
+import type { Mechanism } from "./mechanism.js";
+import { exitCodeFor } from "./report-error.js";
+import { openSession } from "./session-factory.js";
+import type { Settings } from "./settings.js";
+import { stderrLogger } from "./stderr-logger.js";
+import { CliConfigurationError, UsageError } from "./usage-error.js";
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+
+/** The role name IMDS lists: the role's name for Roles Anywhere, the role alias for IoT. */
+function roleNameOf(settings: Settings, mechanism: Mechanism): string {
+  if (mechanism === "iot") return settings.string("role-alias")!;
+  const arn = settings.string("role-arn") ?? "";
+  return arn.slice(arn.lastIndexOf("/") + 1) || "certcreds";
+}
+
+function checkedPort(settings: Settings): number {
+  const port = settings.integer("port") ?? 9911;
+  if (port < 0 || port > 65535) throw new UsageError(`${settings.describe("port")} ${port} is not a port number (0–65535; 0 picks a free one).`);
+  return port;
+}
+
+function checkedHopLimit(settings: Settings): number {
+  const hopLimit = settings.integer("hop-limit") ?? 1;
+  if (hopLimit < 1 || hopLimit > 255) throw new UsageError(`${settings.describe("hop-limit")} ${hopLimit} is out of range: use 1–255.`);
+  return hopLimit;
+}
+
+/**
+ * `certcreds serve`: one CredentialSession refreshed in the background,
+ * served over IMDSv2 and the container credentials endpoint until SIGINT or
+ * SIGTERM.
+ */
+export async function runServe(settings: Settings, mechanism: Mechanism): Promise<number> {
+  const logger = stderrLogger(settings.boolean("debug"));
+  const port = checkedPort(settings);
+  const hopLimit = checkedHopLimit(settings);
+  const host = settings.string("listen") ?? "127.0.0.1";
+  if (host !== "localhost" && isIP(host) === 0) throw new UsageError(`${settings.describe("listen")} "${host}" is not an IP address (e.g. 127.0.0.1 or ::1).`);
+  const loopback = LOOPBACK.has(host) || host.startsWith("127.");
+  if (!loopback) {
+    logger.warn?.(
+      `listening on ${host}: any host that can reach this address can take these credentials (IMDS tokens need no secret). ` +
+        `Node cannot set the IP TTL of TCP answers, so --hop-limit ${hopLimit} is not enforced: limit access with a firewall.`,
+    );
+  }
+  if (settings.boolean("no-verify-ssl")) logger.warn?.("--no-verify-ssl: the endpoint's TLS certificate is NOT verified. Use it only against a local emulator.");
+
+  const session = await openSession(settings, mechanism, { logger, refresh: { autoRefresh: true } });
+  // A broken configuration stops here; a network or service failure is retried in the background.
+  try {
+    await session.getCredentials();
+  } catch (error) {
+    if (exitCodeFor(error) !== 1) {
+      await session.close();
+      throw error;
+    }
+    logger.warn?.(`no credentials yet, will keep trying: ${(error as Error).message}`);
+  }
+
+  const authorizationToken = randomBytes(32).toString("base64url");
+  const tokenFile = resolve(settings.string("token-file") ?? join(cacheDirectory(settings), `serve-${process.pid}.token`));
+  ensurePrivateDirectory(dirname(tokenFile));
+  writeFileAtomic(tokenFile, authorizationToken);
+
+  let lastError = "";
+  const server = createCredentialServer({
+    supplier: session,
+    roleName: roleNameOf(settings, mechanism),
+    authorizationToken,
+    loopbackOnly: loopback,
+    onError: (error) => {
+      const message = (error as Error).message ?? String(error);
+      if (message !== lastError) logger.error?.(`cannot serve credentials: ${message}`);
+      lastError = message;
+    },
+  });
+  server.maxConnections = 10_000;
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    unlinkSync(tokenFile);
+    await session.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliConfigurationError(
+      code === "EADDRINUSE" ? `port ${port} on ${host} is in use: stop the other server or pass --port.` : `cannot listen on ${host}:${port}: ${(error as Error).message}`,
+    );
+  }
+  const address = server.address();
+  const actualPort = typeof address === "object" && address ? address.port : port;
+  const base = `http://${host.includes(":") ? `[${host}]` : host}:${actualPort}`;
+  process.stdout.write(
+    [
+      `export AWS_EC2_METADATA_SERVICE_ENDPOINT=${base}`,
+      `export AWS_CONTAINER_CREDENTIALS_FULL_URI=${base}/credentials`,
+      `export AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=${tokenFile}`,
+      "",
+    ].join("\n"),
+  );
+  logger.info?.(`serving ${mechanism === "iot" ? "AWS IoT" : "IAM Roles Anywhere"} credentials on ${base}; Ctrl-C stops`);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info?.(`${signal}: shutting down`);
+      server.close();
+      server.closeAllConnections();
+      try {
+        unlinkSync(tokenFile);
+      } catch {
+        /* already gone */
+      }
+      session.close().finally(() => resolve(0));
+    };
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
+  });
+}

@@ -1,0 +1,122 @@
+import { mkdirSync, readFileSync, realpathSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import type { TemporaryCredentials } from "../cache/credentials.js";
+import { writeFileAtomic } from "./atomic-write.js";
+import { setProfileKeys } from "./credentials-file.js";
+import { acquireFileLock } from "./file-lock.js";
+import type { Mechanism } from "./mechanism.js";
+import { exitCodeFor } from "./report-error.js";
+import { rfc3339 } from "./rfc3339.js";
+import { openSession } from "./session-factory.js";
+import type { Settings } from "./settings.js";
+import { stderrLogger } from "./stderr-logger.js";
+import { UsageError } from "./usage-error.js";
+
+/** `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials` — where the AWS CLI and SDKs look. */
+export function sharedCredentialsFile(env: NodeJS.ProcessEnv = process.env): string {
+  const configured = env.AWS_SHARED_CREDENTIALS_FILE;
+  if (configured) return configured.startsWith("~/") ? join(homedir(), configured.slice(2)) : resolve(configured);
+  return join(homedir(), ".aws", "credentials");
+}
+
+/** The real file behind a symlink, so the rename replaces the file and keeps the link. */
+function target(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/** Rewrites the profile's three keys under a lock, atomically, mode 0600. */
+export async function writeProfile(file: string, profile: string, credentials: TemporaryCredentials): Promise<void> {
+  const real = target(file);
+  // A missing ~/.aws is created private; an existing one is the user's to manage.
+  mkdirSync(dirname(real), { recursive: true, mode: 0o700 });
+  const outcome = await acquireFileLock(`${real}.lock`, { staleMs: 30_000, timeoutMs: 30_000 });
+  if (!("lock" in outcome)) return;
+  try {
+    let text = "";
+    try {
+      text = readFileSync(real, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+    const updated = setProfileKeys(text, profile, {
+      aws_access_key_id: credentials.accessKeyId,
+      aws_secret_access_key: credentials.secretAccessKey,
+      aws_session_token: credentials.sessionToken,
+    });
+    writeFileAtomic(real, updated, 0o600);
+  } finally {
+    outcome.lock.release();
+  }
+}
+
+/**
+ * `certcreds update`: keeps one profile of the shared credentials file fresh.
+ * Programs read that file once at start, so it is rewritten at half of each
+ * lifetime — well before expiry. Upstream failures are retried with backoff
+ * while the process runs; `--once` writes once and exits.
+ */
+export async function runUpdate(settings: Settings, mechanism: Mechanism): Promise<number> {
+  const logger = stderrLogger(settings.boolean("debug"));
+  const profile = settings.string("profile") ?? "default";
+  if (!/^[^[\]\r\n]+$/.test(profile) || profile.trim() !== profile) {
+    throw new UsageError(`${settings.describe("profile")} "${profile}" is not a usable profile name (no brackets, line breaks or surrounding spaces).`);
+  }
+  const file = sharedCredentialsFile();
+  if (settings.boolean("no-verify-ssl")) logger.warn?.("--no-verify-ssl: the endpoint's TLS certificate is NOT verified. Use it only against a local emulator.");
+  const session = await openSession(settings, mechanism, { logger });
+  const once = settings.boolean("once");
+
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const stop = () => {
+    stopped = true;
+    wake?.();
+  };
+  if (!once) {
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  }
+  const sleep = (ms: number) =>
+    new Promise<void>((done) => {
+      const timer = setTimeout(done, ms);
+      wake = () => {
+        clearTimeout(timer);
+        done();
+      };
+    });
+
+  try {
+    let failures = 0;
+    let first = true;
+    while (!stopped) {
+      let delay: number;
+      try {
+        const obtainedAt = Date.now();
+        const credentials = await session.getCredentials({ forceRefresh: !first });
+        first = false;
+        await writeProfile(file, profile, credentials);
+        failures = 0;
+        process.stderr.write(`certcreds update: profile [${profile}] of ${file} holds credentials valid until ${rfc3339(credentials.expiration)}\n`);
+        if (once) return 0;
+        delay = Math.max(1000, (credentials.expiration.getTime() - obtainedAt) / 2);
+        logger.debug?.(`next refresh in ${Math.round(delay / 1000)} s`);
+      } catch (error) {
+        if (once || exitCodeFor(error) !== 1) throw error;
+        failures++;
+        delay = Math.min(5_000 * 2 ** (failures - 1), 300_000) * (0.5 + Math.random() / 2);
+        logger.warn?.(`refresh failed (attempt ${failures}), retrying in ${Math.round(delay / 1000)} s: ${(error as Error).message}`);
+      }
+      await sleep(delay);
+    }
+    return 0;
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+    await session.close();
+  }
+}

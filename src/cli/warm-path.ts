@@ -1,0 +1,59 @@
+import { writeSync } from "node:fs";
+import { cacheKey } from "./cache-key.js";
+import { cacheDirectory, cacheFile, isFresh, processOutput, readCacheEntry } from "./cache-read.js";
+import { type Mechanism, selectMechanism } from "./mechanism.js";
+import { parseArgs } from "./parse-args.js";
+import { resolveSettings, type Settings } from "./settings.js";
+
+/**
+ * The warm path of `credential-process`: the cache key and, when the cache
+ * holds credentials with more than the refresh window left, the exact line
+ * to print. Touches only flags, environment, config file, certificate bytes
+ * and the cache file.
+ */
+export function cachedAnswer(settings: Settings, mechanism: Mechanism): { key: string | undefined; output: string | undefined } {
+  if (settings.boolean("no-cache")) return { key: undefined, output: undefined };
+  const key = cacheKey(settings, mechanism);
+  if (key === undefined) return { key, output: undefined };
+  const entry = readCacheEntry(cacheFile(cacheDirectory(settings), key));
+  if (!entry || !isFresh(entry, Date.now())) return { key, output: undefined };
+  if (settings.boolean("debug")) writeAll(2, `certcreds debug: cached credentials, valid until ${entry.credentials.Expiration}\n`);
+  return { key, output: processOutput(entry.credentials) };
+}
+
+/**
+ * Writes to a file descriptor synchronously. `process.stdout` is not used
+ * here: creating it loads the stream and socket modules, about 2 ms.
+ */
+export function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text, "utf8");
+  let offset = 0;
+  while (offset < bytes.length) {
+    try {
+      offset += writeSync(fd, bytes, offset);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
+    }
+  }
+}
+
+/**
+ * Answers `credential-process` from the cache when it can, before anything
+ * else is loaded; returns false (leaving every error to the full CLI, which
+ * reports it properly) otherwise.
+ */
+export function tryWarmCredentialProcess(argv: string[]): boolean {
+  if (argv[0] !== "credential-process") return false;
+  let output: string | undefined;
+  try {
+    const parsed = parseArgs("credential-process", argv.slice(1));
+    if (parsed.help) return false;
+    const settings = resolveSettings("credential-process", parsed);
+    output = cachedAnswer(settings, selectMechanism(settings)).output;
+  } catch {
+    return false;
+  }
+  if (output === undefined) return false;
+  writeAll(1, output);
+  return true;
+}
