@@ -1,4 +1,4 @@
-/** Exit codes, documented in `certcreds --help` and docs/cli.md. */
+/** Exit codes, documented in `certcreds --help` and README (Exit codes). */
 export const EXIT = { ok: 0, failure: 1, usage: 2, configuration: 3 } as const;
 
 /** Library error codes that mean "fix your inputs" rather than "the call failed". */
