@@ -32,6 +32,8 @@ interface Entry {
 }
 
 const MINUTE = 60_000;
+/** Credentials valid this much longer cover a failed refresh: no new attempt is made for the caller at once. */
+const COVER_MS = 10_000;
 
 /**
  * One cache of credentials for every consumer of a source: refreshes ahead
@@ -42,6 +44,8 @@ const MINUTE = 60_000;
 export class CredentialCache {
   private entry: Entry | undefined;
   private inflight: Promise<TemporaryCredentials> | undefined;
+  /** Whether the fetch under way is a background one: a single attempt, made while valid credentials were cached. */
+  private inflightBackground = false;
   private failures = 0;
   /** Whether the credentials now cached were obtained only after failed attempts. */
   private contended = true;
@@ -80,32 +84,49 @@ export class CredentialCache {
       }
       return entry.credentials;
     }
-    if (!options.forceRefresh && entry && now < this.nextAttemptAt && entry.credentials.expiration.getTime() - now > 10_000) {
+    if (!options.forceRefresh && entry && now < this.nextAttemptAt && this.validFor(COVER_MS)) {
       // The last refresh failed moments ago: do not hammer the service while valid credentials remain.
       return entry.credentials;
     }
+    const joinedBackground = this.inflight !== undefined && this.inflightBackground;
+    let failure: unknown;
     try {
       return await this.refresh();
     } catch (error) {
-      // A failed refresh in the mandatory window still leaves valid credentials usable.
-      const current = this.entry;
-      if (!options.forceRefresh && current && current.credentials.expiration.getTime() - this.clock.now() > 10_000) {
-        this.options.logger?.warn?.(
-          `certcreds: ${this.source.name} refresh failed inside the mandatory window; serving credentials valid until ${current.credentials.expiration.toISOString()}: ${(error as Error).message}`,
-        );
-        return current.credentials;
-      }
-      throw error;
+      failure = error;
     }
+    if (joinedBackground && (options.forceRefresh || !this.validFor(COVER_MS))) {
+      // The fetch joined was a background one (a single attempt); this caller needs fresh credentials, so it gets a fetch with retries.
+      try {
+        return await this.refresh();
+      } catch (error) {
+        failure = error;
+      }
+    }
+    // A failed refresh in the mandatory window leaves the cached credentials usable until they expire.
+    const current = this.entry;
+    if (!options.forceRefresh && current && this.validFor(0)) {
+      this.options.logger?.warn?.(
+        `certcreds: ${this.source.name} refresh failed inside the mandatory window; serving credentials valid until ${current.credentials.expiration.toISOString()}: ${(failure as Error).message}`,
+      );
+      return current.credentials;
+    }
+    throw failure;
+  }
+
+  /** Whether the cached credentials are valid for more than `ms` from now. */
+  private validFor(ms: number): boolean {
+    return this.entry !== undefined && this.entry.credentials.expiration.getTime() - this.clock.now() > ms;
   }
 
   /** Starts a fetch, or joins the one under way. `background`: valid credentials remain cached. */
   refresh(background = false): Promise<TemporaryCredentials> {
     if (this.inflight) return this.inflight;
+    const valid = background && this.entry !== undefined && this.entry.mandatoryAt > this.clock.now();
+    this.inflightBackground = valid;
     const run = async (): Promise<TemporaryCredentials> => {
       this.fetchCount++;
       try {
-        const valid = background && this.entry !== undefined && this.entry.mandatoryAt > this.clock.now();
         const credentials = await this.source.fetchCredentials({ background: valid });
         this.contended = this.failures > 0 || this.entry === undefined;
         this.store(credentials);

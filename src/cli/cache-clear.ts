@@ -5,8 +5,23 @@ import type { Settings } from "./settings.js";
 
 /** Names certcreds writes in the cache: `<sha256>.json`, its lock and temporary files. */
 const OURS = /^(\.?[0-9a-f]{64}\.json(\.lock(\.stale-.*)?|\..*\.tmp)?)$/;
+/** `certcreds serve`'s token file (and its temporary file), named after the server's process id. */
+const TOKEN_FILE = /^\.?serve-(\d+)\.token(\..*\.tmp)?$/;
 
-/** `certcreds cache clear`: deletes cached credentials (never a running server's token file). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * `certcreds cache clear`: deletes cached credentials, and the token files of
+ * servers that are no longer running (a killed server cannot delete its own).
+ * A running server's token file is kept: its clients read it at every request.
+ */
 export async function runCacheClear(settings: Settings): Promise<number> {
   const directory = cacheDirectory(settings);
   let names: string[];
@@ -20,8 +35,14 @@ export async function runCacheClear(settings: Settings): Promise<number> {
     throw error;
   }
   let removed = 0;
+  let kept = 0;
   for (const name of names) {
-    if (!OURS.test(name)) continue;
+    const token = TOKEN_FILE.exec(name);
+    if (token && running(Number(token[1]))) {
+      kept++;
+      continue;
+    }
+    if (!token && !OURS.test(name)) continue;
     try {
       unlinkSync(join(directory, name));
       removed++;
@@ -29,6 +50,7 @@ export async function runCacheClear(settings: Settings): Promise<number> {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     }
   }
-  process.stdout.write(`certcreds cache clear: deleted ${removed} file${removed === 1 ? "" : "s"} from ${directory}\n`);
+  const live = kept ? `; kept the token file${kept === 1 ? "" : "s"} of ${kept} running certcreds serve` : "";
+  process.stdout.write(`certcreds cache clear: deleted ${removed} file${removed === 1 ? "" : "s"} from ${directory}${live}\n`);
   return 0;
 }

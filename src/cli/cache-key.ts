@@ -26,6 +26,11 @@ const KEYED: FlagName[] = [
   "with-proxy",
 ];
 
+/** A PIN in a pkcs11: URI does not choose the credentials: it stays out of the key (and so of the file name). */
+function withoutPin(value: string): string {
+  return value.startsWith("pkcs11:") ? value.replace(/([?&;]pin-value)=[^&]*/gi, "$1") : value;
+}
+
 /**
  * The bytes that identify the certificate: the file's (or variable's) bytes
  * for their SHA-256 fingerprint — no X.509 parsing on the warm path. A
@@ -38,7 +43,7 @@ function certificateBytes(value: string | undefined, env: NodeJS.ProcessEnv): Bu
     const text = env[value.slice(4)];
     return text ? Buffer.from(text) : undefined;
   }
-  if (value.startsWith("pkcs11:") || value.includes("-----BEGIN")) return Buffer.from(value);
+  if (value.startsWith("pkcs11:") || value.includes("-----BEGIN")) return Buffer.from(withoutPin(value));
   try {
     return readFileSync(value);
   } catch {
@@ -56,7 +61,7 @@ export function cacheKey(settings: Settings, mechanism: Mechanism, env: NodeJS.P
   const normalised: Record<string, string | number | boolean> = { v: 1, mechanism };
   for (const name of KEYED) {
     if (!settings.has(name)) continue;
-    const value = settings.string(name)!;
+    const value = withoutPin(settings.string(name)!);
     normalised[name] =
       (name === "certificate" || name === "private-key" || name === "intermediates" || name === "ca-cert") && !isSpecialMaterial(value)
         ? resolve(value)

@@ -108,7 +108,8 @@ const DOCS: Record<string, CommandDoc> = {
   "cache clear": {
     summary: "delete the cached credentials",
     usage: "certcreds cache clear [--cache-dir <dir>]",
-    description: "Deletes every credentials file (and stale lock) certcreds wrote in the cache directory.",
+    description:
+      "Deletes every credentials file (and stale lock) certcreds wrote in the cache directory, and the token files of `certcreds serve` processes that are no longer running (a running server's is kept: its clients read it).",
     examples: ["certcreds cache clear"],
   },
 };

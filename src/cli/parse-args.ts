@@ -35,6 +35,7 @@ export function parseArgs(command: string, argv: readonly string[]): ParsedArgs 
   const accepted = COMMAND_FLAGS[command] ?? [];
   const values = new Map<FlagName, string>();
   let help = false;
+  let previous: FlagName | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--help" || arg === "-h") {
@@ -42,8 +43,13 @@ export function parseArgs(command: string, argv: readonly string[]): ParsedArgs 
       continue;
     }
     if (!arg.startsWith("--") || arg === "--") {
+      // A word after a boolean flag is likely a PIN meant for it (--reuse-pin 1234), one after the
+      // passphrase the rest of an unquoted passphrase: name the place, never the word.
+      const after = previous !== undefined && (FLAGS[previous].kind === "boolean" || previous === "pkcs8-password") ? previous : undefined;
+      const why = after && FLAGS[after].kind === "boolean" ? `--${after} takes no value` : "quote a value that holds spaces";
+      const shown = after ? `after --${after} (not shown: it may be a secret; ${why})` : `"${arg}"`;
       throw new UsageError(
-        `unexpected argument "${arg}" for "certcreds ${command}": every input is given with a flag (e.g. --certificate <file>). Run "certcreds ${command} --help".`,
+        `unexpected argument ${shown} for "certcreds ${command}": every input is given with a flag (e.g. --certificate <file>). Run "certcreds ${command} --help".`,
       );
     }
     const eq = arg.indexOf("=");
@@ -63,6 +69,7 @@ export function parseArgs(command: string, argv: readonly string[]): ParsedArgs 
       value = next;
       i++;
     }
+    previous = name;
     values.set(name, value);
   }
   return { values, help };

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { unlinkSync } from "node:fs";
+import { mkdirSync, unlinkSync } from "node:fs";
 import { isIP } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { ensurePrivateDirectory, writeFileAtomic } from "./atomic-write.js";
@@ -66,8 +66,12 @@ export async function runServe(settings: Settings, mechanism: Mechanism): Promis
   }
 
   const authorizationToken = randomBytes(32).toString("base64url");
-  const tokenFile = resolve(settings.string("token-file") ?? join(cacheDirectory(settings), `serve-${process.pid}.token`));
-  ensurePrivateDirectory(dirname(tokenFile));
+  const chosen = settings.string("token-file");
+  const tokenFile = resolve(chosen ?? join(cacheDirectory(settings), `serve-${process.pid}.token`));
+  // The cache directory is ours to keep private; a directory the user chose (maybe a shared one
+  // such as /tmp) is only created when missing — the file itself is 0600 either way.
+  if (chosen === undefined) ensurePrivateDirectory(dirname(tokenFile));
+  else mkdirSync(dirname(tokenFile), { recursive: true, mode: 0o700 });
   writeFileAtomic(tokenFile, authorizationToken);
 
   let lastError = "";

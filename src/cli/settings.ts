@@ -77,7 +77,8 @@ function convert(name: FlagName, raw: string, source: SettingSource, where: stri
     const text = raw.trim().toLowerCase();
     if (["true", "1", "yes", "on", ""].includes(text)) return true;
     if (["false", "0", "no", "off"].includes(text)) return false;
-    throw fail(`${where} must be true or false, not "${raw}".`);
+    // The value is not echoed: it may be a PIN meant for --reuse-pin.
+    throw fail(`${where} must be true or false (or 1/0, yes/no, on/off); the value given is not shown, as it may be a secret.`);
   }
   if (spec.kind === "integer") {
     if (!/^\s*-?\d+\s*$/.test(raw)) throw fail(`${where} must be a whole number, not "${raw}".`);

@@ -91,6 +91,8 @@ export interface IotFault {
   delayMs?: number;
   /** Reset the connection without answering. */
   resetConnection?: boolean;
+  /** Answer 200 headers and part of the body, then reset the connection. */
+  resetMidBody?: boolean;
   /** Never answer (until `close()`). */
   hang?: boolean;
   /** Answer 200 with a body that is not JSON. */
@@ -302,6 +304,13 @@ export async function startIotCredentialEmulator(options: IotCredentialEmulatorO
       return true;
     }
     if (fault.hang) return true;
+    if (fault.resetMidBody) {
+      // Headers and the start of a 200 body, then the connection goes: the client sees a truncated answer.
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '2048', Date: httpDate(now()) });
+      res.write('{"credentials":{"accessKeyId":"ASIA');
+      setTimeout(() => req.socket.destroy(), 20);
+      return true;
+    }
     if (fault.malformedBody) {
       answer(res, record, 200, '<html><body>502 Bad Gateway</body></html>');
       return true;

@@ -30,6 +30,8 @@ export interface HttpRequest {
   lookup?: LookupFunction;
   /** Called with each new TLS socket (to count handshakes, keep sessions). */
   onTlsSocket?: (socket: Socket) => void;
+  /** Called when the answer's status line and headers arrived, before its body (to tell a cut-off answer from none). */
+  onResponse?: () => void;
 }
 
 /** An HTTP answer, body read in full. */
@@ -153,6 +155,7 @@ export async function sendRequest(req: HttpRequest): Promise<HttpResponse> {
     }, req.timeoutMs);
 
     const clientRequest = send(options, (res) => {
+      req.onResponse?.();
       const chunks: Buffer[] = [];
       let size = 0;
       res.on("data", (chunk: Buffer) => {

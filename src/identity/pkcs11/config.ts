@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { ConfigurationError } from "../../errors.js";
+import { showValue } from "../../show-value.js";
 import type { MaterialInput } from "../material.js";
 import { Pkcs11Error } from "./errors.js";
 import { SecretText } from "./pin.js";
@@ -144,6 +145,28 @@ function idFromConfig(value: string | Uint8Array, option: string): Buffer {
   return Buffer.from(hex, "hex");
 }
 
+/** Config fields that hold text, and those that hold an object id. */
+const TEXT_FIELDS = ["library", "tokenLabel", "tokenSerial", "privateKeyLabel", "certificateLabel"] as const;
+const ID_FIELDS = ["privateKeyId", "certificateId"] as const;
+
+/** Checks the types of a JavaScript caller's config object, which TypeScript cannot vouch for. */
+function checkConfigTypes(config: Pkcs11Config): void {
+  for (const field of TEXT_FIELDS) {
+    const value: unknown = config[field];
+    if (value !== undefined && typeof value !== "string") throw new ConfigurationError(`pkcs11.${field}`, `pkcs11.${field} must be a string, got ${showValue(value)}.`);
+  }
+  for (const field of ID_FIELDS) {
+    const value: unknown = config[field];
+    if (value !== undefined && typeof value !== "string" && !(value instanceof Uint8Array)) {
+      throw new ConfigurationError(`pkcs11.${field}`, `pkcs11.${field} must be hex text such as "01" or "a1:b2", or a Uint8Array, got ${showValue(value)}.`);
+    }
+  }
+  const pin: unknown = config.userPin;
+  // The PIN's value is never shown, only its type.
+  if (pin !== undefined && typeof pin !== "string" && typeof pin !== "number") throw new ConfigurationError("pkcs11.userPin", `pkcs11.userPin must be a string, got a value of type ${pin === null ? "null" : typeof pin}.`);
+  if (config.reusePin !== undefined && typeof config.reusePin !== "boolean") throw new ConfigurationError("pkcs11.reusePin", `pkcs11.reusePin must be true or false, got ${showValue(config.reusePin)}.`);
+}
+
 function tokenFromUri(uri: Pkcs11Uri): TokenSelector {
   return {
     ...(uri.slotId !== undefined ? { slotId: uri.slotId } : {}),
@@ -186,6 +209,7 @@ export function resolvePkcs11Spec(inputs: Pkcs11Inputs): Pkcs11Spec {
   }
   const baseUri = typeof pkcs11 === "string" ? parsePkcs11Uri(pkcs11, "pkcs11") : undefined;
   const config: Pkcs11Config = typeof pkcs11 === "object" && pkcs11 !== null ? pkcs11 : {};
+  checkConfigTypes(config);
   if (config.slotId !== undefined && (!Number.isInteger(config.slotId) || config.slotId < 0)) {
     throw new ConfigurationError("pkcs11.slotId", `pkcs11.slotId must be a slot number (a non-negative integer), got ${String(config.slotId)}.`);
   }

@@ -66,11 +66,47 @@ export function isPkcs11Uri(value: unknown): value is string {
 }
 
 /**
- * The URI with its `pin-value` replaced by `***`, safe for messages and
- * logs. Works on malformed URIs too, since it is used to report them.
+ * Where a PIN written with an unescaped separator ends for sure: at the next
+ * `;`, `&` or `?` that starts an attribute certcreds knows.
+ */
+function nextKnownAttribute(text: string, from: number): number {
+  const pattern = /[;&?]\s*([A-Za-z-]+)\s*=/g;
+  pattern.lastIndex = from;
+  for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
+    const name = match[1]!.toLowerCase();
+    if (Object.hasOwn(PATH_ATTRIBUTES, name) || Object.hasOwn(QUERY_ATTRIBUTES, name)) return match.index;
+  }
+  return text.length;
+}
+
+/**
+ * The URI with every PIN replaced by `***`, safe for messages and logs.
+ * Works on malformed URIs too, since it is used to report them: from any
+ * "pin" (`pin-value=`, `PIN=`, a mistyped `pin-value1234`, but not
+ * `pin-source=`) up to the next attribute certcreds knows is hidden — a PIN
+ * holding an unescaped "&" or ";" is cut there by the grammar, not by the
+ * user's intent — and so is anything after a `#`.
  */
 export function redactPkcs11Uri(uri: string): string {
-  return uri.replace(/([?&;]pin-value)(?:=[^&]*|[^&=]*)/gi, "$1=***");
+  const hashAt = uri.indexOf("#");
+  const text = hashAt === -1 ? uri : uri.slice(0, hashAt);
+  let out = "";
+  let at = 0;
+  for (const match of text.matchAll(/pin(?!-source=)/gi)) {
+    if (match.index < at) continue;
+    const kept = /^pin-value=/i.test(text.slice(match.index, match.index + 10)) ? 10 : 3;
+    out += `${text.slice(at, match.index + kept)}***`;
+    at = nextKnownAttribute(text, match.index + kept);
+  }
+  return `${out}${text.slice(at)}${hashAt === -1 ? "" : "#…"}`;
+}
+
+/** The path and query parts of a URI body (after `pkcs11:`). */
+function splitBody(body: string): { path: string[]; query: string[] } {
+  const queryAt = body.indexOf("?");
+  const path = queryAt === -1 ? body : body.slice(0, queryAt);
+  const query = queryAt === -1 ? "" : body.slice(queryAt + 1);
+  return { path: path === "" ? [] : path.split(";"), query: query === "" ? [] : query.split("&") };
 }
 
 /**
@@ -85,30 +121,31 @@ export function parsePkcs11Uri(uri: string, option = "pkcs11"): Pkcs11Uri {
     throw new ConfigurationError(option, `${option} is not a PKCS#11 URI: it must start with "pkcs11:" (RFC 7512), e.g. pkcs11:token=my-token;object=my-key.`);
   }
   const text = uri.trim();
-  const shown = redactPkcs11Uri(text);
+  const visible = redactPkcs11Uri(text);
   // Annotated so that TypeScript knows a call never returns.
   const fail: (why: string) => never = (why) => {
-    throw new ConfigurationError(option, `${option} ${shown} is not a valid PKCS#11 URI: ${why}`);
+    throw new ConfigurationError(option, `${option} ${visible.length > 300 ? `${visible.slice(0, 300)}…` : visible} is not a valid PKCS#11 URI: ${why}`);
   };
+  /** A name or value for the message: quoted when the redacted URI shows it anyway, else `hidden` (it may be part of the PIN). */
+  const quote = (value: string, hidden: string): string =>
+    value !== "" && visible.includes(value) ? JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value) : hidden;
+  const PIN_HINT = `(not shown: it may be part of the PIN — inside a PIN write "&" as %26, ";" as %3B, "?" as %3F, "#" as %23 and "%" as %25)`;
   const body = text.slice("pkcs11:".length);
-  const queryAt = body.indexOf("?");
-  const path = queryAt === -1 ? body : body.slice(0, queryAt);
-  const query = queryAt === -1 ? "" : body.slice(queryAt + 1);
   if (/#/.test(body)) fail(`"#" is not allowed. Percent-encode it as %23.`);
+  const sections = splitBody(body);
 
   const result: Pkcs11Uri = {};
   const seen = new Set<string>();
   const parts: { name: string; raw: string; inQuery: boolean }[] = [];
   for (const [section, separator, inQuery] of [
-    [path, ";", false],
-    [query, "&", true],
+    [sections.path, ";", false],
+    [sections.query, "&", true],
   ] as const) {
-    if (section === "") continue;
-    for (const part of section.split(separator)) {
+    for (const part of section) {
       if (part === "") fail(`it has an empty attribute (two "${separator}" in a row, or a trailing "${separator}").`);
       const eq = part.indexOf("=");
       // A mistyped PIN attribute ("pin-value1234") must not be echoed.
-      if (eq <= 0) fail(`"${/^pin/i.test(part) ? "pin-value" : part}" is not a name=value attribute.`);
+      if (eq <= 0) fail(`${/pin/i.test(part) ? '"pin-value"' : quote(part, `an attribute ${PIN_HINT}`)} is not a name=value attribute.`);
       parts.push({ name: part.slice(0, eq).toLowerCase(), raw: part.slice(eq + 1), inQuery });
     }
   }
@@ -121,7 +158,7 @@ export function parsePkcs11Uri(uri: string, option = "pkcs11"): Pkcs11Uri {
       fail(
         other
           ? `"${name}" belongs in the ${inQuery ? "path (before \"?\", separated by \";\")" : "query (after \"?\", separated by \"&\")"}.`
-          : `unknown attribute "${name}". Path attributes: ${Object.keys(PATH_ATTRIBUTES).join(", ")}; query attributes: ${Object.keys(QUERY_ATTRIBUTES).join(", ")}.`,
+          : `unknown attribute ${quote(name, PIN_HINT)}. Path attributes: ${Object.keys(PATH_ATTRIBUTES).join(", ")}; query attributes: ${Object.keys(QUERY_ATTRIBUTES).join(", ")}.`,
       );
     }
     if (seen.has(name)) fail(`attribute "${name}" appears twice.`);
@@ -134,14 +171,25 @@ export function parsePkcs11Uri(uri: string, option = "pkcs11"): Pkcs11Uri {
         break;
       case "slotId": {
         const textValue = utf8(bytes, name, secret, fail);
-        if (!/^\d+$/.test(textValue)) fail(`slot-id must be a decimal number, got "${textValue}".`);
+        if (!/^\d+$/.test(textValue)) fail(`slot-id must be a decimal number, got ${quote(textValue, PIN_HINT)}.`);
+        // A larger number would be rounded and could select another slot.
+        if (!Number.isSafeInteger(Number(textValue))) fail(`slot-id ${quote(textValue, PIN_HINT)} is too large: slot numbers go up to ${Number.MAX_SAFE_INTEGER}.`);
         result.slotId = Number(textValue);
         break;
       }
       case "type": {
         const textValue = utf8(bytes, name, secret, fail);
-        if (!OBJECT_TYPES.has(textValue)) fail(`type must be one of ${[...OBJECT_TYPES].join(", ")}, got "${textValue}".`);
+        if (!OBJECT_TYPES.has(textValue)) fail(`type must be one of ${[...OBJECT_TYPES].join(", ")}, got ${quote(textValue, PIN_HINT)}.`);
         result.type = textValue as Pkcs11ObjectType;
+        break;
+      }
+      case "moduleName": {
+        const textValue = utf8(bytes, name, secret, fail);
+        // RFC 7512: a library name that the consumer looks up, not a path.
+        if (textValue === "" || /[/\\]/.test(textValue)) {
+          fail(`module-name must be a library name without a directory, e.g. module-name=softhsm2: give a file with module-path=/path/to/module.so instead.`);
+        }
+        result.moduleName = textValue;
         break;
       }
       default:

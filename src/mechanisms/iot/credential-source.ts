@@ -22,6 +22,8 @@ import { type IotErrorContext, iotCertificateId, iotNetworkError, iotServiceErro
 interface AttemptTrace {
   /** A new TLS connection completed its handshake during this attempt. */
   freshHandshake: boolean;
+  /** The server began an answer (status line and headers): a reset after that is no refusal of the certificate. */
+  answered: boolean;
 }
 
 /**
@@ -78,7 +80,7 @@ export class IotCredentialSource implements CredentialSource {
           attempts++;
           const identity = await loadIdentity(this.init, new Date(this.clock.now()));
           ctx.certificate = identity.certificate;
-          const trace: AttemptTrace = { freshHandshake: false };
+          const trace: AttemptTrace = { freshHandshake: false, answered: false };
           this.log.debug(
             `certcreds: GET ${url.href} for thing ${this.init.thingName} (attempt ${attempt + 1}${proxy ? `, via proxy ${redactUserInfo(proxy.href)}` : ""})`,
           );
@@ -95,10 +97,13 @@ export class IotCredentialSource implements CredentialSource {
                   ...(proxy ? { proxy } : {}),
                   tls: this.tlsSettings(identity, ca),
                   onTlsSocket: (socket) => this.observeTls(socket, trace, identity),
+                  onResponse: () => {
+                    trace.answered = true;
+                  },
                 })
               : await this.sendWithTokenKey(identity, url, ca, proxy);
           } catch (error) {
-            if (error instanceof NetworkError && error.kind === "reset" && trace.freshHandshake) droppedAfterHandshake++;
+            if (error instanceof NetworkError && error.kind === "reset" && trace.freshHandshake && !trace.answered) droppedAfterHandshake++;
             if (error instanceof NetworkError && error.kind === "tls-server-untrusted") this.checkCa(ca);
             throw error;
           }
