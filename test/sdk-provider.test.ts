@@ -86,3 +86,16 @@ test("the built package: ESM and CommonJS entries, certcreds/testing, version", 
   const version = execFileSync(process.execPath, ["bin/certcreds.js", "--version"], { encoding: "utf8" });
   assert.equal(version.trim(), pkg.version);
 });
+
+test("a session spread or inspected without its custom inspector shows no key, passphrase or secret", async () => {
+  const { inspect } = await import("node:util");
+  const session = new RolesAnywhereSession({ ...init(), passphrase: "never-shown-passphrase" });
+  await session.getCredentials();
+  const texts = [JSON.stringify({ ...session }), inspect(session, { customInspect: false, depth: 5 }), inspect({ ...session }, { depth: 5 })];
+  for (const text of texts) {
+    assert.ok(!text.includes("PRIVATE KEY"), text.slice(0, 200));
+    assert.ok(!text.includes("never-shown-passphrase"));
+    assert.ok(!text.includes(session.secretAccessKey!));
+  }
+  await session.close();
+});

@@ -77,6 +77,10 @@ export class CredentialSession {
     for (const secret of ["secretAccessKey", "sessionToken"] as const) {
       Object.defineProperty(this, secret, { value: undefined, writable: true, enumerable: false, configurable: true });
     }
+    // The source holds the init (key path or PEM, passphrase): keep it out of spreads and plain inspection too.
+    for (const internal of ["source", "cache", "logger"] as const) {
+      Object.defineProperty(this, internal, { enumerable: false });
+    }
     this.provider = async (props) => {
       const callerLogger = (props?.callerClientConfig as { logger?: Logger } | undefined)?.logger;
       if (callerLogger) this.logger.fallback = callerLogger;
