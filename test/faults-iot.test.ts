@@ -67,7 +67,7 @@ const cases: Case[] = [
   {
     name: "connection reset before any answer, every attempt on a new connection",
     fault: { resetConnection: true },
-    // Indistinguishable from an endpoint that drops an unknown client certificate after the handshake: said so, naming both.
+    // Looks exactly like an endpoint that drops an unknown client certificate after the handshake, the likelier cause: reported as that.
     check: (e) => e instanceof NetworkError && e.kind === "tls-client-refused" && /closed the connection right after the TLS handshake, before answering \(3 attempts/.test(e.message),
     sleeps: [99, 199],
   },
@@ -355,23 +355,70 @@ describe("a session holding valid credentials sees no failure while faults strik
 
   test("a caller that joins a background attempt which then fails, with seconds left, gets a fetch with retries of its own", async () => {
     const clock = new FakeClock(Date.now());
-    clock.defaultRandom = 0.999; // refresh point just before the mandatory window (55 min)
+    clock.defaultRandom = 0; // refresh point at half the lifetime
     const emulator = await startEmulatorFor(server, device, { now: () => clock.now() });
     const session = new IotCredentialSession(initFor(emulator, server, device, { clock, retry: { maxAttempts: 3, baseDelayMs: 1 } }));
     try {
       const first = await session.getCredentials();
-      await clock.advance(54.99 * 60_000);
+      await clock.advance(first.expiration.getTime() - 5 * 60_000 - 1_000 - clock.now()); // a second before the mandatory window
       // The background attempt (one attempt) meets a slow 503; meanwhile the clock reaches the last 5 s.
       emulator.inject({ status: 503, message: "Service Unavailable", delayMs: 300 });
-      assert.equal((await session.getCredentials()).accessKeyId, first.accessKeyId, "advisory window: served at once");
       const before = emulator.requests.length;
+      assert.equal((await session.getCredentials()).accessKeyId, first.accessKeyId, "advisory window: served at once");
       await clock.advance(first.expiration.getTime() - clock.now() - 5_000);
       const fresh = await untilSettled(clock, session.getCredentials());
       assert.notEqual(fresh.accessKeyId, first.accessKeyId, "fresh credentials, not a failure");
-      assert.equal(emulator.requests.length - before, 1, "after the background attempt failed, one more attempt — the caller's own");
+      assert.equal(emulator.requests.length - before, 2, "the background attempt, then the caller's own fetch");
     } finally {
       await session.close();
       await emulator.close();
+    }
+  });
+});
+
+describe("refresh.maxWaitWhileValidMs (what serve sets): a hanging upstream does not hold callers while valid credentials exist", () => {
+  test("a caller in the mandatory window waits that long for the fetch, then gets the still-valid credentials; the fetch carries on", async () => {
+    iot.clearFaults();
+    const clock = new FakeClock(Date.now());
+    clock.defaultRandom = 0;
+    const session = new IotCredentialSession(init({ clock, refresh: { maxWaitWhileValidMs: 300 } }));
+    try {
+      const first = await session.getCredentials();
+      await clock.advance(56 * 60_000); // mandatory window: 4 minutes of validity left
+      iot.inject({ hang: true, times: 3 });
+      const before = iot.requests.length;
+      let settled = false;
+      const pending = session.getCredentials().finally(() => (settled = true));
+      await clock.advance(299);
+      assert.equal(settled, false, "the caller waits for the fetch first");
+      await clock.advance(1);
+      assert.equal((await pending).accessKeyId, first.accessKeyId, "then it gets the cached credentials");
+      assert.equal(iot.requests.length - before, 1, "one fetch under way, hanging");
+      // Other callers meanwhile: the same bounded wait, no second fetch.
+      const second = session.getCredentials();
+      await clock.advance(300);
+      assert.equal((await second).accessKeyId, first.accessKeyId);
+      assert.equal(iot.requests.length - before, 1);
+    } finally {
+      iot.clearFaults();
+      await session.close();
+    }
+  });
+
+  test("without it, the caller waits for the fetch (the SDKs' mandatory-refresh behaviour)", async () => {
+    iot.clearFaults();
+    const clock = new FakeClock(Date.now());
+    clock.defaultRandom = 0;
+    const session = new IotCredentialSession(init({ clock, timeoutMs: 300, retry: { maxAttempts: 2, baseDelayMs: 1 } }));
+    try {
+      const first = await session.getCredentials();
+      await clock.advance(56 * 60_000);
+      iot.inject({ hang: true, times: 1 });
+      const fresh = await untilSettled(clock, session.getCredentials());
+      assert.notEqual(fresh.accessKeyId, first.accessKeyId, "fresh credentials after the hung attempt timed out and the retry succeeded");
+    } finally {
+      iot.clearFaults();
+      await session.close();
     }
   });
 });

@@ -23,6 +23,14 @@ export interface RefreshPolicy {
   retryDelayMs?: number;
   /** Refresh on a timer, not only when asked (servers, file writers). Default false. */
   autoRefresh?: boolean;
+  /**
+   * In the mandatory window, how long a caller waits for fresh credentials
+   * while the cached ones are still valid; then it gets the cached ones and
+   * the fetch carries on. Default: no limit. `serve` sets it so that a slow
+   * or hanging upstream never stalls its clients (whose SDKs give up after
+   * about a second) while it holds valid credentials.
+   */
+  maxWaitWhileValidMs?: number;
 }
 
 interface Entry {
@@ -88,6 +96,18 @@ export class CredentialCache {
       // The last refresh failed moments ago: do not hammer the service while valid credentials remain.
       return entry.credentials;
     }
+    const fetched = this.fetchForCaller(options.forceRefresh === true);
+    const wait = this.options.policy?.maxWaitWhileValidMs;
+    if (wait === undefined || options.forceRefresh || !this.validFor(0)) return fetched;
+    return this.withinWait(fetched, wait);
+  }
+
+  /**
+   * A fetch a caller waits for; when it fails, the cached credentials while
+   * they are valid. A caller that joined a background fetch (a single attempt)
+   * which failed gets a fetch with retries of its own when it needs one.
+   */
+  private async fetchForCaller(forceRefresh: boolean): Promise<TemporaryCredentials> {
     const joinedBackground = this.inflight !== undefined && this.inflightBackground;
     let failure: unknown;
     try {
@@ -95,8 +115,7 @@ export class CredentialCache {
     } catch (error) {
       failure = error;
     }
-    if (joinedBackground && (options.forceRefresh || !this.validFor(COVER_MS))) {
-      // The fetch joined was a background one (a single attempt); this caller needs fresh credentials, so it gets a fetch with retries.
+    if (joinedBackground && (forceRefresh || !this.validFor(COVER_MS))) {
       try {
         return await this.refresh();
       } catch (error) {
@@ -105,13 +124,32 @@ export class CredentialCache {
     }
     // A failed refresh in the mandatory window leaves the cached credentials usable until they expire.
     const current = this.entry;
-    if (!options.forceRefresh && current && this.validFor(0)) {
+    if (!forceRefresh && current && this.validFor(0)) {
       this.options.logger?.warn?.(
         `certcreds: ${this.source.name} refresh failed inside the mandatory window; serving credentials valid until ${current.credentials.expiration.toISOString()}: ${(failure as Error).message}`,
       );
       return current.credentials;
     }
     throw failure;
+  }
+
+  /** `fetched`, or the cached credentials when it takes longer than `ms` and they are still valid then. */
+  private withinWait(fetched: Promise<TemporaryCredentials>, ms: number): Promise<TemporaryCredentials> {
+    return new Promise((resolve, reject) => {
+      const timer = this.clock.setTimer(() => {
+        if (this.entry && this.validFor(0)) resolve(this.entry.credentials);
+      }, ms);
+      fetched.then(
+        (credentials) => {
+          timer.cancel();
+          resolve(credentials);
+        },
+        (error: unknown) => {
+          timer.cancel();
+          reject(error);
+        },
+      );
+    });
   }
 
   /** Whether the cached credentials are valid for more than `ms` from now. */

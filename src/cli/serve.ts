@@ -53,7 +53,8 @@ export async function runServe(settings: Settings, mechanism: Mechanism): Promis
   }
   if (settings.boolean("no-verify-ssl")) logger.warn?.("--no-verify-ssl: the endpoint's TLS certificate is NOT verified. Use it only against a local emulator.");
 
-  const session = await openSession(settings, mechanism, { logger, refresh: { autoRefresh: true } });
+  // Clients of IMDS and the container endpoint give up after about a second: never hold them on a slow upstream while valid credentials are held.
+  const session = await openSession(settings, mechanism, { logger, refresh: { autoRefresh: true, maxWaitWhileValidMs: 500 } });
   // A broken configuration stops here; a network or service failure is retried in the background.
   try {
     await session.getCredentials();
