@@ -151,3 +151,31 @@ export function headerValue(req: IncomingMessage, name: string): string | undefi
   const value = req.headers[name.toLowerCase()];
   return Array.isArray(value) ? value[0] : value;
 }
+
+/**
+ * Scripted faults, shared by the emulators: each queued fault applies to the
+ * next `times` requests (default 1), in order.
+ */
+export class FaultQueue<F extends { times?: number }> {
+  private readonly queue: { fault: F; remaining: number }[] = [];
+
+  /** Queues a fault; `times` must be a positive integer. */
+  push(fault: F): void {
+    const times = fault.times ?? 1;
+    if (!Number.isInteger(times) || times < 1) throw new TypeError('fault.times must be a positive integer');
+    this.queue.push({ fault: { ...fault }, remaining: times });
+  }
+
+  /** The fault for the request now arriving, if any. */
+  next(): F | undefined {
+    const head = this.queue[0];
+    if (!head) return undefined;
+    head.remaining -= 1;
+    if (head.remaining <= 0) this.queue.shift();
+    return head.fault;
+  }
+
+  clear(): void {
+    this.queue.length = 0;
+  }
+}

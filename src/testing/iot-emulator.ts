@@ -15,7 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { httpDate, type RecordedRequest, recordRequest, sleep } from './emulator-server.js';
+import { httpDate, type RecordedRequest, recordRequest, sleep, FaultQueue } from './emulator-server.js';
 import { IssuedCredentialStore } from './issued-credentials.js';
 
 /** A role alias and what stands behind it. */
@@ -221,7 +221,7 @@ export async function startIotCredentialEmulator(options: IotCredentialEmulatorO
 
   const requests: IotRecordedRequest[] = [];
   const handshakes: IotHandshakeCounts = { total: 0, resumed: 0, refused: 0 };
-  const faults: { fault: IotFault; remaining: number }[] = [];
+  const faults = new FaultQueue<IotFault>();
   const connections = new WeakMap<Socket, ConnectionState>();
   const sockets = new Set<Socket>();
   const closing = new AbortController();
@@ -287,13 +287,7 @@ export async function startIotCredentialEmulator(options: IotCredentialEmulatorO
     answer(res, record, status, { message });
   }
 
-  function nextFault(): IotFault | undefined {
-    const head = faults[0];
-    if (!head) return undefined;
-    head.remaining -= 1;
-    if (head.remaining <= 0) faults.shift();
-    return head.fault;
-  }
+
 
   /** Applies a fault; true when it answered (or deliberately did not). */
   async function applyFault(fault: IotFault, req: IncomingMessage, res: ServerResponse, record: IotRecordedRequest): Promise<boolean> {
@@ -339,7 +333,7 @@ export async function startIotCredentialEmulator(options: IotCredentialEmulatorO
     requests.push(record);
     req.resume(); // a GET has no body; drain anything sent anyway
 
-    const fault = nextFault();
+    const fault = faults.next();
     if (fault && (await applyFault(fault, req, res, record))) return;
 
     const match = PATH.exec(req.url ?? '');
@@ -426,12 +420,10 @@ export async function startIotCredentialEmulator(options: IotCredentialEmulatorO
       return credentialsIssued;
     },
     inject(fault) {
-      const times = fault.times ?? 1;
-      if (!Number.isInteger(times) || times < 1) throw new TypeError('fault.times must be a positive integer');
-      faults.push({ fault: { ...fault }, remaining: times });
+      faults.push(fault);
     },
     clearFaults() {
-      faults.length = 0;
+      faults.clear();
     },
     setCertificateActive(certificatePem, active) {
       const id = known(certificatePem);

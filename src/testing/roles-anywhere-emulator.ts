@@ -30,6 +30,7 @@ import {
   recordRequest,
   sleep,
   startEmulatorServer,
+  FaultQueue,
 } from './emulator-server.js';
 import { IssuedCredentialStore } from './issued-credentials.js';
 import { canonicalRequest, clockSkewError, parseAmzDate, parseAuthorization, sha256Hex, stringToSign } from './sigv4.js';
@@ -509,7 +510,7 @@ export async function startRolesAnywhereEmulator(options: RolesAnywhereEmulatorO
   }
 
   const requests: RecordedRequest[] = [];
-  const faults: { fault: RolesAnywhereFault; remaining: number }[] = [];
+  const faults = new FaultQueue<RolesAnywhereFault>();
   let createSessionCount = 0;
   let server: EmulatorServer | undefined;
 
@@ -541,13 +542,7 @@ export async function startRolesAnywhereEmulator(options: RolesAnywhereEmulatorO
     });
   }
 
-  function nextFault(): RolesAnywhereFault | undefined {
-    const head = faults[0];
-    if (!head) return undefined;
-    head.remaining -= 1;
-    if (head.remaining <= 0) faults.shift();
-    return head.fault;
-  }
+
 
   /** Applies a fault; returns true when it answered (or deliberately did not). */
   async function applyFault(
@@ -598,7 +593,7 @@ export async function startRolesAnywhereEmulator(options: RolesAnywhereEmulatorO
       sendError(res, record, new ServiceError(413, 'ValidationException', `Request body exceeds ${MAX_BODY_BYTES} bytes`));
       return;
     }
-    const fault = nextFault();
+    const fault = faults.next();
     if (fault && (await applyFault(fault, req, res, record))) return;
 
     const path = (req.url ?? '').split('?')[0];
@@ -639,12 +634,10 @@ export async function startRolesAnywhereEmulator(options: RolesAnywhereEmulatorO
       return createSessionCount;
     },
     inject(fault) {
-      const times = fault.times ?? 1;
-      if (!Number.isInteger(times) || times < 1) throw new TypeError('fault.times must be a positive integer');
-      faults.push({ fault: { ...fault }, remaining: times });
+      faults.push(fault);
     },
     clearFaults() {
-      faults.length = 0;
+      faults.clear();
     },
     close: () => (server ? server.close() : Promise.resolve()),
   };
