@@ -1,30 +1,15 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import type { FlagName } from "./flags.js";
+import { CREDENTIAL_FLAGS, type FlagName, SOURCE_FLAGS } from "./flags.js";
 import type { Mechanism } from "./mechanism.js";
 import { isSpecialMaterial, type Settings } from "./settings.js";
 import { sha256Hex } from "./sha256.js";
 
-/** Settings that change which credentials come back; the others (output, cache, secrets) stay out of the key. */
-const KEYED: FlagName[] = [
-  "certificate",
-  "private-key",
-  "intermediates",
-  "pkcs11-lib",
-  "reuse-pin",
-  "trust-anchor-arn",
-  "profile-arn",
-  "role-arn",
-  "session-duration",
-  "role-session-name",
-  "role-alias",
-  "thing-name",
-  "region",
-  "endpoint",
-  "ca-cert",
-  "no-verify-ssl",
-  "with-proxy",
-];
+/**
+ * Settings that change which credentials come back: every credentials flag but where settings come from and the
+ * passphrase (a secret, and it does not choose the credentials). Derived, so that a new flag cannot be forgotten here.
+ */
+const KEYED: FlagName[] = CREDENTIAL_FLAGS.filter((flag) => !SOURCE_FLAGS.includes(flag) && flag !== "pkcs8-password");
 
 /** A PIN in a pkcs11: URI does not choose the credentials: it stays out of the key (and so of the file name). */
 function withoutPin(value: string): string {

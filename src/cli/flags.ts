@@ -67,9 +67,11 @@ export const FLAGS = {
 
 export type FlagName = keyof typeof FLAGS;
 
-const SOURCE: FlagName[] = ["profile-name", "config-file", "debug"];
+/** Where settings come from, and how much is said: they never change which credentials come back. */
+export const SOURCE_FLAGS: FlagName[] = ["profile-name", "config-file", "debug"];
 const IDENTITY: FlagName[] = ["certificate", "private-key", "intermediates", "pkcs8-password", "pkcs11-lib", "reuse-pin"];
-const CREDENTIALS: FlagName[] = [
+/** The flags of every command that obtains credentials. */
+export const CREDENTIAL_FLAGS: FlagName[] = [
   ...IDENTITY,
   "trust-anchor-arn",
   "profile-arn",
@@ -83,18 +85,18 @@ const CREDENTIALS: FlagName[] = [
   "ca-cert",
   "no-verify-ssl",
   "with-proxy",
-  ...SOURCE,
+  ...SOURCE_FLAGS,
 ];
 
 /** The flags each subcommand accepts. */
 export const COMMAND_FLAGS: Record<string, readonly FlagName[]> = {
-  "credential-process": [...CREDENTIALS, "cache-dir", "no-cache"],
-  serve: [...CREDENTIALS, "port", "listen", "hop-limit", "token-file", "cache-dir"],
-  update: [...CREDENTIALS, "profile", "once"],
-  doctor: CREDENTIALS,
-  "sign-string": [...IDENTITY, "string", "format", "digest", ...SOURCE],
-  "read-certificate-data": ["certificate", ...SOURCE],
-  "cache clear": ["cache-dir", ...SOURCE],
+  "credential-process": [...CREDENTIAL_FLAGS, "cache-dir", "no-cache"],
+  serve: [...CREDENTIAL_FLAGS, "port", "listen", "hop-limit", "token-file", "cache-dir"],
+  update: [...CREDENTIAL_FLAGS, "profile", "once"],
+  doctor: CREDENTIAL_FLAGS,
+  "sign-string": [...IDENTITY, "string", "format", "digest", ...SOURCE_FLAGS],
+  "read-certificate-data": ["certificate", ...SOURCE_FLAGS],
+  "cache clear": ["cache-dir", ...SOURCE_FLAGS],
 };
 
 /** `trust-anchor-arn` → `CERTCREDS_TRUST_ANCHOR_ARN`. */
