@@ -32,7 +32,7 @@ describe("setProfileKeys: only the profile's three keys change", () => {
         "aws_access_key_id=AKNEW",
         "aws_secret_access_key   =   SECRETNEW",
         "region = eu-west-1",
-        "AWS_SESSION_TOKEN = TOKENNEW",
+        "aws_session_token = TOKENNEW",
         "",
         "[other]",
         "aws_access_key_id = KEEP",
@@ -63,9 +63,14 @@ describe("setProfileKeys: only the profile's three keys change", () => {
     assert.equal(setProfileKeys("[p]\n", "p", KEYS), "[p]\naws_access_key_id = AKNEW\naws_secret_access_key = SECRETNEW\naws_session_token = TOKENNEW\n");
   });
 
-  test("drops an old multi-line value's continuation lines and matches headers with spaces", () => {
-    const text = "[ p ]\naws_session_token =\n    part1\n    part2\nregion = x\n";
-    assert.equal(setProfileKeys(text, "p", KEYS), "[ p ]\naws_session_token =TOKENNEW\nregion = x\naws_access_key_id = AKNEW\naws_secret_access_key = SECRETNEW\n");
+  test("drops an old multi-line value's continuation lines; `[ p ]` is not `[p]`, as the SDKs read it", () => {
+    const text = "[p]\naws_session_token =\n    part1\n    part2\nregion = x\n";
+    assert.equal(setProfileKeys(text, "p", KEYS), "[p]\naws_session_token =TOKENNEW\nregion = x\naws_access_key_id = AKNEW\naws_secret_access_key = SECRETNEW\n");
+    const spaced = "[ p ]\naws_session_token =\n    part1\n    part2\nregion = x\n";
+    assert.equal(
+      setProfileKeys(spaced, "p", KEYS),
+      "[ p ]\naws_session_token =\n    part1\n    part2\nregion = x\n\n[p]\naws_access_key_id = AKNEW\naws_secret_access_key = SECRETNEW\naws_session_token = TOKENNEW\n",
+    );
   });
 
   test("a profile named like another's prefix is not confused with it", () => {

@@ -55,7 +55,7 @@ const QUERY_NAMES = ["pin-value", "pin-source", "module-path", "module-name"];
 /** Attribute names: known, misplaced, unknown, vendor, odd case, empty, PIN look-alikes. */
 const attributeName = fc.oneof(
   fc.constantFrom(...PATH_NAMES, ...QUERY_NAMES),
-  fc.constantFrom("label", "x-vendor", "X-Other", "TOKEN", "Object", "pin", "pin-valu", "PIN-VALUE", "Pin-Value", "slot_id", "", " ", "pin%2Dvalue"),
+  fc.constantFrom("label", "x-vendor", "X-Other", "TOKEN", "Object", "pin", "pin-valu", "PIN-VALUE", "Pin-Value", "slot_id", "", " ", "pin%2Dvalue", "constructor", "__proto__", "toString"),
   fc.stringMatching(/^[a-z-]{1,12}$/),
 );
 
@@ -145,7 +145,10 @@ const nearValidCase = fc
     }
     if (mistake === "unknown") q.push("label=k");
     if (mistake === "bad-percent") p.push("object=a%g1");
-    if (mistake === "pin-in-path") [p[p.length] = q[0]!, q = q.slice(1)];
+    if (mistake === "pin-in-path") {
+      p.push(q[0]!);
+      q = q.slice(1);
+    }
     if (mistake === "unescaped-pin") q[0] = `${q[0]}${salt}${pin}`;
     if (mistake === "empty") p.push("", "");
     if (mistake === "hash") q[0] = `${q[0]}#${pin}`;
@@ -252,6 +255,14 @@ test("parsePkcs11Uri: specific hostile forms", () => {
     assert.match(error.message, /slot-id/);
   }
   assert.equal(parsePkcs11Uri("pkcs11:slot-id=9007199254740991").slotId, 9_007_199_254_740_991);
+  // A value starting with U+FEFF keeps it (TextDecoder drops a leading BOM unless told not to).
+  assert.equal(parsePkcs11Uri("pkcs11:object=%EF%BB%BFkey").object, "\uFEFFkey");
+  // Names of Object.prototype are no attributes, and an unknown name is shown as typed.
+  for (const uri of ["pkcs11:constructor=x", "pkcs11:?__proto__=x", "pkcs11:toString=1", "pkcs11:object=k?hasOwnProperty=1"]) {
+    const error = typedOrOk(() => parsePkcs11Uri(uri, "pkcs11"));
+    assert.ok(error instanceof ConfigurationError, `${uri} is refused`);
+    assert.match(error.message, /unknown attribute "(constructor|__proto__|tostring|hasownproperty)"/i);
+  }
   // module-name is a name, not a path.
   for (const name of ["../../../tmp/evil", "/usr/lib/x", "a\\b", ""]) {
     const error = typedOrOk(() => parsePkcs11Uri(`pkcs11:object=k?module-name=${encodeURIComponent(name)}`, "privateKey"));

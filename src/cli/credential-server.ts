@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import type { TemporaryCredentials } from "../cache/credentials.js";
 import { rfc3339 } from "./rfc3339.js";
 import { ImdsTokens, secretEquals } from "./serve-tokens.js";
@@ -191,5 +192,15 @@ export function createCredentialServer(options: CredentialServerOptions): Server
   });
   server.maxHeadersCount = 64;
   server.maxRequestsPerSocket = 0;
+  // Without a listener Node drops a CONNECT request's connection without a word: answer it, then
+  // close the connection (Node no longer reads it, so the client's end would never be seen).
+  server.on("connect", (_req: IncomingMessage, socket: Duplex) => {
+    const body = JSON.stringify({ Code: "MethodNotAllowed", Message: "This server is no proxy: CONNECT is not supported." });
+    socket.on("error", () => {});
+    socket.end(
+      `HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+      () => socket.destroy(),
+    );
+  });
   return server;
 }

@@ -5,12 +5,9 @@ export interface ProfileKeys {
   aws_session_token: string;
 }
 
-const HEADER = /^\s*\[\s*([^\]]*?)\s*\]\s*(?:[#;].*)?$/;
-const ENTRY = /^(\s*)([^\s=:#;[][^=:]*?)(\s*[=:][ \t]*)(.*)$/;
-
 interface Line {
   content: string;
-  /** The line ending as found (`\n`, `\r\n`, or "" for a last line without one). */
+  /** The line ending as found (`\n`, `\r\n`, `\r`, or "" for a last line without one). */
   eol: string;
 }
 
@@ -24,55 +21,142 @@ function splitLines(text: string): Line[] {
   return lines;
 }
 
+// Plain string scans, not regular expressions: a line of thousands of spaces made the
+// former patterns backtrack for minutes.
+
+/**
+ * The section a line opens, as the AWS SDKs and botocore (configparser) read
+ * it: `[name]`, maybe indented, maybe followed by a comment. The name is not
+ * trimmed: both read `[ p ]` as the section " p ", not "p".
+ */
+function sectionName(content: string): string | undefined {
+  const text = content.trim();
+  const close = text.indexOf("]");
+  if (text[0] !== "[" || close < 0) return undefined;
+  const rest = text.slice(close + 1).trimStart();
+  if (rest !== "" && rest[0] !== "#" && rest[0] !== ";") return undefined;
+  return text.slice(1, close);
+}
+
+/** A `key = value` line: its indentation, key, and what separates the key from the value (`" = "`, `":"`...). */
+function parseEntry(content: string): { indent: string; key: string; separator: string } | undefined {
+  const at = content.search(/[=:]/);
+  if (at < 0) return undefined;
+  const indent = content.slice(0, content.length - content.trimStart().length);
+  const key = content.slice(indent.length, at).trimEnd();
+  if (key === "" || key[0] === "#" || key[0] === ";" || key[0] === "[") return undefined;
+  const spaces = /^[ \t]*/.exec(content.slice(at + 1))![0];
+  return { indent, key, separator: `${content.slice(indent.length + key.length, at)}=${spaces}` };
+}
+
+function indentOf(content: string): number {
+  return content.length - content.trimStart().length;
+}
+
+/**
+ * Rewrites the keys of one occurrence of the profile, from the line after
+ * its header to the next header. Lines indented deeper than the option
+ * above them continue its value (configparser, hence the AWS CLI and boto3,
+ * read them so): an old value's continuation lines go with it, and an
+ * indented `aws_session_token = …` under another option is part of that
+ * option's value, not a key. Returns the lines, the index of the last entry
+ * in them (-1 if none) and where the section ends.
+ */
+function rewriteSection(lines: Line[], from: number, values: ProfileKeys, found: Set<string>): { out: Line[]; lastEntry: number; end: number } {
+  const out: Line[] = [];
+  let lastEntry = -1;
+  let indentLevel = 0;
+  let option: string | undefined;
+  let replaced = false;
+  let i = from;
+  for (; i < lines.length && sectionName(lines[i]!.content) === undefined; i++) {
+    const line = lines[i]!;
+    const trimmed = line.content.trim();
+    if (trimmed === "" || trimmed[0] === "#" || trimmed[0] === ";") {
+      out.push(line);
+      continue;
+    }
+    const indent = indentOf(line.content);
+    if (option !== undefined && indent > indentLevel) {
+      // A continuation line: kept, or dropped with the old value it continued — whose
+      // new line then ends as the old value's last line did (a lone CR must not fuse with what follows).
+      if (!replaced) lastEntry = out.push(line) - 1;
+      else if (lastEntry === out.length - 1) out[lastEntry] = { ...out[lastEntry]!, eol: line.eol };
+      continue;
+    }
+    indentLevel = indent;
+    const entry = parseEntry(line.content);
+    if (!entry) {
+      lastEntry = out.push(line) - 1;
+      continue;
+    }
+    option = entry.key.toLowerCase();
+    replaced = Object.hasOwn(values, option);
+    if (replaced) {
+      // Spelled as the SDKs look it up (they match case and take only "="), spacing kept.
+      out.push({ content: `${entry.indent}${option}${entry.separator}${values[option as keyof ProfileKeys]}`, eol: line.eol });
+      found.add(option);
+    } else {
+      out.push(line);
+    }
+    lastEntry = out.length - 1;
+  }
+  return { out, lastEntry, end: i };
+}
+
 /**
  * Sets the three credential keys of `[profile]` in the text of a shared
  * credentials file and returns the new text. Everything else — comments,
  * other profiles, other keys of this profile, blank lines, line endings,
- * key spelling and spacing — is kept byte for byte. Missing keys are added
- * after the profile's last entry; a missing profile is appended.
+ * spacing — is kept byte for byte; the three key lines are written as
+ * `aws_access_key_id = …` keeping their indentation and spacing. Every
+ * occurrence of a repeated profile is rewritten (the SDKs merge them).
+ * Missing keys are added after the profile's last entry; a missing profile
+ * is appended.
  */
 export function setProfileKeys(text: string, profile: string, values: ProfileKeys): string {
   const lines = splitLines(text);
   const eol = text.includes("\r\n") ? "\r\n" : "\n";
-  const start = lines.findIndex((line) => HEADER.exec(line.content)?.[1] === profile);
-  if (start < 0) {
+  const found = new Set<string>();
+  const out: Line[] = [];
+  let anchor: number | undefined;
+  for (let i = 0; i < lines.length; ) {
+    const line = lines[i]!;
+    out.push(line);
+    i++;
+    if (sectionName(line.content) !== profile) continue;
+    const section = rewriteSection(lines, i, values, found);
+    // Missing keys go after the first occurrence's last entry (or its header).
+    anchor ??= out.length - 1 + (section.lastEntry + 1);
+    for (const rewritten of section.out) out.push(rewritten); // not push(...): a section may hold more lines than the stack allows arguments
+    i = section.end;
+  }
+  if (anchor === undefined) {
     const prefix = text === "" ? "" : /(\r\n|\n|\r)$/.test(text) ? eol : `${eol}${eol}`;
     const body = Object.entries(values).map(([key, value]) => `${key} = ${value}${eol}`);
     return `${text}${prefix}[${profile}]${eol}${body.join("")}`;
   }
-  let end = lines.findIndex((line, i) => i > start && HEADER.test(line.content));
-  if (end < 0) end = lines.length;
-
-  const pending = new Map(Object.entries(values));
-  const out: Line[] = lines.slice(0, start + 1);
-  let lastEntry = start;
-  for (let i = start + 1; i < end; i++) {
-    const line = lines[i]!;
-    const entry = ENTRY.exec(line.content);
-    const key = entry?.[2]?.trim().toLowerCase();
-    if (entry && key !== undefined && Object.hasOwn(values, key)) {
-      out.push({ content: `${entry[1]}${entry[2]}${entry[3]}${values[key as keyof ProfileKeys]}`, eol: line.eol });
-      pending.delete(key);
-      lastEntry = out.length - 1;
-      // Drop the old value's continuation lines (indented deeper than the key), as configparser reads them.
-      const indent = entry[1]!.length;
-      while (i + 1 < end) {
-        const next = lines[i + 1]!.content;
-        const nextIndent = next.length - next.trimStart().length;
-        if (next.trim() === "" || nextIndent <= indent) break;
-        i++;
-      }
-      continue;
-    }
-    out.push(line);
-    if (entry) lastEntry = out.length - 1;
+  const missing = Object.entries(values).filter(([key]) => !found.has(key));
+  if (missing.length > 0) {
+    const at = out[anchor]!;
+    if (at.eol === "") out[anchor] = { ...at, eol };
+    out.splice(anchor + 1, 0, ...missing.map(([key, value]) => ({ content: `${key} = ${value}`, eol })));
   }
-  if (pending.size > 0) {
-    const anchor = out[lastEntry]!;
-    if (anchor.eol === "") anchor.eol = eol;
-    const added = [...pending].map(([key, value]) => ({ content: `${key} = ${value}`, eol }));
-    out.splice(lastEntry + 1, 0, ...added);
-  }
-  out.push(...lines.slice(end));
   return out.map((line) => line.content + line.eol).join("");
 }
+
+/**
+ * {@link setProfileKeys} on the file's bytes: read as Latin-1 so that every
+ * byte — invalid UTF-8, a BOM — is written back unchanged (the structure
+ * the function looks at is ASCII); the profile name is matched and written
+ * as UTF-8, as the SDKs read it.
+ */
+export function setProfileKeysInFile(bytes: Uint8Array, profile: string, values: ProfileKeys): Buffer {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // A UTF-8 byte order mark is set aside, so that a first `[profile]` line behind it is seen, as the SDKs see it.
+  const bom = buffer.subarray(0, 3).equals(UTF8_BOM) ? UTF8_BOM : Buffer.alloc(0);
+  const text = buffer.subarray(bom.length).toString("latin1");
+  return Buffer.concat([bom, Buffer.from(setProfileKeys(text, Buffer.from(profile, "utf8").toString("latin1"), values), "latin1")]);
+}
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);

@@ -12,9 +12,8 @@ export function parseIni(text: string): IniSections {
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
     if (line === "" || line.startsWith("#") || line.startsWith(";")) continue;
-    const header = /^\[\s*(?:profile\s+)?([^\]]*?)\s*\]$/.exec(line);
-    if (header) {
-      const name = header[1]!;
+    const name = sectionName(line);
+    if (name !== undefined) {
       current = sections.get(name) ?? new Map();
       sections.set(name, current);
       continue;
@@ -27,4 +26,18 @@ export function parseIni(text: string): IniSections {
     current.set(key, value);
   }
   return sections;
+}
+
+/**
+ * The name of a `[name]` or `[profile name]` line (already trimmed), trimmed;
+ * undefined for any other line. String scans, not one regular expression:
+ * the former pattern backtracked for minutes on a line of many spaces.
+ */
+function sectionName(line: string): string | undefined {
+  if (line[0] !== "[" || line.at(-1) !== "]") return undefined;
+  const inner = line.slice(1, -1);
+  if (inner.includes("]")) return undefined;
+  const name = inner.trimStart();
+  const profile = /^profile\s+/.exec(name);
+  return (profile ? name.slice(profile[0].length) : name).trimEnd();
 }

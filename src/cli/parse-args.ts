@@ -1,3 +1,4 @@
+import { showValue } from "../show-value.js";
 import { COMMAND_FLAGS, FLAGS, type FlagName } from "./flags.js";
 import { nearest } from "./suggest.js";
 import { UsageError } from "./usage-error.js";
@@ -23,7 +24,9 @@ function unknownFlag(command: string, name: string): UsageError {
     : owners.length
       ? ` It is an option of ${owners.map((c) => `"certcreds ${c}"`).join(", ")}.`
       : "";
-  return new UsageError(`unknown option --${name} for "certcreds ${command}".${hint} Run "certcreds ${command} --help" for its options.`);
+  // A flag-like name is shown as typed; anything else quoted and bounded.
+  const shown = /^[\w-]{0,60}$/.test(name) ? `--${name}` : showValue(`--${name}`);
+  return new UsageError(`unknown option ${shown} for "certcreds ${command}".${hint} Run "certcreds ${command} --help" for its options.`);
 }
 
 /**
@@ -47,7 +50,7 @@ export function parseArgs(command: string, argv: readonly string[]): ParsedArgs 
       // passphrase the rest of an unquoted passphrase: name the place, never the word.
       const after = previous !== undefined && (FLAGS[previous].kind === "boolean" || previous === "pkcs8-password") ? previous : undefined;
       const why = after && FLAGS[after].kind === "boolean" ? `--${after} takes no value` : "quote a value that holds spaces";
-      const shown = after ? `after --${after} (not shown: it may be a secret; ${why})` : `"${arg}"`;
+      const shown = after ? `after --${after} (not shown: it may be a secret; ${why})` : showValue(arg);
       throw new UsageError(
         `unexpected argument ${shown} for "certcreds ${command}": every input is given with a flag (e.g. --certificate <file>). Run "certcreds ${command} --help".`,
       );

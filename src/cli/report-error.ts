@@ -24,6 +24,17 @@ export function exitCodeFor(error: unknown): number {
 }
 
 /**
+ * A message as one line a terminal shows as is: line breaks (any kind) become
+ * a space, other control characters (a user's value may hold an escape
+ * sequence) are written as `\u001b`.
+ */
+function oneLine(message: string): string {
+  return message
+    .replace(/\s*[\r\n\u2028\u2029\u0085]+\s*/g, " ")
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/**
  * Prints one line on standard error: what went wrong and what to do (the
  * library's messages carry both and never hold secrets). Returns the exit code.
  */
@@ -33,7 +44,7 @@ export function reportError(error: unknown, command: string | undefined, debug: 
   const message = error instanceof Error ? error.message : String(error);
   const isOurs = (typeof known === "string" && known.startsWith("ERR_CERTCREDS")) || typeof (error as { exitCode?: unknown })?.exitCode === "number";
   const hint = isOurs || debug ? "" : " (run again with --debug for details)";
-  process.stderr.write(`${where}: ${message.replace(/\s*\n\s*/g, " ")}${hint}\n`);
+  process.stderr.write(`${where}: ${oneLine(message)}${hint}\n`);
   if (debug && !isOurs && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   return exitCodeFor(error);
 }

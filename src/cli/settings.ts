@@ -1,6 +1,7 @@
-import { readFileSync, statSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
+import { showValue } from "../show-value.js";
 import { COMMAND_FLAGS, envName, FLAGS, type FlagName } from "./flags.js";
 import { parseIni } from "./ini.js";
 import type { ParsedArgs } from "./parse-args.js";
@@ -49,7 +50,7 @@ export class Settings {
   describe(name: FlagName): string {
     const source = this.sources.get(name);
     if (source === "env") return `${envName(name)}`;
-    if (source === "profile") return `${name} in profile [${this.profileName}] of ${this.configFile}`;
+    if (source === "profile") return `${name} in profile [${shownName(this.profileName ?? "")}] of ${shownPath(this.configFile ?? "")}`;
     return `--${name}`;
   }
   /** Every set value except secrets, sorted by name (for the cache key). */
@@ -81,7 +82,7 @@ function convert(name: FlagName, raw: string, source: SettingSource, where: stri
     throw fail(`${where} must be true or false (or 1/0, yes/no, on/off); the value given is not shown, as it may be a secret.`);
   }
   if (spec.kind === "integer") {
-    if (!/^\s*-?\d+\s*$/.test(raw)) throw fail(`${where} must be a whole number, not "${raw}".`);
+    if (!/^\s*-?\d+\s*$/.test(raw)) throw fail(`${where} must be a whole number, not ${showValue(raw)}.`);
     return Number(raw);
   }
   return raw;
@@ -91,6 +92,58 @@ function convert(name: FlagName, raw: string, source: SettingSource, where: stri
 export function defaultConfigFile(env: NodeJS.ProcessEnv): string {
   const base = env.XDG_CONFIG_HOME && isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : join(homedir(), ".config");
   return join(base, "certcreds", "config");
+}
+
+/** A section name from the user's file or command line, bounded for messages. */
+function shownName(name: string): string {
+  return name.length > 60 ? `${name.slice(0, 60)}…` : name;
+}
+
+/** A file path for messages: bounded, keeping its end (the file name). */
+function shownPath(path: string): string {
+  return path.length > 200 ? `${path.slice(0, 100)}…${path.slice(-80)}` : path;
+}
+
+/** Config files are a few lines: a larger one is not a config file (and /dev/zero would never end). */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** Why a config file cannot be read, as an errno-style code for {@link readProfile}'s message. */
+function unreadable(code: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(code), { code });
+}
+
+/**
+ * Reads a config file: a regular file up to MAX_CONFIG_BYTES, or a character
+ * device such as /dev/null read up to that size. A FIFO or socket is
+ * refused rather than waited on.
+ */
+function readConfigText(file: string): string {
+  const stat = statSync(file);
+  if (stat.isDirectory()) throw unreadable("EISDIR");
+  if (stat.isFile()) {
+    if (stat.size > MAX_CONFIG_BYTES) throw unreadable("TOO_LARGE");
+    return readFileSync(file, "utf8");
+  }
+  if (!stat.isCharacterDevice()) throw unreadable("NOT_A_FILE");
+  const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+  const fd = openSync(file, "r");
+  try {
+    let length = 0;
+    for (let n = 1; n > 0 && length <= MAX_CONFIG_BYTES; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
+    if (length > MAX_CONFIG_BYTES) throw unreadable("TOO_LARGE");
+    return buffer.toString("utf8", 0, length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Whether a path exists, without throwing (ENOTDIR, EACCES... count as "there is something to report"). */
+function mayExist(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return true;
+  }
 }
 
 interface Profile {
@@ -104,18 +157,26 @@ function readProfile(args: ParsedArgs, env: NodeJS.ProcessEnv): Profile {
   const file = explicitFile !== undefined ? expandPath(explicitFile, undefined) : defaultConfigFile(env);
   const requested = args.values.get("profile-name") ?? (env[envName("profile-name")] || undefined);
   // The usual case — no config file — without the cost of a thrown ENOENT.
-  if (explicitFile === undefined && requested === undefined && statSync(file, { throwIfNoEntry: false }) === undefined) {
+  if (explicitFile === undefined && requested === undefined && !mayExist(file)) {
     return { file: undefined, name: undefined, entries: new Map() };
   }
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readConfigText(file);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === "ENOENT" && explicitFile === undefined && requested === undefined) return { file: undefined, name: undefined, entries: new Map() };
+    const why =
+      code === "ENOENT"
+        ? "does not exist"
+        : code === "TOO_LARGE"
+          ? `is larger than ${MAX_CONFIG_BYTES} bytes, which is not a config file`
+          : code === "NOT_A_FILE"
+            ? "is not a regular file (a FIFO or socket)"
+            : `cannot be read (${code})`;
     throw new CliConfigurationError(
-      `config file ${file} ${code === "ENOENT" ? "does not exist" : `cannot be read (${code})`}` +
-        `${requested !== undefined ? ` (profile "${requested}" was asked for)` : ""}. Create it with a [${requested ?? "name"}] section of flag = value lines, or pass --config-file.`,
+      `config file ${shownPath(file)} ${why}` +
+        `${requested !== undefined ? ` (profile ${showValue(requested)} was asked for)` : ""}. Create it with a [${shownName(requested ?? "name")}] section of flag = value lines, or pass --config-file.`,
     );
   }
   const sections = parseIni(text);
@@ -123,18 +184,21 @@ function readProfile(args: ParsedArgs, env: NodeJS.ProcessEnv): Profile {
   if (name === undefined) return { file, name: undefined, entries: new Map() };
   const entries = sections.get(name);
   if (entries === undefined) {
-    const known = [...sections.keys()];
+    const known = [...sections.keys()].slice(0, 10).map((s) => `[${shownName(s)}]`);
+    if (sections.size > known.length) known.push(`and ${sections.size - known.length} more`);
     throw new CliConfigurationError(
-      `profile "${name}" is not in ${file} (it has ${known.length ? known.map((s) => `[${s}]`).join(", ") : "no sections"}). Pass one of them with --profile-name, or add a [${name}] section.`,
+      `profile ${showValue(name)} is not in ${shownPath(file)} (it has ${known.length ? known.join(", ") : "no sections"}). Pass one of them with --profile-name, or add a [${shownName(name)}] section.`,
     );
   }
   for (const key of entries.keys()) {
     if (!Object.hasOwn(FLAGS, key)) {
       const guess = nearest(key, Object.keys(FLAGS));
-      throw new CliConfigurationError(`unknown key "${key}" in profile [${name}] of ${file}.${guess ? ` Did you mean ${guess}?` : ""} Keys are flag names without the dashes.`);
+      throw new CliConfigurationError(
+        `unknown key ${showValue(key)} in profile [${shownName(name)}] of ${shownPath(file)}.${guess ? ` Did you mean ${guess}?` : ""} Keys are flag names without the dashes.`,
+      );
     }
     if ((FLAGS[key as FlagName] as { notInProfile?: boolean }).notInProfile) {
-      throw new CliConfigurationError(`"${key}" cannot be set inside a profile of ${file}: pass --${key} or ${envName(key)}.`);
+      throw new CliConfigurationError(`"${key}" cannot be set inside a profile of ${shownPath(file)}: pass --${key} or ${envName(key)}.`);
     }
   }
   return { file, name, entries };
@@ -167,7 +231,7 @@ export function resolveSettings(command: string, args: ParsedArgs, env: NodeJS.P
     } else if (profile.entries.has(name)) {
       raw = profile.entries.get(name)!;
       source = "profile";
-      where = `${name} in profile [${profile.name}] of ${profile.file}`;
+      where = `${name} in profile [${shownName(profile.name ?? "")}] of ${shownPath(profile.file ?? "")}`;
     } else {
       continue;
     }

@@ -13,6 +13,8 @@ function distance(a: string, b: string): number {
 
 /** The candidate nearest to `input`, when it is near enough to be a likely typo. */
 export function nearest(input: string, candidates: readonly string[]): string | undefined {
+  // No typo is this long, and the edit distance costs input × candidate.
+  if (input.length > 64) return undefined;
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {

@@ -3,7 +3,7 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { TemporaryCredentials } from "../cache/credentials.js";
 import { writeFileAtomic } from "./atomic-write.js";
-import { setProfileKeys } from "./credentials-file.js";
+import { setProfileKeysInFile } from "./credentials-file.js";
 import { acquireFileLock } from "./file-lock.js";
 import type { Mechanism } from "./mechanism.js";
 import { exitCodeFor } from "./report-error.js";
@@ -37,13 +37,13 @@ export async function writeProfile(file: string, profile: string, credentials: T
   const outcome = await acquireFileLock(`${real}.lock`, { staleMs: 30_000, timeoutMs: 30_000 });
   if (!("lock" in outcome)) return;
   try {
-    let text = "";
+    let bytes: Buffer = Buffer.alloc(0);
     try {
-      text = readFileSync(real, "utf8");
+      bytes = readFileSync(real);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     }
-    const updated = setProfileKeys(text, profile, {
+    const updated = setProfileKeysInFile(bytes, profile, {
       aws_access_key_id: credentials.accessKeyId,
       aws_secret_access_key: credentials.secretAccessKey,
       aws_session_token: credentials.sessionToken,

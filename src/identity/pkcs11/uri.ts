@@ -128,7 +128,7 @@ export function parsePkcs11Uri(uri: string, option = "pkcs11"): Pkcs11Uri {
   };
   /** A name or value for the message: quoted when the redacted URI shows it anyway, else `hidden` (it may be part of the PIN). */
   const quote = (value: string, hidden: string): string =>
-    value !== "" && visible.includes(value) ? JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value) : hidden;
+    value !== "" && visible.toLowerCase().includes(value.toLowerCase()) ? JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value) : hidden;
   const PIN_HINT = `(not shown: it may be part of the PIN — inside a PIN write "&" as %26, ";" as %3B, "?" as %3F, "#" as %23 and "%" as %25)`;
   const body = text.slice("pkcs11:".length);
   if (/#/.test(body)) fail(`"#" is not allowed. Percent-encode it as %23.`);
@@ -151,10 +151,12 @@ export function parsePkcs11Uri(uri: string, option = "pkcs11"): Pkcs11Uri {
   }
 
   for (const { name, raw, inQuery } of parts) {
-    const known = inQuery ? QUERY_ATTRIBUTES[name] : PATH_ATTRIBUTES[name];
+    // Own properties only: "constructor" or "__proto__" is no attribute.
+    const attribute = (table: Record<string, keyof Pkcs11Uri>) => (Object.hasOwn(table, name) ? table[name] : undefined);
+    const known = attribute(inQuery ? QUERY_ATTRIBUTES : PATH_ATTRIBUTES);
     if (!known) {
       if (name.startsWith("x-")) continue; // vendor extensions are allowed and ignored
-      const other = inQuery ? PATH_ATTRIBUTES[name] : QUERY_ATTRIBUTES[name];
+      const other = attribute(inQuery ? PATH_ATTRIBUTES : QUERY_ATTRIBUTES);
       fail(
         other
           ? `"${name}" belongs in the ${inQuery ? "path (before \"?\", separated by \";\")" : "query (after \"?\", separated by \"&\")"}.`
@@ -220,7 +222,8 @@ function percentDecode(raw: string, onError: () => never): Uint8Array {
 
 function utf8(bytes: Uint8Array, name: string, secret: boolean, fail: (why: string) => never): string {
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    // ignoreBOM keeps a leading U+FEFF, which is part of the value (a label may start with one).
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     // A PIN's bytes are not shown, only that it is not UTF-8.
     return fail(`the value of "${name}" is not UTF-8 text${secret ? "" : " once percent-decoded"}.`);
