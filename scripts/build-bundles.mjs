@@ -19,7 +19,9 @@ await build({
   chunkNames: "chunks/[name]-[hash]",
 });
 // The library for require().
-await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/cjs/index.cjs", format: "cjs", packages: "external" });
+// import.meta.url has no CommonJS meaning: the file's own path serves the same purpose (createRequire).
+const cjsMeta = { define: { "import.meta.url": "__filename" } };
+await build({ ...common, ...cjsMeta, entryPoints: ["src/index.ts"], outfile: "dist/cjs/index.cjs", format: "cjs", packages: "external" });
 // The CLI: a self-contained program; subcommands are imported lazily and land in their own chunks.
 await build({
   ...common,
@@ -39,5 +41,6 @@ await build({
   entryPoints: ["src/cli/launcher.ts"],
   outfile: "dist/cli/certcreds.cjs",
   format: "cjs",
+  ...cjsMeta,
   external: optional,
 });

@@ -1,4 +1,5 @@
-import { type KeyObject, X509Certificate } from "node:crypto";
+import type { KeyObject, X509Certificate } from "node:crypto";
+import { nodeCrypto } from "../node-builtins.js";
 import { CertificateChainError, CertificateValidityError, InputFormatError } from "../errors.js";
 import type { Material } from "./material.js";
 import { looksLikePem, type PemBlock, parsePem } from "./pem.js";
@@ -14,7 +15,7 @@ export interface ParsedCertificates {
 export function parseCertificates(material: Material, option: string): ParsedCertificates {
   if (!looksLikePem(material.bytes)) {
     try {
-      return { certificates: [new X509Certificate(material.bytes)], keyBlocks: [] };
+      return { certificates: [new (nodeCrypto().X509Certificate)(material.bytes)], keyBlocks: [] };
     } catch (cause) {
       throw new InputFormatError(
         option,
@@ -29,7 +30,7 @@ export function parseCertificates(material: Material, option: string): ParsedCer
   for (const block of blocks) {
     if (block.label === "CERTIFICATE" || block.label === "TRUSTED CERTIFICATE") {
       try {
-        certificates.push(new X509Certificate(block.der));
+        certificates.push(new (nodeCrypto().X509Certificate)(block.der));
       } catch (cause) {
         throw new InputFormatError(
           option,

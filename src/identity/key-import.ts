@@ -1,4 +1,5 @@
-import { createPrivateKey, type JsonWebKey, type KeyObject } from "node:crypto";
+import type { JsonWebKey, KeyObject } from "node:crypto";
+import { nodeCrypto } from "../node-builtins.js";
 
 /**
  * Imports an unencrypted RSA or EC private key from DER through JWK.
@@ -13,7 +14,7 @@ import { createPrivateKey, type JsonWebKey, type KeyObject } from "node:crypto";
 export function importPrivateKeyDer(der: Buffer, type: "pkcs8" | "pkcs1" | "sec1"): KeyObject | undefined {
   try {
     const jwk = type === "pkcs8" ? fromPkcs8(der) : type === "pkcs1" ? fromRsaPrivateKey(der) : fromEcPrivateKey(der, undefined);
-    return jwk ? createPrivateKey({ key: jwk, format: "jwk" }) : undefined;
+    return jwk ? nodeCrypto().createPrivateKey({ key: jwk, format: "jwk" }) : undefined;
   } catch {
     return undefined;
   }

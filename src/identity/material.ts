@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { InputReadError } from "../errors.js";
 
 /**
@@ -35,6 +34,8 @@ export async function readMaterial(input: MaterialInput, option: string): Promis
     throw new InputReadError(option, `${option} is empty: pass a file path, PEM text or bytes.`);
   }
   try {
+    // node:fs/promises is loaded on first use: it costs start-up time to every importer otherwise.
+    const { readFile } = await import("node:fs/promises");
     return { bytes: await readFile(path), label: `${option} file ${path}`, path };
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;

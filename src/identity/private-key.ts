@@ -1,4 +1,5 @@
-import { createPrivateKey, type KeyObject, type X509Certificate } from "node:crypto";
+import type { KeyObject, X509Certificate } from "node:crypto";
+import { nodeCrypto } from "../node-builtins.js";
 import { InputFormatError, KeyMismatchError, PassphraseError, UnsupportedKeyError } from "../errors.js";
 import { describeCertificate, publicKeyOf } from "./certificate.js";
 import { importPrivateKeyDer } from "./key-import.js";
@@ -54,8 +55,8 @@ export function parsePemKeyBlock(block: PemBlock, label: string, passphrase: str
   // Plain blocks go through the fast JWK import when they can (see key-import.ts).
   const derType = encrypted || block.der.length === 0 ? undefined : DER_TYPES[block.label];
   try {
-    if (derType) return importPrivateKeyDer(block.der, derType) ?? createPrivateKey({ key: block.der, format: "der", type: derType });
-    return createPrivateKey({ key: block.text, format: "pem", ...(encrypted ? { passphrase } : {}) });
+    if (derType) return importPrivateKeyDer(block.der, derType) ?? nodeCrypto().createPrivateKey({ key: block.der, format: "der", type: derType });
+    return nodeCrypto().createPrivateKey({ key: block.text, format: "pem", ...(encrypted ? { passphrase } : {}) });
   } catch (cause) {
     if (encrypted) {
       throw new PassphraseError(`${label} could not be decrypted: the passphrase is wrong. Check the passphrase option.`, { cause });
@@ -83,7 +84,7 @@ function parseDerKey(material: Material, passphrase: string | undefined, option:
   }
   for (const attempt of attempts) {
     try {
-      return createPrivateKey({ key: material.bytes, format: "der", ...attempt });
+      return nodeCrypto().createPrivateKey({ key: material.bytes, format: "der", ...attempt });
     } catch (cause) {
       lastCause = cause;
     }

@@ -1,4 +1,5 @@
-import { createPublicKey, type KeyObject, sign } from "node:crypto";
+import type { KeyObject } from "node:crypto";
+import { nodeCrypto } from "../node-builtins.js";
 
 /** The SigV4-X509 algorithm names, one per key family. */
 export type SigningAlgorithm = "AWS4-X509-RSA-SHA256" | "AWS4-X509-ECDSA-SHA256";
@@ -37,10 +38,10 @@ export class KeyObjectSigner implements Signer {
 
   sign(data: Uint8Array): Uint8Array {
     // Node's defaults are the ones SigV4-X509 wants: PKCS#1 v1.5 for RSA, DER for ECDSA.
-    return sign("sha256", data, this.key);
+    return nodeCrypto().sign("sha256", data, this.key);
   }
 
   publicKey(): KeyObject {
-    return createPublicKey(this.key);
+    return nodeCrypto().createPublicKey(this.key);
   }
 }

@@ -1,9 +1,9 @@
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
-import { inspect } from "node:util";
 import { CredentialCache, type RefreshPolicy } from "../cache/credential-cache.js";
 import type { CredentialSource, TemporaryCredentials } from "../cache/credentials.js";
 import type { Clock } from "../cache/clock.js";
 import { ConfigurationError } from "../errors.js";
+import { inspectCustom } from "../node-builtins.js";
 import type { Logger } from "../logger.js";
 
 /** Options every session takes, whatever the mechanism. */
@@ -129,7 +129,7 @@ export class CredentialSession {
     };
   }
 
-  [inspect.custom](): string {
+  [inspectCustom](): string {
     return `${this.constructor.name} { accessKeyId: ${this.accessKeyId ?? "(none yet)"}, expiration: ${this.expiration?.toISOString() ?? "(none yet)"} }`;
   }
 }

@@ -1,5 +1,4 @@
-import { readFile } from "node:fs/promises";
-import { inspect } from "node:util";
+import { inspectCustom } from "../../node-builtins.js";
 import { Pkcs11Error } from "./errors.js";
 import type { PinInput } from "./config.js";
 
@@ -22,7 +21,7 @@ export class SecretText {
   toJSON(): string {
     return "[secret]";
   }
-  [inspect.custom](): string {
+  [inspectCustom](): string {
     return "[secret]";
   }
 }
@@ -42,6 +41,7 @@ export async function resolvePin(input: PinInput, tokenName: string): Promise<{ 
   if (input.source !== undefined) {
     const path = input.source.replace(/^file:(\/\/)?/i, "");
     try {
+      const { readFile } = await import("node:fs/promises");
       return { pin: new SecretText((await readFile(path, "utf8")).replace(/\r?\n$/, "")), from: input.option };
     } catch (cause) {
       throw new Pkcs11Error("pin-missing", input.option, `${input.option} names ${path}, which could not be read (${(cause as NodeJS.ErrnoException).code ?? "error"}). Point pin-source at a readable file holding the PIN.`, undefined, { cause });

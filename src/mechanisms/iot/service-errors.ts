@@ -1,4 +1,5 @@
-import { createHash, type X509Certificate } from "node:crypto";
+import type { X509Certificate } from "node:crypto";
+import { nodeCrypto } from "../../node-builtins.js";
 import { NetworkError, ServiceError } from "../../errors.js";
 
 /** What a message may name to point at the fix. None of it is secret. */
@@ -13,7 +14,7 @@ export interface IotErrorContext {
 
 /** AWS IoT's certificate id: the SHA-256 of the certificate's DER, in hex. */
 export function iotCertificateId(certificate: X509Certificate): string {
-  return createHash("sha256").update(certificate.raw).digest("hex");
+  return nodeCrypto().createHash("sha256").update(certificate.raw).digest("hex");
 }
 
 function certificateName(ctx: IotErrorContext): string {

@@ -1,4 +1,4 @@
-import * as crypto from "node:crypto";
+import { nodeCrypto } from "../../node-builtins.js";
 import type { Identity } from "../../identity/load-identity.js";
 
 /** The parts of an HTTP request that SigV4 covers. */
@@ -32,10 +32,10 @@ export function uriEncode(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-// One-shot crypto.hash (Node ≥ 20.12) is several times cheaper than createHash for short inputs.
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "hex") => string }).hash;
-
 function sha256Hex(data: string): string {
+  const crypto = nodeCrypto();
+  // One-shot crypto.hash (Node ≥ 20.12) is several times cheaper than createHash for short inputs.
+  const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "hex") => string }).hash;
   return oneShot ? oneShot("sha256", data, "hex") : crypto.createHash("sha256").update(data, "utf8").digest("hex");
 }
 
