@@ -8,6 +8,7 @@ import { parseCertificates } from "../../identity/certificate.js";
 import { type Identity, loadIdentity, releaseIdentity } from "../../identity/load-identity.js";
 import { type Material, readMaterial } from "../../identity/material.js";
 import { looksLikePem } from "../../identity/pem.js";
+import { keyPemForTls } from "../../identity/private-key.js";
 import { type HttpResponse, sendRequest, type TlsSettings } from "../../transport/http-request.js";
 import { loadNodeHttp } from "../../transport/node-http.js";
 import { redactUserInfo, resolveProxy } from "../../transport/proxy.js";
@@ -163,7 +164,7 @@ export class IotCredentialSource implements CredentialSource {
     return {
       // The chain goes with the certificate so the service can link it to a registered intermediate CA.
       cert: [identity.certificate, ...identity.chain].map((certificate) => certificate.toString()).join(""),
-      key: identity.privateKey.export({ type: "pkcs8", format: "pem" }),
+      key: keyPemForTls(identity.privateKey),
       ...(ca !== undefined ? { ca: ca.bytes } : {}),
       rejectUnauthorized: verifyPeer,
       // SNI names the endpoint (an IP address cannot be sent as SNI).
