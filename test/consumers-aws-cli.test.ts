@@ -5,31 +5,18 @@
  * the STS emulator.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { BIN, createRolesAnywhereFixture, type RolesAnywhereFixture, requireBuild, runCli, which } from "./helpers/cli.js";
+import { BIN, type CliResult, createRolesAnywhereFixture, type RolesAnywhereFixture, requireBuild, runCli, runProgram, which } from "./helpers/cli.js";
 
 // Debian's awscli (what .ci/run installs) first, else any `aws` on PATH.
 const AWS = existsSync("/usr/bin/aws") ? "/usr/bin/aws" : which("aws");
 const skip = AWS ? false : "the AWS CLI is not installed (apt-get install awscli)";
 
-function aws(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(AWS!, args, { env: { PATH: process.env.PATH ?? "", AWS_EC2_METADATA_DISABLED: "true", AWS_PAGER: "", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function aws(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return runProgram(AWS!, args, { PATH: process.env.PATH ?? "", AWS_EC2_METADATA_DISABLED: "true", AWS_PAGER: "", ...env });
 }
 
 describe("AWS CLI", { skip }, () => {

@@ -5,11 +5,20 @@
  * with every boto3 installed here (Debian's python3-boto3 and any other).
  */
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { createRolesAnywhereFixture, pythonsWithBoto3, type RolesAnywhereFixture, requireBuild, type Served, startServe } from "./helpers/cli.js";
+import {
+  type CliResult,
+  createRolesAnywhereFixture,
+  pythonsWithBoto3,
+  type RolesAnywhereFixture,
+  requireBuild,
+  runProgram,
+  type Served,
+  startServe,
+} from "./helpers/cli.js";
 
 const PYTHONS = pythonsWithBoto3();
 
@@ -21,20 +30,8 @@ identity = session.client("sts", endpoint_url=sys.argv[1]).get_caller_identity()
 print(json.dumps({"method": credentials.method, "accessKey": credentials.get_frozen_credentials().access_key, "arn": identity["Arn"]}))
 `;
 
-function python(interpreter: string, script: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(interpreter, [script, ...args], { env: { PATH: process.env.PATH ?? "", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function python(interpreter: string, script: string, args: string[], env: Record<string, string>): Promise<CliResult> {
+  return runProgram(interpreter, [script, ...args], { PATH: process.env.PATH ?? "", ...env });
 }
 
 /** botocore reads AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE since 1.30-ish; Debian 12's 1.29 reads only AWS_CONTAINER_AUTHORIZATION_TOKEN. */

@@ -5,7 +5,6 @@
  * proven with GetCallerIdentity against the STS emulator.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -20,6 +19,7 @@ import {
   ROOT,
   type RolesAnywhereFixture,
   requireBuild,
+  runProgram,
   type Served,
   startServe,
 } from "./helpers/cli.js";
@@ -47,22 +47,7 @@ const client = new STSClient({ region: "us-east-1", endpoint: ${JSON.stringify(s
 const caller = await client.send(new GetCallerIdentityCommand({}));
 console.log(JSON.stringify({ accessKeyId: identity.accessKeyId, expiration: identity.expiration, arn: caller.Arn }));
 `;
-  return writeFile(script, code).then(
-    () =>
-      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, [script], { env: { PATH: process.env.PATH ?? "", ...env } });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (chunk: Buffer) => {
-          stdout += chunk;
-        });
-        child.stderr.on("data", (chunk: Buffer) => {
-          stderr += chunk;
-        });
-        child.on("error", reject);
-        child.on("close", (exit) => resolve({ code: exit, stdout, stderr }));
-      }),
-  );
+  return writeFile(script, code).then(() => runProgram(process.execPath, [script], { PATH: process.env.PATH ?? "", ...env }));
 }
 
 describe("SDK v3 fromProcess → certcreds credential-process", () => {

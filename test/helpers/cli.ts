@@ -81,6 +81,12 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRes
   return collect(child, options.timeoutMs ?? 30_000);
 }
 
+/** Runs any program (the AWS CLI, python, node) to completion with exactly `env`. */
+export function runProgram(program: string, args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<CliResult> {
+  const child = spawn(program, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  return collect(child, timeoutMs);
+}
+
 /** A long-running certcreds (serve, update). */
 export interface RunningCli {
   child: ChildProcess;

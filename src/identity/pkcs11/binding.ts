@@ -1,4 +1,5 @@
 import { Pkcs11Error } from "./errors.js";
+import { loadOnce } from "../../load-once.js";
 
 /** A PKCS#11 handle as pkcs11js passes it: the CK_ULONG's bytes. */
 export type Handle = Buffer;
@@ -98,16 +99,8 @@ export const KEY_TYPE_NAMES: Record<number, string> = {
 export const BINDING_PACKAGE = "pkcs11js";
 
 type Pkcs11Constructor = new () => Pkcs11Module;
-let constructorPromise: Promise<Pkcs11Constructor> | undefined;
-
 /** Loads pkcs11js on first use (once per process). */
-export function loadBinding(): Promise<Pkcs11Constructor> {
-  constructorPromise ??= importBinding(BINDING_PACKAGE);
-  constructorPromise.catch(() => {
-    constructorPromise = undefined;
-  });
-  return constructorPromise;
-}
+export const loadBinding: () => Promise<Pkcs11Constructor> = loadOnce(() => importBinding(BINDING_PACKAGE));
 
 /**
  * Imports the binding package. The specifier is a variable so that bundlers

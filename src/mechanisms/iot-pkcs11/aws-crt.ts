@@ -1,4 +1,5 @@
 import { Pkcs11Error } from "../../identity/pkcs11/errors.js";
+import { loadOnce } from "../../load-once.js";
 
 /** The npm package that carries mutual TLS with a PKCS#11 key. */
 export const CRT_PACKAGE = "aws-crt";
@@ -68,16 +69,8 @@ export interface CrtErrorLike extends Error {
   error_code?: number;
 }
 
-let crtPromise: Promise<Crt> | undefined;
-
 /** Loads aws-crt once, on first use. */
-export function loadCrt(): Promise<Crt> {
-  crtPromise ??= importCrt(CRT_PACKAGE);
-  crtPromise.catch(() => {
-    crtPromise = undefined;
-  });
-  return crtPromise;
-}
+export const loadCrt: () => Promise<Crt> = loadOnce(() => importCrt(CRT_PACKAGE));
 
 /**
  * Runs `fn` with aws-crt's "Node 20 support ends in 2027" notice silenced:
