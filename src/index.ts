@@ -4,9 +4,9 @@
  * @packageDocumentation
  */
 export type { RefreshPolicy } from "./cache/credential-cache.js";
-export type { CredentialSource, TemporaryCredentials } from "./cache/credentials.js";
-export type { Clock } from "./cache/clock.js";
-export * from "./errors.js";
+export type { CredentialSource, TemporaryCredentials } from "./core/credentials.js";
+export type { Clock } from "./core/clock.js";
+export * from "./core/errors.js";
 export type { Identity, IdentityInit } from "./identity/load-identity.js";
 export { loadIdentity, releaseIdentity } from "./identity/load-identity.js";
 export {
@@ -25,7 +25,7 @@ export {
 } from "./identity/pkcs11/index.js";
 export type { MaterialInput } from "./identity/material.js";
 export { KeyObjectSigner, type Signer, type SigningAlgorithm } from "./identity/signer.js";
-export type { Logger } from "./logger.js";
+export type { Logger } from "./core/logger.js";
 export type { RolesAnywhereInit, RolesAnywhereOptions } from "./mechanisms/roles-anywhere/create-session.js";
 export type { RetryOptions } from "./transport/retry.js";
 export { CredentialSession, type SessionOptions } from "./surfaces/credential-session.js";
@@ -34,4 +34,4 @@ export type { IotLogLevel, TraceLogger } from "./mechanisms/iot/log-level.js";
 export type { IotInit, IotOptions } from "./mechanisms/iot/options.js";
 export { fromIotCredentialProvider, IotCredentialSession, type IotSessionInit } from "./surfaces/iot.js";
 export { type CertificateSessionInit, createCredentialSession, fromCertificate } from "./surfaces/any-mechanism.js";
-export { VERSION } from "./version.js";
+export { VERSION } from "./core/version.js";

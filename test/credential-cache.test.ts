@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CredentialCache } from "../src/cache/credential-cache.js";
-import type { CredentialSource, TemporaryCredentials } from "../src/cache/credentials.js";
-import { NetworkError } from "../src/errors.js";
+import type { CredentialSource, TemporaryCredentials } from "../src/core/credentials.js";
+import { NetworkError } from "../src/core/errors.js";
 import { FakeClock, settle } from "./helpers/fake-clock.js";
 
 const HOUR = 3_600_000;

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import dns from "node:dns";
 import { type AddressInfo, createServer as createTcpServer, type Server } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { NetworkError, ResponseFormatError, ServiceError } from "../src/errors.js";
+import { NetworkError, ResponseFormatError, ServiceError } from "../src/core/errors.js";
 import { IotCredentialSession, type IotSessionInit } from "../src/surfaces/iot.js";
 import type { IotCredentialEmulator, IotFault } from "../src/testing/index.js";
 import { FakeClock, SkippingClock, settle } from "./helpers/fake-clock.js";

@@ -13,7 +13,7 @@ import {
   KeyMismatchError,
   PassphraseError,
   UnsupportedKeyError,
-} from "../src/errors.js";
+} from "../src/core/errors.js";
 import { loadIdentity } from "../src/identity/load-identity.js";
 import { createTestCertificateAuthority, type TestCertificate, type TestCertificateAuthority } from "../src/testing/pki.js";
 

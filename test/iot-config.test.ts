@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ConfigurationError } from "../src/errors.js";
+import { ConfigurationError } from "../src/core/errors.js";
 import { KeyObjectSigner } from "../src/identity/signer.js";
 import { parseIotEndpoint, regionFromIotEndpoint } from "../src/mechanisms/iot/endpoint.js";
 import { levelAllows } from "../src/mechanisms/iot/log-level.js";

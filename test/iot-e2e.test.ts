@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
-import { ConfigurationError } from "../src/errors.js";
+import { ConfigurationError } from "../src/core/errors.js";
 import type { MaterialInput } from "../src/identity/material.js";
 import { type CertificateSessionInit, createCredentialSession, fromCertificate } from "../src/surfaces/any-mechanism.js";
 import { fromIotCredentialProvider, IotCredentialSession } from "../src/surfaces/iot.js";

@@ -5,7 +5,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { InputFormatError, InputReadError, NetworkError, ResponseFormatError, ServiceError } from "../src/errors.js";
+import { InputFormatError, InputReadError, NetworkError, ResponseFormatError, ServiceError } from "../src/core/errors.js";
 import { IotCredentialSession, type IotSessionInit } from "../src/surfaces/iot.js";
 import {
   createTestCertificateAuthority,

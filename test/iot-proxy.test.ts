@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, afterEach, before, test } from "node:test";
-import { NetworkError } from "../src/errors.js";
+import { NetworkError } from "../src/core/errors.js";
 import { IotCredentialSession, type IotSessionInit } from "../src/surfaces/iot.js";
 import { startTestConnectProxy, type TestConnectProxy } from "../src/testing/connect-proxy.js";
 import type { IotCredentialEmulator } from "../src/testing/index.js";

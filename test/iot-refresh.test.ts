@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { ServiceError } from "../src/errors.js";
+import { ServiceError } from "../src/core/errors.js";
 import { IotCredentialSession } from "../src/surfaces/iot.js";
 import { type IotCredentialEmulator, startIotCredentialEmulator, type TestCertificate } from "../src/testing/index.js";
 import { FakeClock } from "./helpers/fake-clock.js";

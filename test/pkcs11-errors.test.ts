@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { KeyMismatchError } from "../src/errors.js";
+import { KeyMismatchError } from "../src/core/errors.js";
 import { type IdentityInit, loadIdentity, releaseIdentity } from "../src/identity/load-identity.js";
 import type { Pkcs11Config } from "../src/identity/pkcs11/config.js";
 import { importBinding } from "../src/identity/pkcs11/binding.js";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync, sign, verify } from "node:crypto";
 import { test } from "node:test";
 import fc from "fast-check";
-import { ConfigurationError } from "../src/errors.js";
+import { ConfigurationError } from "../src/core/errors.js";
 import { resolvePkcs11Spec } from "../src/identity/pkcs11/config.js";
 import { ecdsaRawToDer } from "../src/identity/pkcs11/ecdsa-der.js";
 import { encodePkcs11Value, parsePkcs11Uri, redactPkcs11Uri } from "../src/identity/pkcs11/uri.js";

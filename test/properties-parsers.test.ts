@@ -8,7 +8,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import fc from "fast-check";
-import { CertcredsError, ConfigurationError, NetworkError, ResponseFormatError, ServiceError } from "../src/errors.js";
+import { CertcredsError, ConfigurationError, NetworkError, ResponseFormatError, ServiceError } from "../src/core/errors.js";
 import { loadIdentity } from "../src/identity/load-identity.js";
 import { parseArn } from "../src/mechanisms/roles-anywhere/arn.js";
 import { validateRolesAnywhereOptions } from "../src/mechanisms/roles-anywhere/create-session.js";

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { CertcredsError, ConfigurationError } from "../src/errors.js";
+import { CertcredsError, ConfigurationError } from "../src/core/errors.js";
 import { resolvePkcs11Spec } from "../src/identity/pkcs11/config.js";
 import { pkcs11IdentityFromCli } from "../src/identity/pkcs11/cli-options.js";
 import { Pkcs11Error } from "../src/identity/pkcs11/errors.js";

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { CredentialsProviderError, NetworkError, ResponseFormatError, ServiceError } from "../src/errors.js";
+import { CredentialsProviderError, NetworkError, ResponseFormatError, ServiceError } from "../src/core/errors.js";
 import { fromRolesAnywhere, RolesAnywhereSession, type RolesAnywhereSessionInit } from "../src/surfaces/roles-anywhere.js";
 import { startTestConnectProxy } from "../src/testing/connect-proxy.js";
 import { createTestCertificateAuthority, type TestCertificate, type TestCertificateAuthority, type TestKeyType } from "../src/testing/pki.js";

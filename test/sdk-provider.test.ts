@@ -7,7 +7,7 @@ import { fromRolesAnywhere, RolesAnywhereSession } from "../src/surfaces/roles-a
 import { createTestCertificateAuthority, type TestCertificate, type TestCertificateAuthority } from "../src/testing/pki.js";
 import { type RolesAnywhereEmulator, startRolesAnywhereEmulator } from "../src/testing/roles-anywhere-emulator.js";
 import { type StsEmulator, startStsEmulator } from "../src/testing/sts-emulator.js";
-import { VERSION } from "../src/version.js";
+import { VERSION } from "../src/core/version.js";
 import { CapturingLogger } from "./helpers/log-capture.js";
 
 let root: TestCertificateAuthority;

@@ -3,10 +3,10 @@
  * retry logic, on one simulated clock, against a CreateSession quota. Only the
  * network is simulated; the refresh and retry code is the product's own.
  */
-import type { Clock } from "../../src/cache/clock.js";
+import type { Clock } from "../../src/core/clock.js";
 import { CredentialCache } from "../../src/cache/credential-cache.js";
-import type { CredentialSource, TemporaryCredentials } from "../../src/cache/credentials.js";
-import { ServiceError } from "../../src/errors.js";
+import type { CredentialSource, TemporaryCredentials } from "../../src/core/credentials.js";
+import { ServiceError } from "../../src/core/errors.js";
 import { withRetries } from "../../src/transport/retry.js";
 
 /** A discrete-event clock: timers in a binary heap, time jumps from one to the next. */

@@ -1,6 +1,6 @@
-import type { Logger } from "../logger.js";
-import { type Clock, systemClock } from "./clock.js";
-import type { CredentialSource, TemporaryCredentials } from "./credentials.js";
+import type { Logger } from "../core/logger.js";
+import { type Clock, systemClock } from "../core/clock.js";
+import type { CredentialSource, TemporaryCredentials } from "../core/credentials.js";
 
 /** When credentials are refreshed. */
 export interface RefreshPolicy {

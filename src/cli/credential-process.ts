@@ -1,4 +1,4 @@
-import type { TemporaryCredentials } from "../cache/credentials.js";
+import type { TemporaryCredentials } from "../core/credentials.js";
 import { ensurePrivateDirectory, writeFileAtomic } from "./atomic-write.js";
 import { type CacheEntry, cacheDirectory, cacheFile, isFresh, type ProcessCredentials, processOutput, readCacheEntry } from "./cache-read.js";
 import { acquireFileLock } from "./file-lock.js";

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import type { TemporaryCredentials } from "../cache/credentials.js";
+import type { TemporaryCredentials } from "../core/credentials.js";
 import { rfc3339 } from "./rfc3339.js";
 import { ImdsTokens, secretEquals } from "./serve-tokens.js";
 

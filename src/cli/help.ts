@@ -1,4 +1,4 @@
-import { VERSION } from "../version.js";
+import { VERSION } from "../core/version.js";
 import { COMMAND_FLAGS, envName, type FlagName } from "./flags.js";
 
 /** One line per flag: what it takes and what it does. */

@@ -5,7 +5,7 @@
  * in its own chunk. The CommonJS launcher (launcher.ts) answers warm
  * `credential-process` calls before this module is even loaded.
  */
-import { VERSION } from "../version.js";
+import { VERSION } from "../core/version.js";
 import { COMMAND_FLAGS } from "./flags.js";
 import { selectMechanism } from "./mechanism.js";
 import { parseArgs } from "./parse-args.js";

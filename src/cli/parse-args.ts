@@ -1,4 +1,4 @@
-import { showValue } from "../show-value.js";
+import { showValue } from "../core/show-value.js";
 import { COMMAND_FLAGS, FLAGS, type FlagName } from "./flags.js";
 import { nearest } from "./suggest.js";
 import { UsageError } from "./usage-error.js";

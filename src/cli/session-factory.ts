@@ -1,7 +1,7 @@
 import type { RefreshPolicy } from "../cache/credential-cache.js";
 import type { IdentityInit } from "../identity/load-identity.js";
 import type { MaterialInput } from "../identity/material.js";
-import type { Logger } from "../logger.js";
+import type { Logger } from "../core/logger.js";
 import type { IotSessionInit } from "../surfaces/iot.js";
 import type { RolesAnywhereSessionInit } from "../surfaces/roles-anywhere.js";
 import type { CredentialSession } from "../surfaces/credential-session.js";

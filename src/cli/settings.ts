@@ -1,7 +1,7 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { showValue } from "../show-value.js";
+import { showValue } from "../core/show-value.js";
 import { COMMAND_FLAGS, envName, FLAGS, type FlagName } from "./flags.js";
 import { parseIni } from "./ini.js";
 import type { ParsedArgs } from "./parse-args.js";

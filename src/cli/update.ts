@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import type { TemporaryCredentials } from "../cache/credentials.js";
+import type { TemporaryCredentials } from "../core/credentials.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { setProfileKeysInFile } from "./credentials-file.js";
 import { acquireFileLock } from "./file-lock.js";

@@ -1,6 +1,6 @@
 import type { KeyObject, X509Certificate } from "node:crypto";
-import { nodeCrypto } from "../node-builtins.js";
-import { CertificateChainError, CertificateValidityError, InputFormatError } from "../errors.js";
+import { nodeCrypto } from "../core/node-builtins.js";
+import { CertificateChainError, CertificateValidityError, InputFormatError } from "../core/errors.js";
 import type { Material } from "./material.js";
 import { looksLikePem, type PemBlock, parsePem } from "./pem.js";
 

@@ -1,5 +1,5 @@
 import type { KeyObject, X509Certificate } from "node:crypto";
-import { ConfigurationError, InputFormatError } from "../errors.js";
+import { ConfigurationError, InputFormatError } from "../core/errors.js";
 import { assertValidAt, decimalSerial, orderChain, parseCertificates, publicKeyOf } from "./certificate.js";
 import { type MaterialInput, readMaterial } from "./material.js";
 import { assertKeyMatchesCertificate, assertSupportedKey, parsePemKeyBlock, parsePrivateKey } from "./private-key.js";

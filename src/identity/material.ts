@@ -1,4 +1,4 @@
-import { InputReadError } from "../errors.js";
+import { InputReadError } from "../core/errors.js";
 
 /**
  * Where a certificate, chain or key comes from: a file path, PEM text, or

@@ -1,6 +1,6 @@
 import type { KeyObject, X509Certificate } from "node:crypto";
-import { nodeCrypto } from "../node-builtins.js";
-import { InputFormatError, KeyMismatchError, PassphraseError, UnsupportedKeyError } from "../errors.js";
+import { nodeCrypto } from "../core/node-builtins.js";
+import { InputFormatError, KeyMismatchError, PassphraseError, UnsupportedKeyError } from "../core/errors.js";
 import { describeCertificate, publicKeyOf } from "./certificate.js";
 import { importPrivateKeyDer } from "./key-import.js";
 import type { Material } from "./material.js";

@@ -1,5 +1,5 @@
 import type { KeyObject } from "node:crypto";
-import { nodeCrypto } from "../node-builtins.js";
+import { nodeCrypto } from "../core/node-builtins.js";
 
 /** The SigV4-X509 algorithm names, one per key family. */
 export type SigningAlgorithm = "AWS4-X509-RSA-SHA256" | "AWS4-X509-ECDSA-SHA256";

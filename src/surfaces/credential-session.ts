@@ -1,10 +1,10 @@
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { CredentialCache, type RefreshPolicy } from "../cache/credential-cache.js";
-import type { CredentialSource, TemporaryCredentials } from "../cache/credentials.js";
-import type { Clock } from "../cache/clock.js";
-import { ConfigurationError } from "../errors.js";
-import { inspectCustom } from "../node-builtins.js";
-import type { Logger } from "../logger.js";
+import type { CredentialSource, TemporaryCredentials } from "../core/credentials.js";
+import type { Clock } from "../core/clock.js";
+import { ConfigurationError } from "../core/errors.js";
+import { inspectCustom } from "../core/node-builtins.js";
+import type { Logger } from "../core/logger.js";
 
 /** Options every session takes, whatever the mechanism. */
 export interface SessionOptions {

@@ -1,7 +1,7 @@
 import type { Agent, IncomingHttpHeaders } from "node:http";
 import type { LookupFunction, Socket } from "node:net";
 import type { ConnectionOptions } from "node:tls";
-import { NetworkError } from "../errors.js";
+import { NetworkError } from "../core/errors.js";
 import { loadNodeHttp } from "./node-http.js";
 import { openTunnel, redactUserInfo } from "./proxy.js";
 

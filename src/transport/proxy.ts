@@ -1,5 +1,5 @@
 import type { Socket } from "node:net";
-import { ConfigurationError, NetworkError } from "../errors.js";
+import { ConfigurationError, NetworkError } from "../core/errors.js";
 import { loadNodeHttp } from "./node-http.js";
 
 /**

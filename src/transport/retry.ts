@@ -1,6 +1,6 @@
-import type { Clock } from "../cache/clock.js";
-import { isRetryable, ServiceError } from "../errors.js";
-import type { Logger } from "../logger.js";
+import type { Clock } from "../core/clock.js";
+import { isRetryable, ServiceError } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
 
 /** How a failed call is retried. */
 export interface RetryOptions {

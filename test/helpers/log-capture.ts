@@ -1,4 +1,4 @@
-import type { Logger } from "../../src/logger.js";
+import type { Logger } from "../../src/core/logger.js";
 
 /** A logger that keeps every line, to assert on what was (not) logged. */
 export class CapturingLogger implements Logger {

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
-import { ConfigurationError } from "../../errors.js";
-import { showValue } from "../../show-value.js";
+import { ConfigurationError } from "../../core/errors.js";
+import { showValue } from "../../core/show-value.js";
 import type { MaterialInput } from "../material.js";
 import { Pkcs11Error } from "./errors.js";
 import { SecretText } from "./pin.js";

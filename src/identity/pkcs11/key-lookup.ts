@@ -1,5 +1,5 @@
 import { type KeyObject, randomBytes, verify, X509Certificate } from "node:crypto";
-import { KeyMismatchError } from "../../errors.js";
+import { KeyMismatchError } from "../../core/errors.js";
 import { describeCertificate } from "../certificate.js";
 import { CK } from "./binding.js";
 import type { ObjectSelector, Pkcs11Spec } from "./config.js";

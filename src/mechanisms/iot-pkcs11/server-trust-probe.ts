@@ -1,6 +1,6 @@
 import { connect } from "node:tls";
 import { isIP } from "node:net";
-import type { NetworkError } from "../../errors.js";
+import type { NetworkError } from "../../core/errors.js";
 import { classifyNetworkError } from "../../transport/http-request.js";
 
 /**

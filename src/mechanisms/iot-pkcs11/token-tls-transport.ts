@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { isIP } from "node:net";
-import { ConfigurationError, NetworkError } from "../../errors.js";
+import { ConfigurationError, NetworkError } from "../../core/errors.js";
 import type { Identity } from "../../identity/load-identity.js";
 import { Pkcs11Error } from "../../identity/pkcs11/errors.js";
 import { acquireModule, type ModuleLease } from "../../identity/pkcs11/module-registry.js";

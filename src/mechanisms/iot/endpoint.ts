@@ -1,4 +1,4 @@
-import { ConfigurationError } from "../../errors.js";
+import { ConfigurationError } from "../../core/errors.js";
 
 const EXAMPLE = "Pass the host name from `aws iot describe-endpoint --endpoint-type iot:CredentialProvider`, e.g. c2abcdefgh1234.credentials.iot.us-east-1.amazonaws.com";
 

@@ -1,5 +1,5 @@
-import { ConfigurationError } from "../../errors.js";
-import type { Logger } from "../../logger.js";
+import { ConfigurationError } from "../../core/errors.js";
+import type { Logger } from "../../core/logger.js";
 
 /**
  * How much certcreds tells its logger, from nothing to every step of each

@@ -1,5 +1,5 @@
-import type { Clock } from "../../cache/clock.js";
-import { ConfigurationError } from "../../errors.js";
+import type { Clock } from "../../core/clock.js";
+import { ConfigurationError } from "../../core/errors.js";
 import type { IdentityInit } from "../../identity/load-identity.js";
 import type { MaterialInput } from "../../identity/material.js";
 import type { RetryOptions } from "../../transport/retry.js";

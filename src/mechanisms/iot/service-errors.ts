@@ -1,6 +1,6 @@
 import type { X509Certificate } from "node:crypto";
-import { nodeCrypto } from "../../node-builtins.js";
-import { NetworkError, ServiceError } from "../../errors.js";
+import { nodeCrypto } from "../../core/node-builtins.js";
+import { NetworkError, ServiceError } from "../../core/errors.js";
 
 /** What a message may name to point at the fix. None of it is secret. */
 export interface IotErrorContext {

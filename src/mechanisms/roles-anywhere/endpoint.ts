@@ -1,4 +1,4 @@
-import { ConfigurationError } from "../../errors.js";
+import { ConfigurationError } from "../../core/errors.js";
 
 /** How to choose the Roles Anywhere endpoint. */
 export interface EndpointOptions {

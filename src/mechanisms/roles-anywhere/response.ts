@@ -1,5 +1,5 @@
-import { credentialsFromFields, type TemporaryCredentials } from "../../cache/credentials.js";
-import { ResponseFormatError, type ServiceError } from "../../errors.js";
+import { credentialsFromFields, type TemporaryCredentials } from "../../core/credentials.js";
+import { ResponseFormatError, type ServiceError } from "../../core/errors.js";
 import type { HttpResponse } from "../../transport/http-request.js";
 import { rolesAnywhereError } from "./service-errors.js";
 

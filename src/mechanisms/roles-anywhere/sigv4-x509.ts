@@ -1,4 +1,4 @@
-import { nodeCrypto } from "../../node-builtins.js";
+import { nodeCrypto } from "../../core/node-builtins.js";
 import type { Identity } from "../../identity/load-identity.js";
 
 /** The parts of an HTTP request that SigV4 covers. */

@@ -1,5 +1,5 @@
 import type { AwsCredentialIdentity } from "@smithy/types";
-import { ResponseFormatError } from "../errors.js";
+import { ResponseFormatError } from "./errors.js";
 
 /** Temporary credentials as every mechanism returns them. */
 export interface TemporaryCredentials extends AwsCredentialIdentity {
