@@ -22,7 +22,7 @@ export {
   type Pkcs11Signer,
   type Pkcs11Uri,
   pkcs11IdentityFromCli,
-} from "./identity/pkcs11/index.js";
+} from "./identity/sources/pkcs11/index.js";
 export type { MaterialInput } from "./identity/material.js";
 export { KeyObjectSigner, type Signer, type SigningAlgorithm } from "./identity/signer.js";
 export type { Logger } from "./core/logger.js";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { test } from "node:test";
 import fc from "fast-check";
-import { importPrivateKeyDer } from "../src/identity/key-import.js";
+import { importPrivateKeyDer } from "../src/identity/sources/file/key-import.js";
 
 const keys: [string, KeyObject][] = [
   ["rsa-2048", generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey],

@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { after, before, describe, test } from "node:test";
 import { type IdentityInit, loadIdentity, releaseIdentity } from "../src/identity/load-identity.js";
-import { TokenTlsTransport } from "../src/mechanisms/iot-pkcs11/token-tls-transport.js";
+import { TokenTlsTransport } from "../src/transport/mtls/aws-crt/token-tls-transport.js";
 import { type IotCredentialEmulator, startIotCredentialEmulator, type TestCertificate } from "../src/testing/index.js";
 import { createServerPki, ROLE_ALIAS, ROLE_ARN, type ServerPki, THING } from "./helpers/iot-fixture.js";
 import { createSoftHsm, type SoftHsm, softHsmUnavailable } from "./helpers/softhsm.js";
@@ -144,7 +144,7 @@ describe("AWS IoT mutual TLS with the thing's key on a SoftHSM2 token (aws-crt)"
     // aws-crt delays the report of a failed handshake by 10–30 s ("blinding") and keeps the process alive
     // meanwhile; a child process that exits once it has the error keeps this file fast.
     const otherCa = await createTestCertificateAuthority({ commonName: "not the endpoint's CA" });
-    const modules = ["src/identity/load-identity.ts", "src/mechanisms/iot-pkcs11/token-tls-transport.ts"].map((path) => JSON.stringify(pathToFileURL(join(root, path)).href));
+    const modules = ["src/identity/load-identity.ts", "src/transport/mtls/aws-crt/token-tls-transport.ts"].map((path) => JSON.stringify(pathToFileURL(join(root, path)).href));
     const script = `
       import { loadIdentity } from ${modules[0]};
       import { TokenTlsTransport } from ${modules[1]};

@@ -3,9 +3,9 @@ import { generateKeyPairSync, sign, verify } from "node:crypto";
 import { test } from "node:test";
 import fc from "fast-check";
 import { ConfigurationError } from "../src/core/errors.js";
-import { resolvePkcs11Spec } from "../src/identity/pkcs11/config.js";
-import { ecdsaRawToDer } from "../src/identity/pkcs11/ecdsa-der.js";
-import { encodePkcs11Value, parsePkcs11Uri, redactPkcs11Uri } from "../src/identity/pkcs11/uri.js";
+import { resolvePkcs11Spec } from "../src/identity/sources/pkcs11/config.js";
+import { ecdsaRawToDer } from "../src/identity/sources/pkcs11/ecdsa-der.js";
+import { encodePkcs11Value, parsePkcs11Uri, redactPkcs11Uri } from "../src/identity/sources/pkcs11/uri.js";
 
 const SECRET_PIN = "s3cret-PIN-9417";
 

@@ -10,7 +10,7 @@ import { after, before, test } from "node:test";
 import fc from "fast-check";
 import { CertcredsError, ConfigurationError, NetworkError, ResponseFormatError, ServiceError } from "../src/core/errors.js";
 import { loadIdentity } from "../src/identity/load-identity.js";
-import { parseArn } from "../src/mechanisms/roles-anywhere/arn.js";
+import { parseArn } from "../src/aws/arn.js";
 import { validateRolesAnywhereOptions } from "../src/mechanisms/roles-anywhere/create-session.js";
 import { createSessionError, parseCreateSessionSuccess, parseRetryAfter } from "../src/mechanisms/roles-anywhere/response.js";
 import { sendRequest } from "../src/transport/http-request.js";

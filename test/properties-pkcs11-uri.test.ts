@@ -9,10 +9,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { CertcredsError, ConfigurationError } from "../src/core/errors.js";
-import { resolvePkcs11Spec } from "../src/identity/pkcs11/config.js";
-import { pkcs11IdentityFromCli } from "../src/identity/pkcs11/cli-options.js";
-import { Pkcs11Error } from "../src/identity/pkcs11/errors.js";
-import { encodePkcs11Value, type Pkcs11Uri, parsePkcs11Uri, redactPkcs11Uri } from "../src/identity/pkcs11/uri.js";
+import { resolvePkcs11Spec } from "../src/identity/sources/pkcs11/config.js";
+import { pkcs11IdentityFromCli } from "../src/identity/sources/pkcs11/cli-options.js";
+import { Pkcs11Error } from "../src/identity/sources/pkcs11/errors.js";
+import { encodePkcs11Value, type Pkcs11Uri, parsePkcs11Uri, redactPkcs11Uri } from "../src/identity/sources/pkcs11/uri.js";
 
 /**
  * PINs are drawn from Greek letters (raw, or percent-encoded as UTF-8, which

@@ -2,7 +2,7 @@ import type { KeyObject, X509Certificate } from "node:crypto";
 import { lookup } from "node:dns/promises";
 import { assertValidAt, describeCertificate, orderChain, parseCertificates } from "../identity/certificate.js";
 import { readMaterial } from "../identity/material.js";
-import { assertKeyMatchesCertificate, assertSupportedKey, parsePemKeyBlock, parsePrivateKey } from "../identity/private-key.js";
+import { assertKeyMatchesCertificate, assertSupportedKey, parsePemKeyBlock, parsePrivateKey } from "../identity/sources/file/private-key.js";
 import { checkIotOptions } from "../mechanisms/iot/options.js";
 import { validateRolesAnywhereOptions } from "../mechanisms/roles-anywhere/create-session.js";
 import type { FlagName } from "./flags.js";

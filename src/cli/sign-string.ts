@@ -1,6 +1,6 @@
 import { sign } from "node:crypto";
 import { readMaterial } from "../identity/material.js";
-import { assertSupportedKey, parsePrivateKey } from "../identity/private-key.js";
+import { assertSupportedKey, parsePrivateKey } from "../identity/sources/file/private-key.js";
 import { KeyObjectSigner } from "../identity/signer.js";
 import { materialFrom } from "./session-factory.js";
 import type { Settings } from "./settings.js";

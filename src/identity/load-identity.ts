@@ -2,9 +2,9 @@ import type { KeyObject, X509Certificate } from "node:crypto";
 import { ConfigurationError, InputFormatError } from "../core/errors.js";
 import { assertValidAt, decimalSerial, orderChain, parseCertificates, publicKeyOf } from "./certificate.js";
 import { type MaterialInput, readMaterial } from "./material.js";
-import { assertKeyMatchesCertificate, assertSupportedKey, parsePemKeyBlock, parsePrivateKey } from "./private-key.js";
-import type { Pkcs11Config } from "./pkcs11/config.js";
-import { isPkcs11Uri } from "./pkcs11/uri.js";
+import { assertKeyMatchesCertificate, assertSupportedKey, parsePemKeyBlock, parsePrivateKey } from "./sources/file/private-key.js";
+import type { Pkcs11Config } from "./sources/pkcs11/config.js";
+import { isPkcs11Uri } from "./sources/pkcs11/uri.js";
 import { KeyObjectSigner, type Signer } from "./signer.js";
 
 /** Where the certificate, its chain and its key come from. Shared by every mechanism. */
@@ -53,7 +53,7 @@ export interface Identity {
  */
 export async function loadIdentity(init: IdentityInit, now: Date): Promise<Identity> {
   // PKCS#11 (see ./pkcs11/): loaded on demand so that file-key users never load it or its native binding.
-  const token = usesPkcs11(init) ? (await import("./pkcs11/token-identity.js")).tokenIdentityFor(init) : undefined;
+  const token = usesPkcs11(init) ? (await import("./sources/pkcs11/token-identity.js")).tokenIdentityFor(init) : undefined;
   if (!token?.readsCertificate && (init.certificate === undefined || init.certificate === null)) {
     throw new ConfigurationError("certificate", "certificate is required: pass a file path, PEM text or bytes.");
   }
@@ -136,6 +136,6 @@ function usesPkcs11(init: IdentityInit): boolean {
  */
 export async function releaseIdentity(init: IdentityInit): Promise<void> {
   if (init.pkcs11 !== undefined || isPkcs11Uri(init.privateKey) || isPkcs11Uri(init.certificate)) {
-    await (await import("./pkcs11/token-identity.js")).releaseTokenIdentity(init);
+    await (await import("./sources/pkcs11/token-identity.js")).releaseTokenIdentity(init);
   }
 }

@@ -8,12 +8,12 @@ import { parseCertificates } from "../../identity/certificate.js";
 import { type Identity, loadIdentity, releaseIdentity } from "../../identity/load-identity.js";
 import { type Material, readMaterial } from "../../identity/material.js";
 import { looksLikePem } from "../../identity/pem.js";
-import { keyPemForTls } from "../../identity/private-key.js";
+import { keyPemForTls } from "../../identity/sources/file/private-key.js";
 import { type HttpResponse, sendRequest, type TlsSettings } from "../../transport/http-request.js";
 import { loadNodeHttp } from "../../transport/node-http.js";
 import { redactUserInfo, resolveProxy } from "../../transport/proxy.js";
 import { withRetries } from "../../transport/retry.js";
-import type { TokenTlsTransport } from "../iot-pkcs11/token-tls-transport.js";
+import type { TokenTlsTransport } from "../../transport/mtls/aws-crt/token-tls-transport.js";
 import { VERSION } from "../../core/version.js";
 import { filterLogger, type LevelFilteredLogger } from "./log-level.js";
 import { type CheckedIotOptions, checkIotOptions, type IotInit } from "./options.js";
@@ -234,7 +234,7 @@ export class IotCredentialSource implements CredentialSource {
 
   /** The same GET over mutual TLS signed on the PKCS#11 token (one TLS context, one token login, kept across refreshes). */
   private async sendWithTokenKey(identity: Identity, url: URL, ca: Material | undefined, proxy: URL | undefined): Promise<HttpResponse> {
-    this.tokenTransport ??= new (await import("../iot-pkcs11/index.js")).TokenTlsTransport();
+    this.tokenTransport ??= new (await import("../../transport/mtls/aws-crt/index.js")).TokenTlsTransport();
     const { host, verifyPeer, timeoutMs } = this.checked;
     return this.tokenTransport.send({
       url,

@@ -3,7 +3,7 @@ import { ConfigurationError } from "../../core/errors.js";
 import type { IdentityInit } from "../../identity/load-identity.js";
 import type { MaterialInput } from "../../identity/material.js";
 import type { RetryOptions } from "../../transport/retry.js";
-import { isRegion } from "../roles-anywhere/arn.js";
+import { isRegion } from "../../aws/arn.js";
 import { parseIotEndpoint, regionFromIotEndpoint } from "./endpoint.js";
 import { type IotLogLevel, parseLogLevel, type TraceLogger } from "./log-level.js";
 

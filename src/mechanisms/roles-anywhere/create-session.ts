@@ -12,7 +12,7 @@ import { resolveProxy } from "../../transport/proxy.js";
 import { type RetryOptions, withRetries } from "../../transport/retry.js";
 import { showValue } from "../../core/show-value.js";
 import { VERSION } from "../../core/version.js";
-import { isRegion, parseArn } from "./arn.js";
+import { isRegion, parseArn } from "../../aws/arn.js";
 import { resolveRolesAnywhereEndpoint } from "./endpoint.js";
 import { type CreateSessionContext, createSessionError, parseCreateSessionSuccess } from "./response.js";
 import { signRequest } from "./sigv4-x509.js";

@@ -1,4 +1,4 @@
-import { inspectCustom } from "../../core/node-builtins.js";
+import { inspectCustom } from "../../../core/node-builtins.js";
 import { Pkcs11Error } from "./errors.js";
 import type { PinInput } from "./config.js";
 

@@ -1,10 +1,10 @@
 import type { KeyObject, X509Certificate } from "node:crypto";
-import { nodeCrypto } from "../core/node-builtins.js";
-import { InputFormatError, KeyMismatchError, PassphraseError, UnsupportedKeyError } from "../core/errors.js";
-import { describeCertificate, publicKeyOf } from "./certificate.js";
+import { nodeCrypto } from "../../../core/node-builtins.js";
+import { InputFormatError, KeyMismatchError, PassphraseError, UnsupportedKeyError } from "../../../core/errors.js";
+import { describeCertificate, publicKeyOf } from "../../certificate.js";
 import { importPrivateKeyDer } from "./key-import.js";
-import type { Material } from "./material.js";
-import { looksLikePem, type PemBlock, parsePem } from "./pem.js";
+import type { Material } from "../../material.js";
+import { looksLikePem, type PemBlock, parsePem } from "../../pem.js";
 
 const SUPPORTED_CURVES: Record<string, string> = {
   prime256v1: "P-256",

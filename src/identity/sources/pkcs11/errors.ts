@@ -1,4 +1,4 @@
-import { CertcredsError } from "../../core/errors.js";
+import { CertcredsError } from "../../../core/errors.js";
 
 /**
  * What went wrong with a PKCS#11 token:

@@ -1,6 +1,6 @@
 import { type KeyObject, randomBytes, verify, X509Certificate } from "node:crypto";
-import { KeyMismatchError } from "../../core/errors.js";
-import { describeCertificate } from "../certificate.js";
+import { KeyMismatchError } from "../../../core/errors.js";
+import { describeCertificate } from "../../certificate.js";
 import { CK } from "./binding.js";
 import type { ObjectSelector, Pkcs11Spec } from "./config.js";
 import { Pkcs11Error } from "./errors.js";

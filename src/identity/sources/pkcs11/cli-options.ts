@@ -1,5 +1,5 @@
-import type { IdentityInit } from "../load-identity.js";
-import type { MaterialInput } from "../material.js";
+import type { IdentityInit } from "../../load-identity.js";
+import type { MaterialInput } from "../../material.js";
 import { resolvePkcs11Spec } from "./config.js";
 import { isPkcs11Uri } from "./uri.js";
 

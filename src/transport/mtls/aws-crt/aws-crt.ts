@@ -1,5 +1,5 @@
-import { Pkcs11Error } from "../../identity/pkcs11/errors.js";
-import { loadOnce } from "../../core/optional-package.js";
+import { Pkcs11Error } from "../../../identity/sources/pkcs11/errors.js";
+import { loadOnce } from "../../../core/optional-package.js";
 
 /** The npm package that carries mutual TLS with a PKCS#11 key. */
 export const CRT_PACKAGE = "aws-crt";

@@ -1,5 +1,5 @@
 import { Pkcs11Error } from "./errors.js";
-import { loadOnce } from "../../core/optional-package.js";
+import { loadOnce } from "../../../core/optional-package.js";
 
 /** A PKCS#11 handle as pkcs11js passes it: the CK_ULONG's bytes. */
 export type Handle = Buffer;

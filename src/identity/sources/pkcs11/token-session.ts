@@ -1,4 +1,4 @@
-import type { Logger } from "../../core/logger.js";
+import type { Logger } from "../../../core/logger.js";
 import { CK, type Handle, type Pkcs11Module } from "./binding.js";
 import type { Pkcs11Spec } from "./config.js";
 import { Pkcs11Error, returnValueOf, SESSION_LOST } from "./errors.js";

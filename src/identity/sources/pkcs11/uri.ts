@@ -1,4 +1,4 @@
-import { ConfigurationError } from "../../core/errors.js";
+import { ConfigurationError } from "../../../core/errors.js";
 
 /** Object classes a `type=` attribute may name (RFC 7512 §2.3). */
 export type Pkcs11ObjectType = "private" | "public" | "cert" | "secret-key" | "data";

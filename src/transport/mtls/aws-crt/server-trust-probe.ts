@@ -1,7 +1,7 @@
 import { connect } from "node:tls";
 import { isIP } from "node:net";
-import type { NetworkError } from "../../core/errors.js";
-import { classifyNetworkError } from "../../transport/http-request.js";
+import type { NetworkError } from "../../../core/errors.js";
+import { classifyNetworkError } from "../../http-request.js";
 
 /**
  * Checks with Node's TLS (no client certificate) whether the server's

@@ -1,5 +1,5 @@
 import type { KeyObject, X509Certificate } from "node:crypto";
-import type { Signer, SigningAlgorithm } from "../signer.js";
+import type { Signer, SigningAlgorithm } from "../../signer.js";
 import { CK } from "./binding.js";
 import type { Pkcs11Spec } from "./config.js";
 import { Pkcs11Error } from "./errors.js";

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
-import { ConfigurationError } from "../../core/errors.js";
-import { showValue } from "../../core/show-value.js";
-import type { MaterialInput } from "../material.js";
+import { ConfigurationError } from "../../../core/errors.js";
+import { showValue } from "../../../core/show-value.js";
+import type { MaterialInput } from "../../material.js";
 import { Pkcs11Error } from "./errors.js";
 import { SecretText } from "./pin.js";
 import { isPkcs11Uri, type Pkcs11Uri, parsePkcs11Uri } from "./uri.js";

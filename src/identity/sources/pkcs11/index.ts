@@ -6,7 +6,7 @@
  * @module
  */
 import type { X509Certificate } from "node:crypto";
-import type { Logger } from "../../core/logger.js";
+import type { Logger } from "../../../core/logger.js";
 import type { Pkcs11Config } from "./config.js";
 import type { Pkcs11KeySource } from "./token-identity.js";
 

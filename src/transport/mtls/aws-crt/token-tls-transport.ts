@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { isIP } from "node:net";
-import { ConfigurationError, NetworkError } from "../../core/errors.js";
-import type { Identity } from "../../identity/load-identity.js";
-import { Pkcs11Error } from "../../identity/pkcs11/errors.js";
-import { acquireModule, type ModuleLease } from "../../identity/pkcs11/module-registry.js";
-import type { Pkcs11Signer, Pkcs11TlsKey } from "../../identity/pkcs11/signer.js";
-import type { HttpResponse } from "../../transport/http-request.js";
+import { ConfigurationError, NetworkError } from "../../../core/errors.js";
+import type { Identity } from "../../../identity/load-identity.js";
+import { Pkcs11Error } from "../../../identity/sources/pkcs11/errors.js";
+import { acquireModule, type ModuleLease } from "../../../identity/sources/pkcs11/module-registry.js";
+import type { Pkcs11Signer, Pkcs11TlsKey } from "../../../identity/sources/pkcs11/signer.js";
+import type { HttpResponse } from "../../http-request.js";
 import { type Crt, type CrtConnection, type CrtErrorLike, loadCrt, quietly } from "./aws-crt.js";
 import { probeServerTrust } from "./server-trust-probe.js";
 

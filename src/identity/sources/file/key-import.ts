@@ -1,5 +1,5 @@
 import type { JsonWebKey, KeyObject } from "node:crypto";
-import { nodeCrypto } from "../core/node-builtins.js";
+import { nodeCrypto } from "../../../core/node-builtins.js";
 
 /**
  * Imports an unencrypted RSA or EC private key from DER through JWK.

@@ -1,5 +1,5 @@
-import { ConfigurationError } from "../../core/errors.js";
-import { showValue } from "../../core/show-value.js";
+import { ConfigurationError } from "../core/errors.js";
+import { showValue } from "../core/show-value.js";
 
 /** The parts of an ARN certcreds cares about. */
 export interface ParsedArn {

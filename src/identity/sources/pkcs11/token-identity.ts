@@ -1,5 +1,5 @@
 import { X509Certificate } from "node:crypto";
-import type { Logger } from "../../core/logger.js";
+import type { Logger } from "../../../core/logger.js";
 import { type Pkcs11Config, type Pkcs11Inputs, type Pkcs11Spec, resolvePkcs11Spec } from "./config.js";
 import { resolveCertificate } from "./key-lookup.js";
 import type { CertificateObject } from "./objects.js";
