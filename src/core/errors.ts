@@ -30,99 +30,142 @@ export class CredentialsProviderError extends Error {
  * another credential source.
  */
 export class CertcredsError extends CredentialsProviderError {
+  /** The code of every error of this class, for checks without an instance: `error.code === KeyMismatchError.code`. */
+  static code = "ERR_CERTCREDS";
   /** Stable machine-readable code, e.g. `ERR_CERTCREDS_KEY_MISMATCH`. */
   readonly code: string;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown; code?: string }) {
     super(message, { tryNextLink: false, ...(options && "cause" in options ? { cause: options.cause } : {}) });
     this.name = new.target.name;
-    this.code = code;
+    this.code = options?.code ?? (new.target as typeof CertcredsError).code;
   }
 }
 
+/**
+ * The "fix your inputs" family: a certificate, key, chain or option that
+ * cannot be used as given. Trying again does not help; changing the input
+ * does. The CLI exits with code 3 for these.
+ */
+export class InputError extends CertcredsError {
+  static override code = "ERR_CERTCREDS_INPUT";
+}
+
 /** A certificate, chain or key input could not be read (missing file, permissions). */
-export class InputReadError extends CertcredsError {
+export class InputReadError extends InputError {
+  static override code = "ERR_CERTCREDS_INPUT_READ";
   constructor(
     readonly input: string,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super("ERR_CERTCREDS_INPUT_READ", message, options);
+    super(message, options);
   }
 }
 
 /** An input is neither PEM nor DER of the expected kind. */
-export class InputFormatError extends CertcredsError {
+export class InputFormatError extends InputError {
+  static override code = "ERR_CERTCREDS_INPUT_FORMAT";
   constructor(
     readonly input: string,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super("ERR_CERTCREDS_INPUT_FORMAT", message, options);
+    super(message, options);
   }
 }
 
 /** The private key is encrypted and no (or a wrong) passphrase was given. */
-export class PassphraseError extends CertcredsError {
+export class PassphraseError extends InputError {
+  static override code = "ERR_CERTCREDS_PASSPHRASE";
   constructor(message: string, options?: { cause?: unknown }) {
-    super("ERR_CERTCREDS_PASSPHRASE", message, options);
+    super(message, options);
   }
 }
 
 /** The key type or size is not one AWS accepts (RSA ≥ 2048, EC P-256/P-384/P-521). */
-export class UnsupportedKeyError extends CertcredsError {
+export class UnsupportedKeyError extends InputError {
+  static override code = "ERR_CERTCREDS_UNSUPPORTED_KEY";
   constructor(
     readonly input: string,
     message: string,
   ) {
-    super("ERR_CERTCREDS_UNSUPPORTED_KEY", message);
+    super(message);
   }
 }
 
 /** The private key does not belong to the certificate. */
-export class KeyMismatchError extends CertcredsError {
+export class KeyMismatchError extends InputError {
+  static override code = "ERR_CERTCREDS_KEY_MISMATCH";
   constructor(message: string) {
-    super("ERR_CERTCREDS_KEY_MISMATCH", message);
+    super(message);
   }
 }
 
 /** The certificate (or a chain certificate) is expired or not yet valid. */
-export class CertificateValidityError extends CertcredsError {
+export class CertificateValidityError extends InputError {
+  static override code = "ERR_CERTCREDS_CERTIFICATE_VALIDITY";
   constructor(
     message: string,
     readonly notBefore: Date,
     readonly notAfter: Date,
   ) {
-    super("ERR_CERTCREDS_CERTIFICATE_VALIDITY", message);
+    super(message);
   }
 }
 
 /** The intermediates do not link the certificate to an issuer. */
-export class CertificateChainError extends CertcredsError {
+export class CertificateChainError extends InputError {
+  static override code = "ERR_CERTCREDS_CHAIN";
   constructor(message: string) {
-    super("ERR_CERTCREDS_CHAIN", message);
+    super(message);
   }
 }
 
 /** An option is missing or malformed (ARN, region, duration, endpoint...). */
-export class ConfigurationError extends CertcredsError {
+export class ConfigurationError extends InputError {
+  static override code = "ERR_CERTCREDS_CONFIGURATION";
   constructor(
     readonly option: string,
     message: string,
   ) {
-    super("ERR_CERTCREDS_CONFIGURATION", message);
+    super(message);
   }
 }
 
+/**
+ * What part of a request failed before any HTTP answer:
+ * - `dns`: the host name does not resolve;
+ * - `connect`: no connection (refused, unreachable, timed out while connecting);
+ * - `reset`: the connection closed before a full answer;
+ * - `timeout`: no complete answer within the deadline;
+ * - `tls-server-untrusted`: the server's certificate is not trusted;
+ * - `tls-client-refused`: the server refused the client certificate (mutual TLS);
+ * - `tls`: any other TLS handshake failure;
+ * - `proxy`: the proxy refused or failed the tunnel;
+ * - `body-too-large`: the answer exceeded the size cap.
+ */
+export type NetworkErrorKind =
+  | "dns"
+  | "connect"
+  | "reset"
+  | "timeout"
+  | "tls-server-untrusted"
+  | "tls-client-refused"
+  | "tls"
+  | "proxy"
+  | "body-too-large";
+
 /** The request never got an HTTP answer: DNS, connection, TLS, time-out. */
 export class NetworkError extends CertcredsError {
+  static override code = "ERR_CERTCREDS_NETWORK";
   constructor(
-    /** What failed: `dns`, `connect`, `reset`, `timeout`, `tls-server-untrusted`, `tls-client-refused`, `tls`, `proxy`, `body-too-large`. */
-    readonly kind: string,
+    /** What failed (see {@link NetworkErrorKind}). */
+    readonly kind: NetworkErrorKind,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super("ERR_CERTCREDS_NETWORK", message, options);
+    super(message, options);
   }
 
   /** Whether trying again may help. */
@@ -133,6 +176,7 @@ export class NetworkError extends CertcredsError {
 
 /** The service answered with an error. Keeps the service's own type and message. */
 export class ServiceError extends CertcredsError {
+  static override code = "ERR_CERTCREDS_SERVICE";
   constructor(
     /** `rolesanywhere` or `iot`. */
     readonly service: string,
@@ -145,7 +189,7 @@ export class ServiceError extends CertcredsError {
     /** Seconds the service asked to wait (`Retry-After`), when given. */
     readonly retryAfterSeconds?: number,
   ) {
-    super("ERR_CERTCREDS_SERVICE", message);
+    super(message);
   }
 
   /** Throttling and server errors are worth retrying; other 4xx are not. */
@@ -156,11 +200,12 @@ export class ServiceError extends CertcredsError {
 
 /** The service answered success with a body certcreds cannot use. */
 export class ResponseFormatError extends CertcredsError {
+  static override code = "ERR_CERTCREDS_RESPONSE_FORMAT";
   constructor(
     readonly service: string,
     message: string,
   ) {
-    super("ERR_CERTCREDS_RESPONSE_FORMAT", message);
+    super(message);
   }
 }
 

@@ -1,4 +1,4 @@
-import { CertcredsError } from "../../../core/errors.js";
+import { InputError } from "../../../core/errors.js";
 
 /**
  * What went wrong with a PKCS#11 token:
@@ -29,7 +29,9 @@ export type Pkcs11ErrorKind =
  * input to change (`pkcs11.library`, `privateKey`...), `returnValue` the
  * token's `CKR_*` code when it sent one. Messages never hold a PIN.
  */
-export class Pkcs11Error extends CertcredsError {
+export class Pkcs11Error extends InputError {
+  /** The prefix of every instance's code, which names the kind: `ERR_CERTCREDS_PKCS11_PIN_INCORRECT`. */
+  static override code = "ERR_CERTCREDS_PKCS11";
   constructor(
     readonly kind: Pkcs11ErrorKind,
     readonly option: string,
@@ -37,7 +39,7 @@ export class Pkcs11Error extends CertcredsError {
     readonly returnValue?: string,
     options?: { cause?: unknown },
   ) {
-    super(`ERR_CERTCREDS_PKCS11_${kind.toUpperCase().replace(/-/g, "_")}`, message, options);
+    super(message, { ...options, code: `${Pkcs11Error.code}_${kind.toUpperCase().replace(/-/g, "_")}` });
   }
 }
 
