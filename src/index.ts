@@ -26,12 +26,12 @@ export {
 export type { MaterialInput } from "./identity/material.js";
 export { KeyObjectSigner, type Signer, type SigningAlgorithm } from "./identity/signer.js";
 export type { Logger } from "./core/logger.js";
-export type { RolesAnywhereInit, RolesAnywhereOptions } from "./mechanisms/roles-anywhere/create-session.js";
+export type { RolesAnywhereInit, RolesAnywhereOptions } from "./mechanisms/roles-anywhere/options.js";
 export type { RetryOptions } from "./transport/retry.js";
-export { CredentialSession, type SessionOptions } from "./surfaces/credential-session.js";
-export { fromRolesAnywhere, RolesAnywhereSession, type RolesAnywhereSessionInit } from "./surfaces/roles-anywhere.js";
-export type { IotLogLevel, TraceLogger } from "./mechanisms/iot/log-level.js";
+export { CredentialSession, type SessionOptions } from "./surfaces/sdk/credential-session.js";
+export { fromRolesAnywhere, RolesAnywhereSession, type RolesAnywhereSessionInit } from "./surfaces/sdk/roles-anywhere.js";
+export type { IotLogLevel, TraceLogger } from "./core/logger.js";
 export type { IotInit, IotOptions } from "./mechanisms/iot/options.js";
-export { fromIotCredentialProvider, IotCredentialSession, type IotSessionInit } from "./surfaces/iot.js";
-export { type CertificateSessionInit, createCredentialSession, fromCertificate } from "./surfaces/any-mechanism.js";
+export { fromIotCredentialProvider, IotCredentialSession, type IotSessionInit } from "./surfaces/sdk/iot.js";
+export { type CertificateSessionInit, createCredentialSession, fromCertificate } from "./surfaces/sdk/any-mechanism.js";
 export { VERSION } from "./core/version.js";

@@ -11,7 +11,7 @@ import dns from "node:dns";
 import { type AddressInfo, createServer as createTcpServer, type Server } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { NetworkError, ResponseFormatError, ServiceError } from "../src/core/errors.js";
-import { IotCredentialSession, type IotSessionInit } from "../src/surfaces/iot.js";
+import { IotCredentialSession, type IotSessionInit } from "../src/surfaces/sdk/iot.js";
 import type { IotCredentialEmulator, IotFault } from "../src/testing/index.js";
 import { FakeClock, SkippingClock, settle } from "./helpers/fake-clock.js";
 import { createDevicePki, createServerPki, type DevicePki, initFor, type ServerPki, startEmulatorFor } from "./helpers/iot-fixture.js";

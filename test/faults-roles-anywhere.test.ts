@@ -8,7 +8,7 @@ import { createServer as createTcpServer, type Server } from "node:net";
 import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import { NetworkError, ResponseFormatError, ServiceError } from "../src/core/errors.js";
-import { RolesAnywhereSession, type RolesAnywhereSessionInit } from "../src/surfaces/roles-anywhere.js";
+import { RolesAnywhereSession, type RolesAnywhereSessionInit } from "../src/surfaces/sdk/roles-anywhere.js";
 import { createTestCertificateAuthority, type TestCertificate } from "../src/testing/pki.js";
 import { type RolesAnywhereEmulator, type RolesAnywhereFault, startRolesAnywhereEmulator } from "../src/testing/roles-anywhere-emulator.js";
 import { sendRequest } from "../src/transport/http-request.js";

@@ -3,8 +3,8 @@ import { describe, test } from "node:test";
 import { ConfigurationError } from "../src/core/errors.js";
 import { KeyObjectSigner } from "../src/identity/signer.js";
 import { parseIotEndpoint, regionFromIotEndpoint } from "../src/mechanisms/iot/endpoint.js";
-import { levelAllows } from "../src/mechanisms/iot/log-level.js";
-import { IotCredentialSession, type IotSessionInit } from "../src/surfaces/iot.js";
+import { levelAllows } from "../src/core/logger.js";
+import { IotCredentialSession, type IotSessionInit } from "../src/surfaces/sdk/iot.js";
 import { createTestCertificateAuthority } from "../src/testing/index.js";
 
 const ENDPOINT = "c2abcdefgh1234.credentials.iot.eu-west-1.amazonaws.com";

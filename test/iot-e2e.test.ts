@@ -8,9 +8,9 @@ import { after, before, describe, test } from "node:test";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { ConfigurationError } from "../src/core/errors.js";
 import type { MaterialInput } from "../src/identity/material.js";
-import { type CertificateSessionInit, createCredentialSession, fromCertificate } from "../src/surfaces/any-mechanism.js";
-import { fromIotCredentialProvider, IotCredentialSession } from "../src/surfaces/iot.js";
-import { RolesAnywhereSession } from "../src/surfaces/roles-anywhere.js";
+import { type CertificateSessionInit, createCredentialSession, fromCertificate } from "../src/surfaces/sdk/any-mechanism.js";
+import { fromIotCredentialProvider, IotCredentialSession } from "../src/surfaces/sdk/iot.js";
+import { RolesAnywhereSession } from "../src/surfaces/sdk/roles-anywhere.js";
 import {
   type IotCredentialEmulator,
   IssuedCredentialStore,

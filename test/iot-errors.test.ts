@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { InputFormatError, InputReadError, NetworkError, ResponseFormatError, ServiceError } from "../src/core/errors.js";
-import { IotCredentialSession, type IotSessionInit } from "../src/surfaces/iot.js";
+import { IotCredentialSession, type IotSessionInit } from "../src/surfaces/sdk/iot.js";
 import {
   createTestCertificateAuthority,
   IOT_ERROR_MESSAGES,

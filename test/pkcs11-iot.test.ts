@@ -13,7 +13,7 @@ import { type IotCredentialEmulator, startIotCredentialEmulator, type TestCertif
 import { createServerPki, ROLE_ALIAS, ROLE_ARN, type ServerPki, THING } from "./helpers/iot-fixture.js";
 import { createSoftHsm, type SoftHsm, softHsmUnavailable } from "./helpers/softhsm.js";
 import { createTestCertificateAuthority } from "../src/testing/pki.js";
-import { IotCredentialSession } from "../src/surfaces/iot.js";
+import { IotCredentialSession } from "../src/surfaces/sdk/iot.js";
 import { startTestConnectProxy } from "../src/testing/connect-proxy.js";
 import { assertNoSecrets, CapturingLogger } from "./helpers/log-capture.js";
 

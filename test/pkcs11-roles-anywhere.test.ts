@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { loadIdentity, releaseIdentity } from "../src/identity/load-identity.js";
 import { Pkcs11Signer } from "../src/identity/sources/pkcs11/signer.js";
-import { RolesAnywhereSession, type RolesAnywhereSessionInit } from "../src/surfaces/roles-anywhere.js";
+import { RolesAnywhereSession, type RolesAnywhereSessionInit } from "../src/surfaces/sdk/roles-anywhere.js";
 import { createTestCertificateAuthority, type TestCertificate, type TestCertificateAuthority } from "../src/testing/pki.js";
 import { type RolesAnywhereEmulator, startRolesAnywhereEmulator } from "../src/testing/roles-anywhere-emulator.js";
 import { assertNoSecrets, CapturingLogger } from "./helpers/log-capture.js";

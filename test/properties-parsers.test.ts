@@ -11,8 +11,10 @@ import fc from "fast-check";
 import { CertcredsError, ConfigurationError, NetworkError, ResponseFormatError, ServiceError } from "../src/core/errors.js";
 import { loadIdentity } from "../src/identity/load-identity.js";
 import { parseArn } from "../src/aws/arn.js";
-import { validateRolesAnywhereOptions } from "../src/mechanisms/roles-anywhere/create-session.js";
-import { createSessionError, parseCreateSessionSuccess, parseRetryAfter } from "../src/mechanisms/roles-anywhere/response.js";
+import { validateRolesAnywhereOptions } from "../src/mechanisms/roles-anywhere/options.js";
+import { parseRetryAfter } from "../src/aws/error-answer.js";
+import { parseCreateSessionSuccess } from "../src/mechanisms/roles-anywhere/response.js";
+import { createSessionError } from "../src/mechanisms/roles-anywhere/service-errors.js";
 import { sendRequest } from "../src/transport/http-request.js";
 import { createTestCertificateAuthority, type TestCertificate, type TestCertificateAuthority } from "../src/testing/pki.js";
 

@@ -17,7 +17,7 @@ import { connect } from "node:net";
 import { after, before, test } from "node:test";
 import fc from "fast-check";
 import { createCredentialServer } from "../src/cli/credential-server.js";
-import { RolesAnywhereSession } from "../src/surfaces/roles-anywhere.js";
+import { RolesAnywhereSession } from "../src/surfaces/sdk/roles-anywhere.js";
 import {
   createTestCertificateAuthority,
   type RolesAnywhereEmulator,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { afterEach, test } from "node:test";
 import { ConfigurationError, CredentialsProviderError } from "../src/core/errors.js";
-import { validateRolesAnywhereOptions } from "../src/mechanisms/roles-anywhere/create-session.js";
+import { validateRolesAnywhereOptions } from "../src/mechanisms/roles-anywhere/options.js";
 import { bypassesProxy, resolveProxy } from "../src/transport/proxy.js";
 import { backoffDelay } from "../src/transport/retry.js";
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { CredentialsProviderError, NetworkError, ResponseFormatError, ServiceError } from "../src/core/errors.js";
-import { fromRolesAnywhere, RolesAnywhereSession, type RolesAnywhereSessionInit } from "../src/surfaces/roles-anywhere.js";
+import { fromRolesAnywhere, RolesAnywhereSession, type RolesAnywhereSessionInit } from "../src/surfaces/sdk/roles-anywhere.js";
 import { startTestConnectProxy } from "../src/testing/connect-proxy.js";
 import { createTestCertificateAuthority, type TestCertificate, type TestCertificateAuthority, type TestKeyType } from "../src/testing/pki.js";
 import { type RolesAnywhereEmulator, startRolesAnywhereEmulator } from "../src/testing/roles-anywhere-emulator.js";

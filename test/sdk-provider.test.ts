@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { fromRolesAnywhere, RolesAnywhereSession } from "../src/surfaces/roles-anywhere.js";
+import { fromRolesAnywhere, RolesAnywhereSession } from "../src/surfaces/sdk/roles-anywhere.js";
 import { createTestCertificateAuthority, type TestCertificate, type TestCertificateAuthority } from "../src/testing/pki.js";
 import { type RolesAnywhereEmulator, startRolesAnywhereEmulator } from "../src/testing/roles-anywhere-emulator.js";
 import { type StsEmulator, startStsEmulator } from "../src/testing/sts-emulator.js";

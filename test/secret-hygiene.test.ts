@@ -29,11 +29,11 @@ import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { format, inspect } from "node:util";
-import type { TraceLogger } from "../src/mechanisms/iot/log-level.js";
-import type { CredentialSession } from "../src/surfaces/credential-session.js";
-import { createCredentialSession } from "../src/surfaces/any-mechanism.js";
-import { fromIotCredentialProvider, IotCredentialSession, type IotSessionInit } from "../src/surfaces/iot.js";
-import { fromRolesAnywhere, RolesAnywhereSession, type RolesAnywhereSessionInit } from "../src/surfaces/roles-anywhere.js";
+import type { TraceLogger } from "../src/core/logger.js";
+import type { CredentialSession } from "../src/surfaces/sdk/credential-session.js";
+import { createCredentialSession } from "../src/surfaces/sdk/any-mechanism.js";
+import { fromIotCredentialProvider, IotCredentialSession, type IotSessionInit } from "../src/surfaces/sdk/iot.js";
+import { fromRolesAnywhere, RolesAnywhereSession, type RolesAnywhereSessionInit } from "../src/surfaces/sdk/roles-anywhere.js";
 import {
   createTestCertificateAuthority,
   type IotCredentialEmulator,

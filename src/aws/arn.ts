@@ -1,5 +1,6 @@
 import { ConfigurationError } from "../core/errors.js";
 import { showValue } from "../core/show-value.js";
+import { isRegion } from "./region.js";
 
 /** The parts of an ARN certcreds cares about. */
 export interface ParsedArn {
@@ -12,12 +13,6 @@ export interface ParsedArn {
 }
 
 const ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|):([^/:]+)[/:](.+)$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
-
-/** Whether a string looks like an AWS region name (`us-east-1`, `us-gov-west-1`...). */
-export function isRegion(value: string): boolean {
-  return REGION.test(value);
-}
 
 const EXAMPLES: Record<string, string> = {
   "trust-anchor": "arn:aws:rolesanywhere:us-east-1:123456789012:trust-anchor/<uuid>",

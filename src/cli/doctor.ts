@@ -4,7 +4,7 @@ import { assertValidAt, describeCertificate, orderChain, parseCertificates } fro
 import { readMaterial } from "../identity/material.js";
 import { assertKeyMatchesCertificate, assertSupportedKey, parsePemKeyBlock, parsePrivateKey } from "../identity/sources/file/private-key.js";
 import { checkIotOptions } from "../mechanisms/iot/options.js";
-import { validateRolesAnywhereOptions } from "../mechanisms/roles-anywhere/create-session.js";
+import { validateRolesAnywhereOptions } from "../mechanisms/roles-anywhere/options.js";
 import type { FlagName } from "./flags.js";
 import { type Mechanism, selectMechanism } from "./mechanism.js";
 import { rfc3339 } from "./rfc3339.js";

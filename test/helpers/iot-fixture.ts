@@ -1,4 +1,4 @@
-import type { IotSessionInit } from "../../src/surfaces/iot.js";
+import type { IotSessionInit } from "../../src/surfaces/sdk/iot.js";
 import {
   createTestCertificateAuthority,
   type IotCredentialEmulator,

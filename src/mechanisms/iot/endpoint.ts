@@ -1,3 +1,4 @@
+import { parseEndpointText } from "../../aws/endpoint-url.js";
 import { ConfigurationError } from "../../core/errors.js";
 
 const EXAMPLE = "Pass the host name from `aws iot describe-endpoint --endpoint-type iot:CredentialProvider`, e.g. c2abcdefgh1234.credentials.iot.us-east-1.amazonaws.com";
@@ -18,12 +19,8 @@ export function parseIotEndpoint(endpoint: unknown): URL {
     throw new ConfigurationError("endpoint", `endpoint is required. ${EXAMPLE}.`);
   }
   const text = endpoint.trim();
-  let url: URL;
-  try {
-    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`);
-  } catch {
-    throw new ConfigurationError("endpoint", `endpoint "${text}" is neither a host name, host:port nor a URL. ${EXAMPLE}.`);
-  }
+  const url = parseEndpointText(text);
+  if (!url) throw new ConfigurationError("endpoint", `endpoint "${text}" is neither a host name, host:port nor a URL. ${EXAMPLE}.`);
   if (url.protocol !== "https:") {
     throw new ConfigurationError(
       "endpoint",

@@ -1,14 +1,13 @@
-import type { Clock } from "../../core/clock.js";
+import { checkRegion } from "../../aws/region.js";
 import { ConfigurationError } from "../../core/errors.js";
-import type { IdentityInit } from "../../identity/load-identity.js";
+import type { IdentityInit } from "../../identity/identity-init.js";
 import type { MaterialInput } from "../../identity/material.js";
-import type { RetryOptions } from "../../transport/retry.js";
-import { isRegion } from "../../aws/arn.js";
+import { assertMutualTlsKey, sourceSuppliesCertificate } from "../../identity/sources/index.js";
+import { type CheckedMechanismOptions, checkMechanismOptions, type MechanismOptions } from "../options.js";
 import { parseIotEndpoint, regionFromIotEndpoint } from "./endpoint.js";
-import { type IotLogLevel, parseLogLevel, type TraceLogger } from "./log-level.js";
 
 /** Everything the AWS IoT Core credential provider needs besides the identity. */
-export interface IotOptions {
+export interface IotOptions extends MechanismOptions {
   /**
    * The account's credential provider endpoint: host name, `host:port` or
    * `https://` URL (`aws iot describe-endpoint --endpoint-type iot:CredentialProvider`).
@@ -30,36 +29,19 @@ export interface IotOptions {
    * (`…credentials.iot.<region>.amazonaws.com`).
    */
   region?: string;
-  /** Deadline of one HTTP attempt in ms (default 10000). */
-  timeoutMs?: number;
-  /** HTTP proxy for a CONNECT tunnel; default `HTTPS_PROXY` unless `NO_PROXY` matches; `false` disables. */
-  proxy?: string | URL | false;
-  /** Where log lines go (console fits). Never receives keys or credentials. */
-  logger?: TraceLogger;
-  /**
-   * Which lines reach the logger (the Python helper's `awscrt_log_level`).
-   * Default `debug` with a logger, `none` without; set without a logger, lines go to standard error.
-   */
-  logLevel?: IotLogLevel;
-  /** Retries of network errors, throttling and 5xx. */
-  retry?: RetryOptions;
-  /** Time source (tests pass a fake one). */
-  clock?: Clock;
 }
 
 /** Init of an IoT credential source: the thing's identity plus the options above. */
 export type IotInit = IdentityInit & IotOptions;
 
 /** The options after checking. */
-export interface CheckedIotOptions {
+export interface CheckedIotOptions extends CheckedMechanismOptions {
   endpoint: URL;
   /** Host name sent as SNI and `Host`. */
   host: string;
   region: string | undefined;
   path: string;
-  timeoutMs: number;
   verifyPeer: boolean;
-  logLevel: IotLogLevel | undefined;
 }
 
 /** Role alias names: 1–128 of letters, digits and `=,@-_` (the IoT API's pattern). */
@@ -76,8 +58,8 @@ export function checkIotOptions(init: IotInit): CheckedIotOptions {
     throw new ConfigurationError("init", "Pass an object with endpoint, roleAlias, thingName, certificate and privateKey.");
   }
   const endpoint = parseIotEndpoint(init.endpoint);
-  // PKCS#11 (issue #5): beside a pkcs11 option the certificate may be omitted (read from the token).
-  if ((init.certificate === undefined || init.certificate === null) && init.pkcs11 === undefined) {
+  // Some key sources read the certificate themselves (a token): then it may be omitted.
+  if ((init.certificate === undefined || init.certificate === null) && !sourceSuppliesCertificate(init)) {
     throw new ConfigurationError("certificate", "certificate is required: pass the thing's certificate as a file path, PEM text or bytes.");
   }
   if (typeof init.roleAlias !== "string" || !ROLE_ALIAS.test(init.roleAlias)) {
@@ -94,34 +76,19 @@ export function checkIotOptions(init: IotInit): CheckedIotOptions {
       `thingName ${shown}: pass the name of the thing the certificate is attached to (1–128 letters, digits and : _ -).`,
     );
   }
-  if (init.signer !== undefined) {
-    throw new ConfigurationError(
-      "signer",
-      "The IoT credential provider authenticates with mutual TLS, which needs the private key in this process: pass privateKey (file path, PEM text or bytes). " +
-        "A key reachable only through a signer is not supported for IoT yet; for a key on a PKCS#11 token use the pkcs11 option (or a pkcs11: URI as privateKey), which carries mutual TLS through aws-crt.",
-    );
-  }
+  assertMutualTlsKey(init);
   let region = regionFromIotEndpoint(endpoint.hostname);
-  if (init.region !== undefined) {
-    if (typeof init.region !== "string" || !isRegion(init.region)) {
-      throw new ConfigurationError("region", `region "${String(init.region)}" is not an AWS region name (e.g. us-east-1).`);
-    }
-    region = init.region;
-  }
-  const timeoutMs = init.timeoutMs ?? 10_000;
-  if (typeof timeoutMs !== "number" || !(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
-    throw new ConfigurationError("timeoutMs", `timeoutMs ${String(init.timeoutMs)} is not a positive number of milliseconds.`);
-  }
+  if (init.region !== undefined) region = checkRegion(init.region);
+  const common = checkMechanismOptions(init);
   if (init.verifyPeer !== undefined && typeof init.verifyPeer !== "boolean") {
     throw new ConfigurationError("verifyPeer", `verifyPeer must be true or false, not ${JSON.stringify(init.verifyPeer)}.`);
   }
   return {
+    ...common,
     endpoint,
     host: endpoint.hostname.replace(/^\[|\]$/g, ""),
     region,
     path: `/role-aliases/${encodeURIComponent(init.roleAlias)}/credentials`,
-    timeoutMs,
     verifyPeer: init.verifyPeer ?? true,
-    logLevel: parseLogLevel(init.logLevel),
   };
 }

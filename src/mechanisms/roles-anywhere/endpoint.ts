@@ -1,3 +1,4 @@
+import { parseEndpointText } from "../../aws/endpoint-url.js";
 import { ConfigurationError } from "../../core/errors.js";
 
 /** How to choose the Roles Anywhere endpoint. */
@@ -20,13 +21,8 @@ export function parseEndpoint(endpoint: string | URL, option = "endpoint"): URL 
   if (typeof endpoint !== "string" && !(endpoint instanceof URL)) {
     throw new ConfigurationError(option, `${option} must be a URL or host name string, e.g. https://rolesanywhere.us-east-1.amazonaws.com.`);
   }
-  let url: URL;
-  try {
-    const text = String(endpoint);
-    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`);
-  } catch {
-    throw new ConfigurationError(option, `${option} "${String(endpoint)}" is not a URL or host name. Pass e.g. https://rolesanywhere.us-east-1.amazonaws.com.`);
-  }
+  const url = parseEndpointText(String(endpoint));
+  if (!url) throw new ConfigurationError(option, `${option} "${String(endpoint)}" is not a URL or host name. Pass e.g. https://rolesanywhere.us-east-1.amazonaws.com.`);
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new ConfigurationError(option, `${option} "${url.href}" must use https:// (or http:// for a local emulator).`);
   }

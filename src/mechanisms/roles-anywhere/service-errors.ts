@@ -1,6 +1,9 @@
+import { readErrorAnswer } from "../../aws/error-answer.js";
 import { ServiceError } from "../../core/errors.js";
+import type { HttpResponse } from "../../transport/http-request.js";
 
-interface ErrorContext {
+/** What the messages of a failed CreateSession mention. */
+export interface ErrorContext {
   region: string;
   trustAnchorArn: string;
   profileArn: string;
@@ -55,4 +58,10 @@ export function rolesAnywhereError(
     `IAM Roles Anywhere CreateSession failed: ${label}: ${shown} — ${explain(status, type, serviceMessage, ctx)}`,
     retryAfterSeconds,
   );
+}
+
+/** The typed error for a non-201 CreateSession answer. */
+export function createSessionError(response: HttpResponse, ctx: ErrorContext, now: number): ServiceError {
+  const answer = readErrorAnswer(response, now);
+  return rolesAnywhereError(answer.status, answer.errorType, answer.message, ctx, answer.retryAfterSeconds);
 }

@@ -1,5 +1,5 @@
 import { Pkcs11Error } from "./errors.js";
-import { loadOnce } from "../../../core/optional-package.js";
+import { importOptionalPackage, loadOnce } from "../../../core/optional-package.js";
 
 /** A PKCS#11 handle as pkcs11js passes it: the CK_ULONG's bytes. */
 export type Handle = Buffer;
@@ -107,22 +107,24 @@ export const loadBinding: () => Promise<Pkcs11Constructor> = loadOnce(() => impo
  * leave the import alone and file-key users never load it.
  */
 export async function importBinding(specifier: string): Promise<Pkcs11Constructor> {
-  let loaded: { default?: { PKCS11?: unknown }; PKCS11?: unknown };
-  try {
-    loaded = await import(specifier);
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    const missing = code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND";
-    throw new Pkcs11Error(
-      "binding",
-      "pkcs11",
-      missing
-        ? `A PKCS#11 key is configured but the optional package "${specifier}" is not installed. Install it with "npm install ${specifier}" (it builds a native addon: needs python3, make and a C++ compiler).`
-        : `The optional package "${specifier}" is installed but does not load (${(cause as Error).message}). Rebuild it for this Node version with "npm rebuild ${specifier}".`,
-      undefined,
-      { cause },
-    );
-  }
+  const loaded = await importOptionalPackage<{ default?: { PKCS11?: unknown }; PKCS11?: unknown }>(specifier, {
+    missing: (cause) =>
+      new Pkcs11Error(
+        "binding",
+        "pkcs11",
+        `A PKCS#11 key is configured but the optional package "${specifier}" is not installed. Install it with "npm install ${specifier}" (it builds a native addon: needs python3, make and a C++ compiler).`,
+        undefined,
+        { cause },
+      ),
+    broken: (cause) =>
+      new Pkcs11Error(
+        "binding",
+        "pkcs11",
+        `The optional package "${specifier}" is installed but does not load (${(cause as Error).message}). Rebuild it for this Node version with "npm rebuild ${specifier}".`,
+        undefined,
+        { cause },
+      ),
+  });
   const ctor = loaded.PKCS11 ?? loaded.default?.PKCS11;
   if (typeof ctor !== "function") {
     throw new Pkcs11Error("binding", "pkcs11", `The package "${specifier}" has no PKCS11 class: install version 2 ("npm install ${specifier}@2").`);

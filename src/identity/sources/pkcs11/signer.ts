@@ -1,5 +1,6 @@
 import type { KeyObject, X509Certificate } from "node:crypto";
 import type { Signer, SigningAlgorithm } from "../../signer.js";
+import type { Pkcs11TlsKey } from "../../tls-key.js";
 import { CK } from "./binding.js";
 import type { Pkcs11Spec } from "./config.js";
 import { Pkcs11Error } from "./errors.js";
@@ -7,21 +8,6 @@ import { resolveKey } from "./key-lookup.js";
 import { type CertificateObject, findObjects, type KeyInfo } from "./objects.js";
 import { signOnToken } from "./sign-on-token.js";
 import type { SessionContext, TokenSession } from "./token-session.js";
-
-/** What the IoT transport needs to hand the same key to a TLS stack that speaks PKCS#11 itself. */
-export interface Pkcs11TlsKey {
-  library: string;
-  slotId: number;
-  tokenLabel: string;
-  /** CKA_LABEL of the key when it designates the key alone on its token; undefined when the key is the token's only private key. */
-  keyLabel: string | undefined;
-  /** The user PIN (kept in memory only, never logged). */
-  pin: string | undefined;
-  /** The key's description for messages. */
-  keyName: string;
-  /** False when a label-only lookup (what TLS stacks such as aws-crt do) cannot single the key out. */
-  selectableByLabel: boolean;
-}
 
 /**
  * A {@link Signer} whose private key stays on a PKCS#11 token. Signs on one
@@ -80,13 +66,14 @@ export class Pkcs11Signer implements Signer {
     return this.key.publicKey;
   }
 
-  /** @internal The token parameters for a PKCS#11-aware TLS stack (the IoT transport). */
+  /** @internal The token parameters for a TLS stack that signs on the token itself (mutual TLS). */
   tlsKey(): Promise<Pkcs11TlsKey> {
     return this.tokenSession.run(async (context) => {
       const key = await this.keyIn(context);
       const sameLabel = key.label !== undefined ? this.countKeys(context, key.label) : 0;
       const onlyKey = this.countKeys(context, undefined) === 1;
       return {
+        kind: "pkcs11" as const,
         library: this.spec.library,
         slotId: context.token.slotId,
         tokenLabel: context.token.label,

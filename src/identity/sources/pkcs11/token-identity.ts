@@ -1,6 +1,6 @@
 import { X509Certificate } from "node:crypto";
 import type { Logger } from "../../../core/logger.js";
-import { type Pkcs11Config, type Pkcs11Inputs, type Pkcs11Spec, resolvePkcs11Spec } from "./config.js";
+import { type Pkcs11Config, type Pkcs11Spec, resolvePkcs11Spec } from "./config.js";
 import { resolveCertificate } from "./key-lookup.js";
 import type { CertificateObject } from "./objects.js";
 import { openPkcs11Signer, type Pkcs11Signer } from "./signer.js";
@@ -60,28 +60,6 @@ export class TokenIdentity {
     this.signer = undefined;
     return this.session.close();
   }
-}
-
-const byInit = new WeakMap<object, TokenIdentity>();
-
-/**
- * The token identity of an IdentityInit, opened at its first use and kept
- * (one session across refreshes) until {@link releaseTokenIdentity}.
- */
-export function tokenIdentityFor(init: Pkcs11Inputs & { logger?: Logger }): TokenIdentity {
-  let identity = byInit.get(init);
-  if (!identity) {
-    identity = new TokenIdentity(resolvePkcs11Spec(init), init.logger);
-    byInit.set(init, identity);
-  }
-  return identity;
-}
-
-/** Closes the token session of an IdentityInit, if one was opened. */
-export async function releaseTokenIdentity(init: object): Promise<void> {
-  const identity = byInit.get(init);
-  byInit.delete(init);
-  await identity?.close();
 }
 
 /** A key (and maybe a certificate) on a token, for use outside the credential sessions. */

@@ -1,5 +1,5 @@
 import { Pkcs11Error } from "../../../identity/sources/pkcs11/errors.js";
-import { loadOnce } from "../../../core/optional-package.js";
+import { importOptionalPackage, loadOnce } from "../../../core/optional-package.js";
 
 /** The npm package that carries mutual TLS with a PKCS#11 key. */
 export const CRT_PACKAGE = "aws-crt";
@@ -90,22 +90,20 @@ export function quietly<T>(fn: () => T): T {
 
 /** Imports aws-crt (the specifier is a variable so bundlers leave it alone). */
 export async function importCrt(specifier: string): Promise<Crt> {
-  let loaded: Partial<Crt> & { default?: Partial<Crt> };
-  try {
-    loaded = await import(specifier);
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    const missing = code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND";
-    throw new Pkcs11Error(
-      "binding",
-      "pkcs11",
-      missing
-        ? `The IoT credential provider needs mutual TLS with the key on the PKCS#11 token, which Node's TLS cannot do: install the optional package "${specifier}" ("npm install ${specifier}").`
-        : `The optional package "${specifier}" is installed but does not load (${(cause as Error).message}). Reinstall it ("npm install ${specifier}").`,
-      undefined,
-      { cause },
-    );
-  }
+  const loaded = await importOptionalPackage<Partial<Crt> & { default?: Partial<Crt> }>(specifier, {
+    missing: (cause) =>
+      new Pkcs11Error(
+        "binding",
+        "pkcs11",
+        `The IoT credential provider needs mutual TLS with the key on the PKCS#11 token, which Node's TLS cannot do: install the optional package "${specifier}" ("npm install ${specifier}").`,
+        undefined,
+        { cause },
+      ),
+    broken: (cause) =>
+      new Pkcs11Error("binding", "pkcs11", `The optional package "${specifier}" is installed but does not load (${(cause as Error).message}). Reinstall it ("npm install ${specifier}").`, undefined, {
+        cause,
+      }),
+  });
   const crt = loaded.io ? loaded : loaded.default;
   if (!crt?.io?.TlsContextOptions?.create_client_with_mtls_pkcs11 || !crt.http?.HttpClientConnection) {
     throw new Pkcs11Error("binding", "pkcs11", `The installed "${specifier}" has no TlsContextOptions.create_client_with_mtls_pkcs11: install a recent version ("npm install ${specifier}@1").`);

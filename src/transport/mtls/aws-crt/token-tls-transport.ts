@@ -2,10 +2,10 @@ import { createHash } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { isIP } from "node:net";
 import { ConfigurationError, NetworkError } from "../../../core/errors.js";
-import type { Identity } from "../../../identity/load-identity.js";
+import type { Identity } from "../../../identity/identity-init.js";
 import { Pkcs11Error } from "../../../identity/sources/pkcs11/errors.js";
 import { acquireModule, type ModuleLease } from "../../../identity/sources/pkcs11/module-registry.js";
-import type { Pkcs11Signer, Pkcs11TlsKey } from "../../../identity/sources/pkcs11/signer.js";
+import type { Pkcs11TlsKey } from "../../../identity/tls-key.js";
 import type { HttpResponse } from "../../http-request.js";
 import { type Crt, type CrtConnection, type CrtErrorLike, loadCrt, quietly } from "./aws-crt.js";
 import { probeServerTrust } from "./server-trust-probe.js";
@@ -17,7 +17,7 @@ export interface TokenTlsRequest {
   headers: Record<string, string>;
   /** Deadline of the whole request, connection included. */
   timeoutMs: number;
-  /** The identity loaded with a PKCS#11 key (its signer is a Pkcs11Signer). */
+  /** The identity loaded with a PKCS#11 key (its `tlsKey` is of kind `pkcs11`). */
   identity: Identity;
   /** CA certificates (PEM) to trust instead of the system's. */
   ca?: Buffer | string | undefined;
@@ -129,11 +129,10 @@ export class TokenTlsTransport {
 
   /** The TLS context for this identity and these trust settings, built once and kept. */
   private async tlsFor(request: TokenTlsRequest): Promise<TlsState> {
-    const signer = request.identity.signer as Partial<Pkcs11Signer>;
-    if (typeof signer.tlsKey !== "function") {
+    const key = await request.identity.tlsKey?.();
+    if (key?.kind !== "pkcs11") {
       throw new ConfigurationError("pkcs11", "Mutual TLS through the PKCS#11 transport needs a key configured with pkcs11 (or a pkcs11: URI); this identity has none.");
     }
-    const key = await signer.tlsKey();
     if (!key.selectableByLabel) {
       throw new Pkcs11Error(
         "object-ambiguous",

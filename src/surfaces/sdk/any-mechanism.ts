@@ -1,5 +1,5 @@
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
-import { ConfigurationError } from "../core/errors.js";
+import { ConfigurationError } from "../../core/errors.js";
 import type { CredentialSession } from "./credential-session.js";
 import { IotCredentialSession, type IotSessionInit } from "./iot.js";
 import { RolesAnywhereSession, type RolesAnywhereSessionInit } from "./roles-anywhere.js";

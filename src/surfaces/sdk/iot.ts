@@ -1,58 +1,11 @@
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
-import { IotCredentialSource } from "../mechanisms/iot/credential-source.js";
-import {
-  consoleErrorLogger,
-  effectiveLevel,
-  emit,
-  type IotLogLevel,
-  type LineLevel,
-  levelAllows,
-  parseLogLevel,
-  type TraceLogger,
-} from "../mechanisms/iot/log-level.js";
-import type { IotInit } from "../mechanisms/iot/options.js";
-import { CredentialSession, FallbackLogger, type SessionOptions } from "./credential-session.js";
+import { parseLogLevel } from "../../core/logger.js";
+import type { IotInit } from "../../mechanisms/iot/options.js";
+import { IotCredentialSource } from "../../mechanisms/iot/source.js";
+import { CredentialSession, type SessionOptions, sessionLogger } from "./credential-session.js";
 
 /** Init of {@link fromIotCredentialProvider} and {@link IotCredentialSession}. */
 export type IotSessionInit = IotInit & SessionOptions;
-
-/**
- * The session's logger: the configured one (or standard error when only
- * `logLevel` is set), else the calling SDK client's, and in every case only
- * the lines `logLevel` lets through — the cache's lines included.
- */
-class LeveledFallbackLogger extends FallbackLogger implements TraceLogger {
-  constructor(
-    private readonly configured: TraceLogger | undefined,
-    private readonly level: IotLogLevel | undefined,
-  ) {
-    super(configured);
-  }
-
-  private get destination(): TraceLogger | undefined {
-    return this.configured ?? this.fallback;
-  }
-
-  private allows(line: LineLevel): boolean {
-    return levelAllows(effectiveLevel(this.level, this.destination), line);
-  }
-
-  override error(...content: unknown[]): void {
-    if (this.allows("error")) super.error(...content);
-  }
-  override warn(...content: unknown[]): void {
-    if (this.allows("warn")) super.warn(...content);
-  }
-  override info(...content: unknown[]): void {
-    if (this.allows("info")) super.info(...content);
-  }
-  override debug(...content: unknown[]): void {
-    if (this.allows("debug")) super.debug(...content);
-  }
-  trace(...content: unknown[]): void {
-    if (this.allows("trace")) emit(this.destination, "trace", content);
-  }
-}
 
 /**
  * Credentials from the AWS IoT Core credential provider, like Python's
@@ -79,7 +32,7 @@ export class IotCredentialSession extends CredentialSession {
 
   constructor(init: IotSessionInit) {
     const level = parseLogLevel(init.logLevel);
-    const logger = new LeveledFallbackLogger(init.logger ?? (level !== undefined && level !== "none" ? consoleErrorLogger : undefined), level);
+    const logger = sessionLogger(init);
     // The session's logger filters again on its own destination (the SDK client's logger may come later).
     const source = new IotCredentialSource({ ...init, logger });
     super(source, logger, init);

@@ -1,6 +1,7 @@
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
-import { type RolesAnywhereInit, RolesAnywhereSource } from "../mechanisms/roles-anywhere/create-session.js";
-import { CredentialSession, FallbackLogger, type SessionOptions } from "./credential-session.js";
+import type { RolesAnywhereInit } from "../../mechanisms/roles-anywhere/options.js";
+import { RolesAnywhereSource } from "../../mechanisms/roles-anywhere/source.js";
+import { CredentialSession, type SessionOptions, sessionLogger } from "./credential-session.js";
 
 /** Init of {@link fromRolesAnywhere} and {@link RolesAnywhereSession}. */
 export type RolesAnywhereSessionInit = RolesAnywhereInit & SessionOptions;
@@ -12,7 +13,7 @@ export type RolesAnywhereSessionInit = RolesAnywhereInit & SessionOptions;
  */
 export class RolesAnywhereSession extends CredentialSession {
   constructor(init: RolesAnywhereSessionInit) {
-    const logger = new FallbackLogger(init.logger);
+    const logger = sessionLogger(init);
     const source = new RolesAnywhereSource({ ...init, logger });
     super(source, logger, init);
     this.defaultRegion = source.region;

@@ -1,38 +1,25 @@
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
-import { CredentialCache, type RefreshPolicy } from "../cache/credential-cache.js";
-import type { CredentialSource, TemporaryCredentials } from "../core/credentials.js";
-import type { Clock } from "../core/clock.js";
-import { ConfigurationError } from "../core/errors.js";
-import { inspectCustom } from "../core/node-builtins.js";
-import type { Logger } from "../core/logger.js";
+import { CredentialCache, type RefreshPolicy } from "../../cache/credential-cache.js";
+import type { CredentialSource, TemporaryCredentials } from "../../core/credentials.js";
+import type { Clock } from "../../core/clock.js";
+import { ConfigurationError } from "../../core/errors.js";
+import { inspectCustom } from "../../core/node-builtins.js";
+import { type Logger, type LogLevel, parseLogLevel, SessionLogger, type TraceLogger } from "../../core/logger.js";
 
 /** Options every session takes, whatever the mechanism. */
 export interface SessionOptions {
   /** When credentials are refreshed. */
   refresh?: RefreshPolicy;
-  logger?: Logger;
+  /** Where log lines go (console fits; default: the calling SDK client's logger). Never receives keys or credentials. */
+  logger?: TraceLogger;
+  /** Which lines reach the logger, `none` to `trace` (default `debug` with a logger, `none` without; without a logger, standard error). */
+  logLevel?: LogLevel;
   clock?: Clock;
 }
 
-/** A logger that uses the configured one, else the calling SDK client's. */
-export class FallbackLogger implements Logger {
-  fallback: Logger | undefined;
-  constructor(private readonly own: Logger | undefined) {}
-  private get target(): Logger | undefined {
-    return this.own ?? this.fallback;
-  }
-  debug(...content: unknown[]): void {
-    this.target?.debug?.(...content);
-  }
-  info(...content: unknown[]): void {
-    this.target?.info?.(...content);
-  }
-  warn(...content: unknown[]): void {
-    this.target?.warn?.(...content);
-  }
-  error(...content: unknown[]): void {
-    this.target?.error?.(...content);
-  }
+/** The logger a session hands its mechanism and cache: see {@link SessionLogger}. */
+export function sessionLogger(options: SessionOptions): SessionLogger {
+  return new SessionLogger(options.logger, parseLogLevel(options.logLevel));
 }
 
 /**
@@ -55,7 +42,7 @@ export class CredentialSession {
   /** The region `clientConfig()` uses when none is given: the mechanism's own. */
   protected defaultRegion: string | undefined;
   protected readonly cache: CredentialCache;
-  protected readonly logger: FallbackLogger;
+  protected readonly logger: SessionLogger;
 
   /**
    * An AWS SDK v3 credential provider backed by this session's cache: give it
@@ -65,7 +52,7 @@ export class CredentialSession {
 
   constructor(
     protected readonly source: CredentialSource,
-    logger: FallbackLogger,
+    logger: SessionLogger,
     options: SessionOptions,
   ) {
     this.logger = logger;

@@ -1,0 +1,46 @@
+import type { KeyObject, X509Certificate } from "node:crypto";
+import type { MaterialInput } from "./material.js";
+import type { Signer } from "./signer.js";
+import type { Pkcs11Config } from "./sources/pkcs11/config.js";
+import type { TlsKey } from "./tls-key.js";
+
+/** Where the certificate, its chain and its key come from. Shared by every mechanism. */
+export interface IdentityInit {
+  /**
+   * The end-entity certificate: file path, PEM text or bytes (PEM or DER). A PEM may also hold the chain and the key.
+   * PKCS#11: a `pkcs11:` URI reads it from the token; omitted beside `pkcs11`, the token's certificate of the key is used.
+   */
+  certificate?: MaterialInput;
+  /** Intermediate CA certificates, in any order: one bundle or a list. */
+  certificateChain?: MaterialInput | MaterialInput[];
+  /** The private key: file path, PEM text or bytes, or a `pkcs11:` URI (RFC 7512). Not needed when `certificate` holds it or `signer` is given. */
+  privateKey?: MaterialInput;
+  /** Passphrase of an encrypted PKCS#8 key. */
+  passphrase?: string;
+  /** A key held elsewhere (HSM); replaces `privateKey`. */
+  signer?: Signer;
+  /**
+   * A key on a PKCS#11 token (HSM, smart card, TPM): `{ library, userPin, slotId?, tokenLabel?, privateKeyLabel? }`
+   * or a `pkcs11:` URI. The token session is opened at the first refresh and kept across refreshes until the
+   * session (or provider) is closed. The optional `pkcs11js` package is loaded only when this (or a `pkcs11:` URI) is used.
+   */
+  pkcs11?: Pkcs11Config | string;
+}
+
+/** A certificate with its chain and a way to sign, checked and ready for a request. */
+export interface Identity {
+  certificate: X509Certificate;
+  /** Intermediates, ordered from the certificate's issuer upwards. */
+  chain: X509Certificate[];
+  /** Standard base64 of the certificate's DER (the `X-Amz-X509` header). */
+  certificateBase64: string;
+  /** Comma-separated base64 DER of the chain (`X-Amz-X509-Chain`), empty when there is none. */
+  chainBase64: string;
+  /** Serial number in decimal (the SigV4-X509 credential). */
+  serialNumber: string;
+  signer: Signer;
+  /** The key itself when it lives in this process. */
+  privateKey?: KeyObject;
+  /** How TLS signs a handshake with this key (mutual TLS); absent when the key cannot (an external signer). */
+  tlsKey?: () => TlsKey | Promise<TlsKey>;
+}

@@ -1,0 +1,113 @@
+import type { Agent } from "node:http";
+import type { TemporaryCredentials } from "../../core/credentials.js";
+import { VERSION } from "../../core/version.js";
+import type { Identity } from "../../identity/identity-init.js";
+import type { Material } from "../../identity/material.js";
+import { type HttpResponse, sendRequest } from "../../transport/http-request.js";
+import { loadNodeHttp } from "../../transport/node-http.js";
+import { resolveProxy } from "../../transport/proxy.js";
+import { CertificateCredentialSource } from "../credential-source.js";
+import { readTrustBundle } from "../trust-bundle.js";
+import { type CheckedRolesAnywhereOptions, checkRolesAnywhereOptions, type RolesAnywhereInit } from "./options.js";
+import { parseCreateSessionSuccess } from "./response.js";
+import { createSessionError } from "./service-errors.js";
+import { signRequest } from "./sigv4-x509.js";
+
+/** Largest clock error corrected from the service's Date header before failing. */
+const SKEW_LIMIT_MS = 4 * 60_000;
+
+interface Prepared {
+  ca: Material | undefined;
+  proxy: URL | undefined;
+  agent: Agent;
+}
+
+/** Fetches credentials from IAM Roles Anywhere CreateSession, signing with SigV4-X509. */
+export class RolesAnywhereSource extends CertificateCredentialSource<Prepared> {
+  readonly name = "IAM Roles Anywhere";
+  readonly region: string;
+  readonly endpoint: URL;
+  private readonly checked: CheckedRolesAnywhereOptions;
+  private agent: Agent | undefined;
+
+  /** Correction applied to this machine's clock after the service reported skew. */
+  clockOffsetMs = 0;
+
+  constructor(private readonly init: RolesAnywhereInit) {
+    const checked = checkRolesAnywhereOptions(init);
+    super(init, checked, "CreateSession");
+    this.checked = checked;
+    this.region = checked.region;
+    this.endpoint = checked.url;
+  }
+
+  protected async prepare(): Promise<Prepared> {
+    if (!this.agent) {
+      // Keep-alive: a refresh reuses the connection (and TLS session) when the service allows.
+      const { http, https } = await loadNodeHttp();
+      this.agent = this.endpoint.protocol === "https:" ? new https.Agent({ keepAlive: true, maxSockets: 2 }) : new http.Agent({ keepAlive: true, maxSockets: 2 });
+    }
+    return { ca: await readTrustBundle(this.init.caBundle, "caBundle"), proxy: resolveProxy(this.endpoint, this.init.proxy), agent: this.agent };
+  }
+
+  protected async attempt(first: Identity, prepared: Prepared): Promise<TemporaryCredentials> {
+    let identity = first;
+    let skewCorrected = false;
+    for (;;) {
+      const response = await this.send(identity, prepared);
+      if (response.status === 201) return parseCreateSessionSuccess(response.body, this.clock.now(), this.checked.accountId);
+      if (!skewCorrected && this.correctSkew(response)) {
+        skewCorrected = true;
+        // Signed again with the service's time, certificate and key read again like any attempt.
+        identity = await this.identity.load(new Date(this.clock.now()));
+        continue;
+      }
+      const { trustAnchorArn, profileArn, roleArn } = this.init;
+      throw createSessionError(response, { region: this.region, trustAnchorArn, profileArn, roleArn }, this.clock.now());
+    }
+  }
+
+  private async send(identity: Identity, prepared: Prepared): Promise<HttpResponse> {
+    const signedAt = new Date(this.clock.now() + this.clockOffsetMs);
+    const body = JSON.stringify({
+      durationSeconds: this.checked.durationSeconds,
+      profileArn: this.init.profileArn,
+      roleArn: this.init.roleArn,
+      trustAnchorArn: this.init.trustAnchorArn,
+      ...(this.init.roleSessionName ? { roleSessionName: this.init.roleSessionName } : {}),
+    });
+    const headers = await signRequest(
+      { method: "POST", path: "/sessions", query: {}, headers: { "Content-Type": "application/json", Host: this.endpoint.host }, body },
+      identity,
+      this.region,
+      signedAt,
+    );
+    headers["User-Agent"] = `certcreds/${VERSION}`;
+    return sendRequest({
+      url: new URL("/sessions", this.endpoint),
+      method: "POST",
+      headers,
+      body,
+      timeoutMs: this.timeoutMs,
+      agent: prepared.agent,
+      ...(prepared.proxy ? { proxy: prepared.proxy } : {}),
+      tls: { ...(prepared.ca ? { ca: prepared.ca.bytes } : {}), rejectUnauthorized: this.init.rejectUnauthorized ?? true },
+    });
+  }
+
+  /** When a rejection comes with a Date header far from our clock, adopt the service's time. */
+  private correctSkew(response: HttpResponse): boolean {
+    if (response.status !== 403 && response.status !== 400) return false;
+    const serverTime = Date.parse(String(response.headers.date ?? ""));
+    if (Number.isNaN(serverTime)) return false;
+    const offset = serverTime - this.clock.now();
+    if (Math.abs(offset - this.clockOffsetMs) < SKEW_LIMIT_MS) return false;
+    this.clockOffsetMs = offset;
+    this.log.warn(`certcreds: this machine's clock is ${Math.round(offset / 1000)} s off the service's; signing with the service's time`);
+    return true;
+  }
+
+  protected closeTransport(): void {
+    this.agent?.destroy();
+  }
+}
