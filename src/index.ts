@@ -30,7 +30,7 @@ export type { RolesAnywhereInit, RolesAnywhereOptions } from "./mechanisms/roles
 export type { RetryOptions } from "./transport/retry.js";
 export { CredentialSession, type SessionOptions } from "./surfaces/sdk/credential-session.js";
 export { fromRolesAnywhere, RolesAnywhereSession, type RolesAnywhereSessionInit } from "./surfaces/sdk/roles-anywhere.js";
-export type { IotLogLevel, TraceLogger } from "./core/logger.js";
+export type { IotLogLevel, LogLevel, TraceLogger } from "./core/logger.js";
 export type { IotInit, IotOptions } from "./mechanisms/iot/options.js";
 export { fromIotCredentialProvider, IotCredentialSession, type IotSessionInit } from "./surfaces/sdk/iot.js";
 export { type CertificateSessionInit, createCredentialSession, fromCertificate } from "./surfaces/sdk/any-mechanism.js";

@@ -1,3 +1,5 @@
+import { isJsonObject } from "./json-answer.js";
+
 /** What an AWS service said when it refused a request. */
 export interface ErrorAnswer {
   status: number;
@@ -14,10 +16,6 @@ interface Answer {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** A service message fit for an error message: one line, printable, bounded. */
@@ -45,7 +43,7 @@ export function readErrorAnswer(response: Answer, now: number): ErrorAnswer {
   let message: string;
   try {
     const json: unknown = JSON.parse(text);
-    const field = isObject(json) ? (json.message ?? json.Message) : undefined;
+    const field = isJsonObject(json) ? (json.message ?? json.Message) : undefined;
     message = typeof field === "string" ? field : "";
   } catch {
     message = text;
