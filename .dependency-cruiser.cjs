@@ -67,9 +67,17 @@ module.exports = {
       severity: "error",
       comment:
         "src/transport/ needs identity's description of a TLS key, not its code: a value import from identity would let " +
-        "transport load keys itself. Use `import type`.",
-      from: { path: "^src/transport/" },
+        "transport load keys itself. Use `import type`. One exception: a mutual-TLS backend that signs on a token " +
+        "(src/transport/mtls/aws-crt/) shares that token's module lease and error type with the key source it serves.",
+      from: { path: "^src/transport/", pathNot: "^src/transport/mtls/aws-crt/" },
       to: { path: "^src/identity/", dependencyTypesNot: TYPE_ONLY },
+    },
+    {
+      name: "token-tls-backend-sees-its-key-source-only",
+      severity: "error",
+      comment: "The aws-crt backend may use the PKCS#11 source's module lease and errors, nothing else of identity's code.",
+      from: { path: "^src/transport/mtls/aws-crt/" },
+      to: { path: "^src/identity/", pathNot: "^src/identity/sources/pkcs11/(errors|module-registry)\\.ts$", dependencyTypesNot: TYPE_ONLY },
     },
     {
       name: "index-does-not-import-cli",
