@@ -15,6 +15,9 @@ export interface Material {
   path?: string;
 }
 
+/** The largest certificate, chain, key or CA bundle file read (a full public CA bundle is about 0.2 MiB). */
+export const MAX_MATERIAL_BYTES = 2 * 1024 * 1024;
+
 /** Whether a string input is PEM text rather than a path. */
 export function isPemText(input: string): boolean {
   return input.includes("-----BEGIN");
@@ -34,10 +37,9 @@ export async function readMaterial(input: MaterialInput, option: string): Promis
     throw new InputReadError(option, `${option} is empty: pass a file path, PEM text or bytes.`);
   }
   try {
-    // node:fs/promises is loaded on first use: it costs start-up time to every importer otherwise.
-    const { readFile } = await import("node:fs/promises");
-    return { bytes: await readFile(path), label: `${option} file ${path}`, path };
+    return { bytes: await readRegularFile(path, option), label: `${option} file ${path}`, path };
   } catch (cause) {
+    if (cause instanceof InputReadError) throw cause;
     const code = (cause as NodeJS.ErrnoException).code;
     const why =
       code === "ENOENT"
@@ -52,5 +54,42 @@ export async function readMaterial(input: MaterialInput, option: string): Promis
       `${option} file ${path} ${why}. Pass the path of a PEM or DER file, or the PEM text itself.`,
       { cause },
     );
+  }
+}
+
+/**
+ * Reads a regular file of at most {@link MAX_MATERIAL_BYTES}. A FIFO, device
+ * or socket given where a file is expected (`/dev/zero`, a pipe nobody
+ * writes) is refused at once instead of hanging or filling memory: the open
+ * does not block, and the size is checked before and while reading.
+ */
+async function readRegularFile(path: string, option: string): Promise<Buffer> {
+  // node:fs/promises is loaded on first use: it costs start-up time to every importer otherwise.
+  const [{ open }, { constants }] = await Promise.all([import("node:fs/promises"), import("node:fs")]);
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stat = await handle.stat();
+    if (stat.isDirectory()) {
+      throw new InputReadError(option, `${option} file ${path} is a directory, not a file. Pass the path of a PEM or DER file, or the PEM text itself.`);
+    }
+    if (!stat.isFile()) {
+      throw new InputReadError(option, `${option} file ${path} is not a regular file (a device, FIFO or socket). Pass the path of a PEM or DER file, or the PEM text itself.`);
+    }
+    const chunks: Buffer[] = [];
+    let length = 0;
+    // Read until the end rather than trusting stat's size: the file may be growing.
+    for (let size = Math.min(stat.size + 1, MAX_MATERIAL_BYTES + 1); ; size = 64 * 1024) {
+      const chunk = Buffer.allocUnsafe(size);
+      const { bytesRead } = await handle.read(chunk, 0, size, length);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      length += bytesRead;
+      if (length > MAX_MATERIAL_BYTES) {
+        throw new InputReadError(option, `${option} file ${path} is larger than ${MAX_MATERIAL_BYTES / 1024 / 1024} MiB: it is not a certificate, key or CA bundle. Check the path.`);
+      }
+    }
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
+  } finally {
+    await handle.close();
   }
 }
