@@ -14,7 +14,7 @@ import { parseArn } from "../src/mechanisms/roles-anywhere/arn.js";
 import { validateRolesAnywhereOptions } from "../src/mechanisms/roles-anywhere/create-session.js";
 import { createSessionError, parseCreateSessionSuccess, parseRetryAfter } from "../src/mechanisms/roles-anywhere/response.js";
 import { sendRequest } from "../src/transport/http-request.js";
-import { createTestCertificateAuthority, type TestCertificate, type TestCertificateAuthority } from "../src/testing/pki.js";
+import { createTestCertificateAuthority, type TestCertificate, type TestCertificateAuthority } from "../testing/index.js";
 
 const now = new Date();
 let root: TestCertificateAuthority;

@@ -13,7 +13,7 @@ import {
   startStsEmulator,
   type TestCertificate,
   type TestCertificateAuthority,
-} from '../src/testing/index.js';
+} from '../../testing/index.js';
 
 // ---------------------------------------------------------------------------
 // An independent, minimal SigV4 signer — written for these tests only, from
