@@ -6,7 +6,7 @@
 import { request } from "node:https";
 import { loadIdentity } from "../src/identity/load-identity.js";
 import { IotCredentialSession } from "../src/surfaces/sdk/iot.js";
-import { createTestCertificateAuthority, type IotCredentialEmulator, startIotCredentialEmulator, type TestKeyType } from "../src/testing/index.js";
+import { createTestCertificateAuthority, type IotCredentialEmulator, startIotCredentialEmulator, type TestKeyType } from "../testing/index.js";
 import type { BenchFact, BenchOutput, BenchRow } from "./harness.js";
 import { timeMs } from "./harness.js";
 

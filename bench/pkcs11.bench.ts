@@ -14,7 +14,7 @@ import { loadIdentity, releaseIdentity } from "../src/identity/load-identity.js"
 import { CK, type Pkcs11Module } from "../src/identity/sources/pkcs11/binding.js";
 import { acquireModule } from "../src/identity/sources/pkcs11/module-registry.js";
 import { fromPkcs11 } from "../src/identity/sources/pkcs11/token-identity.js";
-import { createTestCertificateAuthority } from "../src/testing/pki.js";
+import { createTestCertificateAuthority } from "../testing/index.js";
 import { createSoftHsm, softHsmUnavailable } from "../test/helpers/softhsm.js";
 import type { BenchOutput, BenchRow } from "./harness.js";
 import { median, opsPerSecond, timeMs } from "./harness.js";

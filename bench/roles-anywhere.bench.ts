@@ -9,8 +9,7 @@ import { fileURLToPath } from "node:url";
 import { loadIdentity } from "../src/identity/load-identity.js";
 import { signRequest } from "../src/mechanisms/roles-anywhere/sigv4-x509.js";
 import { RolesAnywhereSession } from "../src/surfaces/sdk/roles-anywhere.js";
-import { createTestCertificateAuthority } from "../src/testing/pki.js";
-import { startRolesAnywhereEmulator } from "../src/testing/roles-anywhere-emulator.js";
+import { createTestCertificateAuthority, startRolesAnywhereEmulator } from "../testing/index.js";
 import type { BenchFact, BenchOutput, BenchRow } from "./harness.js";
 import { median, opsPerSecond, timeMs } from "./harness.js";
 

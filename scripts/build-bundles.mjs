@@ -2,7 +2,13 @@
 // Bundling matters for start-up: one file parses faster than twenty modules, and
 // code splitting keeps lazily imported parts (PKCS#11, CLI subcommands) out of
 // the path of those who do not use them.
+import { readdirSync, renameSync, rmdirSync } from "node:fs";
 import { build } from "esbuild";
+
+// tsc (rootDir ".") writes the declarations of src/ under dist/src/ and of testing/ under dist/testing/;
+// the package's types are dist/index.d.ts (package.json "types"), so the library's move up one level.
+for (const name of readdirSync("dist/src")) renameSync(`dist/src/${name}`, `dist/${name}`);
+rmdirSync("dist/src");
 
 const common = { bundle: true, platform: "node", target: "node20", logLevel: "warning", legalComments: "none" };
 // Native or heavy optional packages are never bundled: they load only when configured.
@@ -11,7 +17,7 @@ const optional = ["pkcs11js", "graphene-pk11", "aws-crt"];
 // The library: ESM entries sharing chunks, so `certcreds` and `certcreds/testing` share one copy of each class.
 await build({
   ...common,
-  entryPoints: { index: "src/index.ts", "testing/index": "src/testing/index.ts" },
+  entryPoints: { index: "src/index.ts", "testing/index": "testing/index.ts" },
   outdir: "dist",
   format: "esm",
   splitting: true,

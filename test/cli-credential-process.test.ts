@@ -5,8 +5,8 @@ import { createPrivateKey } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { startTestConnectProxy } from "../src/testing/connect-proxy.js";
-import { startRolesAnywhereEmulator } from "../src/testing/index.js";
+import { startTestConnectProxy } from "../testing/emulators/connect-proxy.js";
+import { startRolesAnywhereEmulator } from "../testing/index.js";
 import {
   type CliResult,
   createIotFixture,

@@ -3,7 +3,7 @@ import { verify } from "node:crypto";
 import { chmod, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { createTestCertificateAuthority } from "../src/testing/index.js";
+import { createTestCertificateAuthority } from "../testing/index.js";
 import { createIotFixture, createRolesAnywhereFixture, type RolesAnywhereFixture, requireBuild, runCli } from "./helpers/cli.js";
 
 let f: RolesAnywhereFixture;

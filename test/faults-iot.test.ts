@@ -12,7 +12,7 @@ import { type AddressInfo, createServer as createTcpServer, type Server } from "
 import { after, before, describe, test } from "node:test";
 import { NetworkError, ResponseFormatError, ServiceError } from "../src/core/errors.js";
 import { IotCredentialSession, type IotSessionInit } from "../src/surfaces/sdk/iot.js";
-import type { IotCredentialEmulator, IotFault } from "../src/testing/index.js";
+import type { IotCredentialEmulator, IotFault } from "../testing/index.js";
 import { FakeClock, SkippingClock, settle } from "./helpers/fake-clock.js";
 import { createDevicePki, createServerPki, type DevicePki, initFor, type ServerPki, startEmulatorFor } from "./helpers/iot-fixture.js";
 import { CapturingLogger } from "./helpers/log-capture.js";

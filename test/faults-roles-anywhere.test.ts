@@ -9,8 +9,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import { NetworkError, ResponseFormatError, ServiceError } from "../src/core/errors.js";
 import { RolesAnywhereSession, type RolesAnywhereSessionInit } from "../src/surfaces/sdk/roles-anywhere.js";
-import { createTestCertificateAuthority, type TestCertificate } from "../src/testing/pki.js";
-import { type RolesAnywhereEmulator, type RolesAnywhereFault, startRolesAnywhereEmulator } from "../src/testing/roles-anywhere-emulator.js";
+import { createTestCertificateAuthority, type RolesAnywhereEmulator, type RolesAnywhereFault, startRolesAnywhereEmulator, type TestCertificate } from "../testing/index.js";
 import { sendRequest } from "../src/transport/http-request.js";
 import { FakeClock, SkippingClock, settle } from "./helpers/fake-clock.js";
 

@@ -13,7 +13,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
-import type { IssuedCredentialStore, RecordedRequest } from "../src/testing/index.js";
+import type { IssuedCredentialStore, RecordedRequest } from "../testing/index.js";
 import { createIotFixture, createRolesAnywhereFixture, http, requireBuild, startServe, type Served } from "./helpers/cli.js";
 import { type ClientAnswer, IssueLog, ServeLoad } from "./helpers/serve-clients.js";
 

@@ -15,7 +15,7 @@ import {
   UnsupportedKeyError,
 } from "../src/core/errors.js";
 import { loadIdentity } from "../src/identity/load-identity.js";
-import { createTestCertificateAuthority, type TestCertificate, type TestCertificateAuthority } from "../src/testing/pki.js";
+import { createTestCertificateAuthority, type TestCertificate, type TestCertificateAuthority } from "../testing/index.js";
 
 const now = new Date();
 let dir: string;

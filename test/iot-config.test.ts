@@ -5,7 +5,7 @@ import { KeyObjectSigner } from "../src/identity/signer.js";
 import { parseIotEndpoint, regionFromIotEndpoint } from "../src/mechanisms/iot/endpoint.js";
 import { levelAllows } from "../src/core/logger.js";
 import { IotCredentialSession, type IotSessionInit } from "../src/surfaces/sdk/iot.js";
-import { createTestCertificateAuthority } from "../src/testing/index.js";
+import { createTestCertificateAuthority } from "../testing/index.js";
 
 const ENDPOINT = "c2abcdefgh1234.credentials.iot.eu-west-1.amazonaws.com";
 const base: IotSessionInit = {

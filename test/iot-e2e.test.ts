@@ -20,7 +20,7 @@ import {
   startRolesAnywhereEmulator,
   startStsEmulator,
   type TestCertificateAuthority,
-} from "../src/testing/index.js";
+} from "../testing/index.js";
 import { createDevicePki, createServerPki, type DevicePki, initFor, ROLE_ALIAS, ROLE_ARN, type ServerPki, THING } from "./helpers/iot-fixture.js";
 
 let dir: string;

@@ -13,7 +13,7 @@ import {
   type IotCredentialEmulator,
   startIotCredentialEmulator,
   type TestCertificate,
-} from "../src/testing/index.js";
+} from "../testing/index.js";
 import { createDevicePki, createServerPki, type DevicePki, initFor, ROLE_ALIAS, ROLE_ARN, type ServerPki, THING } from "./helpers/iot-fixture.js";
 
 let server: ServerPki;

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { IotCredentialSession, type IotSessionInit } from "../src/surfaces/sdk/iot.js";
-import { type IotCredentialEmulator, type StsEmulator, startStsEmulator } from "../src/testing/index.js";
+import { type IotCredentialEmulator, type StsEmulator, startStsEmulator } from "../testing/index.js";
 import { createDevicePki, createServerPki, type DevicePki, initFor, ROLE_ARN, type ServerPki, startEmulatorFor } from "./helpers/iot-fixture.js";
 import { CapturingLogger, pemBodyLines } from "./helpers/log-capture.js";
 

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ServiceError } from "../src/core/errors.js";
 import { IotCredentialSession } from "../src/surfaces/sdk/iot.js";
-import { type IotCredentialEmulator, startIotCredentialEmulator, type TestCertificate } from "../src/testing/index.js";
+import { type IotCredentialEmulator, startIotCredentialEmulator, type TestCertificate } from "../testing/index.js";
 import { FakeClock } from "./helpers/fake-clock.js";
 import { createDevicePki, createServerPki, type DevicePki, initFor, ROLE_ALIAS, ROLE_ARN, type ServerPki, THING } from "./helpers/iot-fixture.js";
 

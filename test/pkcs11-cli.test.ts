@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { createTestCertificateAuthority, type RolesAnywhereEmulator, startRolesAnywhereEmulator, type TestCertificate } from "../src/testing/index.js";
+import { createTestCertificateAuthority, type RolesAnywhereEmulator, startRolesAnywhereEmulator, type TestCertificate } from "../testing/index.js";
 import { http, parseProcessOutput, requireBuild, runCli, type Served, startServe } from "./helpers/cli.js";
 import { assertNoSecrets } from "./helpers/log-capture.js";
 import { createSoftHsm, type SoftHsm, softHsmUnavailable } from "./helpers/softhsm.js";

@@ -12,7 +12,7 @@ import type { Pkcs11Config } from "../src/identity/sources/pkcs11/config.js";
 import { importBinding } from "../src/identity/sources/pkcs11/binding.js";
 import { Pkcs11Error } from "../src/identity/sources/pkcs11/errors.js";
 import { fromPkcs11 } from "../src/identity/sources/pkcs11/token-identity.js";
-import { createTestCertificateAuthority, type TestCertificate } from "../src/testing/pki.js";
+import { createTestCertificateAuthority, type TestCertificate } from "../testing/index.js";
 import { createSoftHsm, type SoftHsm, softHsmUnavailable } from "./helpers/softhsm.js";
 
 const unavailable = softHsmUnavailable();

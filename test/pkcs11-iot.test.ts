@@ -9,12 +9,11 @@ import type { TLSSocket } from "node:tls";
 import { after, before, describe, test } from "node:test";
 import { type IdentityInit, loadIdentity, releaseIdentity } from "../src/identity/load-identity.js";
 import { TokenTlsTransport } from "../src/transport/mtls/aws-crt/token-tls-transport.js";
-import { type IotCredentialEmulator, startIotCredentialEmulator, type TestCertificate } from "../src/testing/index.js";
 import { createServerPki, ROLE_ALIAS, ROLE_ARN, type ServerPki, THING } from "./helpers/iot-fixture.js";
 import { createSoftHsm, type SoftHsm, softHsmUnavailable } from "./helpers/softhsm.js";
-import { createTestCertificateAuthority } from "../src/testing/pki.js";
 import { IotCredentialSession } from "../src/surfaces/sdk/iot.js";
-import { startTestConnectProxy } from "../src/testing/connect-proxy.js";
+import { createTestCertificateAuthority, type IotCredentialEmulator, startIotCredentialEmulator, type TestCertificate } from "../testing/index.js";
+import { startTestConnectProxy } from "../testing/emulators/connect-proxy.js";
 import { assertNoSecrets, CapturingLogger } from "./helpers/log-capture.js";
 
 const unavailable = softHsmUnavailable();

@@ -6,8 +6,7 @@ import { after, before, describe, test } from "node:test";
 import { loadIdentity, releaseIdentity } from "../src/identity/load-identity.js";
 import { Pkcs11Signer } from "../src/identity/sources/pkcs11/signer.js";
 import { RolesAnywhereSession, type RolesAnywhereSessionInit } from "../src/surfaces/sdk/roles-anywhere.js";
-import { createTestCertificateAuthority, type TestCertificate, type TestCertificateAuthority } from "../src/testing/pki.js";
-import { type RolesAnywhereEmulator, startRolesAnywhereEmulator } from "../src/testing/roles-anywhere-emulator.js";
+import { createTestCertificateAuthority, type RolesAnywhereEmulator, startRolesAnywhereEmulator, type TestCertificate, type TestCertificateAuthority } from "../testing/index.js";
 import { assertNoSecrets, CapturingLogger } from "./helpers/log-capture.js";
 import { createSoftHsm, type SoftHsm, softHsmUnavailable } from "./helpers/softhsm.js";
 

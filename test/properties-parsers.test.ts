@@ -16,7 +16,7 @@ import { parseRetryAfter } from "../src/aws/error-answer.js";
 import { parseCreateSessionSuccess } from "../src/mechanisms/roles-anywhere/response.js";
 import { createSessionError } from "../src/mechanisms/roles-anywhere/service-errors.js";
 import { sendRequest } from "../src/transport/http-request.js";
-import { createTestCertificateAuthority, type TestCertificate, type TestCertificateAuthority } from "../src/testing/pki.js";
+import { createTestCertificateAuthority, type TestCertificate, type TestCertificateAuthority } from "../testing/index.js";
 
 const now = new Date();
 let root: TestCertificateAuthority;

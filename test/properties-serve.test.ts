@@ -24,7 +24,7 @@ import {
   type StsEmulator,
   startRolesAnywhereEmulator,
   startStsEmulator,
-} from "../src/testing/index.js";
+} from "../testing/index.js";
 import { createRolesAnywhereFixture, type RolesAnywhereFixture, requireBuild, type Served, startServe } from "./helpers/cli.js";
 
 const ROLE = "arn:aws:iam::123456789012:role/serve-role";

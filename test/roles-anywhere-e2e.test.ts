@@ -5,9 +5,8 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { CredentialsProviderError, NetworkError, ResponseFormatError, ServiceError } from "../src/core/errors.js";
 import { fromRolesAnywhere, RolesAnywhereSession, type RolesAnywhereSessionInit } from "../src/surfaces/sdk/roles-anywhere.js";
-import { startTestConnectProxy } from "../src/testing/connect-proxy.js";
-import { createTestCertificateAuthority, type TestCertificate, type TestCertificateAuthority, type TestKeyType } from "../src/testing/pki.js";
-import { type RolesAnywhereEmulator, startRolesAnywhereEmulator } from "../src/testing/roles-anywhere-emulator.js";
+import { startTestConnectProxy } from "../testing/emulators/connect-proxy.js";
+import { createTestCertificateAuthority, type RolesAnywhereEmulator, startRolesAnywhereEmulator, type TestCertificate, type TestCertificateAuthority, type TestKeyType } from "../testing/index.js";
 import { SkippingClock } from "./helpers/fake-clock.js";
 import { assertNoSecrets, CapturingLogger, pemBodyLines } from "./helpers/log-capture.js";
 

@@ -4,9 +4,7 @@ import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { fromRolesAnywhere, RolesAnywhereSession } from "../src/surfaces/sdk/roles-anywhere.js";
-import { createTestCertificateAuthority, type TestCertificate, type TestCertificateAuthority } from "../src/testing/pki.js";
-import { type RolesAnywhereEmulator, startRolesAnywhereEmulator } from "../src/testing/roles-anywhere-emulator.js";
-import { type StsEmulator, startStsEmulator } from "../src/testing/sts-emulator.js";
+import { createTestCertificateAuthority, type RolesAnywhereEmulator, startRolesAnywhereEmulator, startStsEmulator, type StsEmulator, type TestCertificate, type TestCertificateAuthority } from "../testing/index.js";
 import { VERSION } from "../src/core/version.js";
 import { CapturingLogger } from "./helpers/log-capture.js";
 

@@ -43,7 +43,7 @@ import {
   startRolesAnywhereEmulator,
   type TestCertificate,
   type TestCertificateAuthority,
-} from "../src/testing/index.js";
+} from "../testing/index.js";
 import { type CliResult, type HttpAnswer, http, parseProcessOutput, ROOT, requireBuild, runCli, type Served, startCli, startServe } from "./helpers/cli.js";
 import { createSoftHsm, type SoftHsm, softHsmUnavailable } from "./helpers/softhsm.js";
 

@@ -11,7 +11,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import type { RolesAnywhereFault } from "../src/testing/index.js";
+import type { RolesAnywhereFault } from "../testing/index.js";
 import { createRolesAnywhereFixture, type RolesAnywhereFixture, requireBuild, startServe } from "./helpers/cli.js";
 import { IssueLog, rssOf, ServeLoad, seededRandom } from "./helpers/serve-clients.js";
 

@@ -21,7 +21,7 @@ import {
   type TestCertificate,
   type TestCertificateAuthority,
   type TestKeyType,
-} from "../../src/testing/index.js";
+} from "../../testing/index.js";
 
 export const ROOT = resolve(import.meta.dirname, "..", "..");
 /** The program as installed: bin/certcreds.cjs when the package ships the CommonJS launcher there, else bin/certcreds.js. */

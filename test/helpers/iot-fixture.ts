@@ -8,7 +8,7 @@ import {
   type TestCertificate,
   type TestCertificateAuthority,
   type TestKeyType,
-} from "../../src/testing/index.js";
+} from "../../testing/index.js";
 
 export const ROLE_ARN = "arn:aws:iam::123456789012:role/iot-device-role";
 export const ROLE_ALIAS = "device-role-alias";

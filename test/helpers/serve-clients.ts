@@ -9,7 +9,7 @@
 import { execFileSync } from "node:child_process";
 import { Agent, request } from "node:http";
 import { readFile } from "node:fs/promises";
-import type { IssueCredentialsRequest, IssuedCredentials, IssuedCredentialStore } from "../../src/testing/index.js";
+import type { IssueCredentialsRequest, IssuedCredentials, IssuedCredentialStore } from "../../testing/index.js";
 import type { Served } from "./cli.js";
 
 /** One answer (or failure to answer) a client saw. */

@@ -3,7 +3,7 @@
  * directory (SOFTHSM2_CONF points there, for this process and the tools it
  * runs). Keys are generated on the token (pkcs11-tool --keypairgen) or
  * generated here and imported; certificates are issued for the token's
- * public keys by the test CA of src/testing/pki.ts.
+ * public keys by the test CA of testing/pki/.
  *
  * SoftHSM2 lists tokens once per process, at C_Initialize: create every
  * token a test file needs (createSoftHsm({ tokens })) before the first use

@@ -19,13 +19,13 @@ import {
   set,
   utcTime,
   x509Time,
-} from '../src/testing/der.js';
+} from '../../testing/pki/der.js';
 import {
   createTestCertificateAuthority,
   generateTestKeyPair,
   type TestCertificate,
   type TestKeyType,
-} from '../src/testing/index.js';
+} from '../../testing/index.js';
 
 const hex = (b: Buffer) => b.toString('hex');
 
