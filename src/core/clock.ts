@@ -13,15 +13,31 @@ export interface Clock {
   random(): number;
 }
 
+/**
+ * The longest delay `setTimeout` honours: 2³¹−1 ms (24.8 days). A longer one
+ * fires after 1 ms, which turned a credential expiring in 2199 into a refresh
+ * loop; longer delays are waited for in chunks.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Runs `fn` after `ms`, in chunks of at most {@link MAX_TIMER_MS}. */
+function chunkedTimeout(fn: () => void, ms: number, unref: boolean): { cancel(): void } {
+  const due = Date.now() + Math.max(0, Number.isFinite(ms) ? ms : MAX_TIMER_MS);
+  let timer: ReturnType<typeof setTimeout>;
+  const arm = () => {
+    const left = due - Date.now();
+    timer = setTimeout(left > MAX_TIMER_MS ? arm : fn, Math.min(Math.max(0, left), MAX_TIMER_MS));
+    if (unref) timer.unref();
+  };
+  arm();
+  return { cancel: () => clearTimeout(timer) };
+}
+
 /** The real clock. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   // Not unref'd: a caller is awaiting this backoff, and the process must live until it retries.
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  setTimer(fn, ms) {
-    const timer = setTimeout(fn, ms);
-    timer.unref();
-    return { cancel: () => clearTimeout(timer) };
-  },
+  sleep: (ms) => new Promise((resolve) => chunkedTimeout(() => resolve(), ms, false)),
+  setTimer: (fn, ms) => chunkedTimeout(fn, ms, true),
   random: Math.random,
 };

@@ -31,17 +31,43 @@ export interface CredentialSource {
   close?(): void | Promise<void>;
 }
 
-function requireString(value: unknown, field: string, service: string): string {
-  if (typeof value !== "string" || value === "") {
-    throw new ResponseFormatError(service, `The ${service} answer has no ${field}. The endpoint does not behave like the AWS service: check the endpoint option.`);
+/** The longest lifetime either service grants (12 hours), plus room for clock differences. */
+export const MAX_CREDENTIAL_LIFETIME_MS = 12 * 3_600_000 + 5 * 60_000;
+
+/**
+ * What each credential field may hold. AWS access key ids are upper-case
+ * letters and digits (20 today); secrets and tokens are printable ASCII
+ * without white space. Anything else is not from AWS, and written into a
+ * credentials file or an HTTP answer it could smuggle lines or headers in.
+ */
+const FIELD_RULES = {
+  accessKeyId: { pattern: /^[A-Z0-9]{16,128}$/, max: 128, shape: "16–128 upper-case letters and digits" },
+  secretAccessKey: { pattern: /^[\x21-\x7e]+$/, max: 256, shape: "printable ASCII without spaces, at most 256 characters" },
+  sessionToken: { pattern: /^[\x21-\x7e]+$/, max: 16_384, shape: "printable ASCII without spaces, at most 16384 characters" },
+} as const;
+
+/** Why a credential field is unusable, or undefined when it is fine. Never quotes the value (it may be a secret). */
+export function credentialFieldProblem(field: keyof typeof FIELD_RULES, value: unknown): string | undefined {
+  const rule = FIELD_RULES[field];
+  if (typeof value !== "string" || value === "") return `has no ${field}`;
+  if (value.length > rule.max || !rule.pattern.test(value)) return `has a malformed ${field} (${value.length} characters; expected ${rule.shape})`;
+  return undefined;
+}
+
+function requireField(value: unknown, field: keyof typeof FIELD_RULES, service: string): string {
+  const problem = credentialFieldProblem(field, value);
+  if (problem) {
+    throw new ResponseFormatError(service, `The ${service} answer ${problem}. The endpoint does not behave like the AWS service: check the endpoint option.`);
   }
-  return value;
+  return value as string;
 }
 
 /**
  * Checks the fields a service returned and builds credentials from them. An
  * expiration that is missing, unparseable or already past is refused: caching
- * such credentials would hand out dead keys.
+ * such credentials would hand out dead keys; one further away than any AWS
+ * service grants is refused too (a wrong endpoint, or this machine's clock far
+ * behind), since refresh timers would be scheduled by it.
  */
 export function credentialsFromFields(
   fields: { accessKeyId?: unknown; secretAccessKey?: unknown; sessionToken?: unknown; expiration?: unknown },
@@ -49,9 +75,9 @@ export function credentialsFromFields(
   now: number,
   accountId?: string,
 ): TemporaryCredentials {
-  const accessKeyId = requireString(fields.accessKeyId, "accessKeyId", service);
-  const secretAccessKey = requireString(fields.secretAccessKey, "secretAccessKey", service);
-  const sessionToken = requireString(fields.sessionToken, "sessionToken", service);
+  const accessKeyId = requireField(fields.accessKeyId, "accessKeyId", service);
+  const secretAccessKey = requireField(fields.secretAccessKey, "secretAccessKey", service);
+  const sessionToken = requireField(fields.sessionToken, "sessionToken", service);
   const expirationText = fields.expiration;
   const expiration =
     typeof expirationText === "string" || typeof expirationText === "number" ? new Date(expirationText) : new Date(Number.NaN);
@@ -63,6 +89,16 @@ export function credentialsFromFields(
       service,
       `The ${service} answer holds credentials that expired at ${expiration.toISOString()} (now ${new Date(now).toISOString()}). Check this machine's clock.`,
     );
+  }
+  if (expiration.getTime() - now > MAX_CREDENTIAL_LIFETIME_MS) {
+    const hours = Math.round((expiration.getTime() - now) / 3_600_000);
+    throw new ResponseFormatError(
+      service,
+      `The ${service} answer holds credentials valid for ${hours} hours from now, but AWS grants at most 12: this machine's clock is behind (synchronise it with NTP), or the endpoint is not the AWS service.`,
+    );
+  }
+  if (accountId !== undefined && !/^\d{12}$/.test(accountId)) {
+    throw new ResponseFormatError(service, `The ${service} answer names an account id that is not 12 digits. Check the endpoint option.`);
   }
   return { accessKeyId, secretAccessKey, sessionToken, expiration, ...(accountId ? { accountId } : {}) };
 }

@@ -3,8 +3,13 @@ import type { CredentialSource, FetchContext, TemporaryCredentials } from "../co
 import { filterLogger, type LevelFilteredLogger } from "../core/logger.js";
 import type { Identity, IdentityInit } from "../identity/identity-init.js";
 import { type OpenedIdentity, openIdentity } from "../identity/open-identity.js";
+import { serviceTime } from "../aws/service-time.js";
+import type { HttpResponse } from "../transport/http-request.js";
 import { withRetries } from "../transport/retry.js";
 import type { CheckedMechanismOptions, MechanismOptions } from "./options.js";
+
+/** Differences between this machine's clock and the service's below this are noise (the Date header has whole seconds). */
+const CLOCK_TOLERANCE_MS = 60_000;
 
 /**
  * The attempt loop every mechanism shares: per fetch, `prepare()` once; per
@@ -32,6 +37,32 @@ export abstract class CertificateCredentialSource<Prepared> implements Credentia
     this.log = filterLogger(base.logger, checked.logLevel);
     this.timeoutMs = checked.timeoutMs;
     this.identity = openIdentity(base, { ...(base.logger ? { logger: base.logger } : {}) });
+  }
+
+  /** Whether the warning about this machine's clock was given (once per source). */
+  private clockWarned = false;
+
+  /**
+   * The credentials of a success answer, checked against the service's clock
+   * (its `Date` header) and expressed in this machine's: a device whose clock
+   * is far off (no RTC, no NTP yet) gets credentials it refreshes on time
+   * instead of refusing them or refreshing in a loop. `parse` checks the
+   * answer at the time it is given.
+   */
+  protected credentialsFrom(response: HttpResponse, parse: (now: number) => TemporaryCredentials): TemporaryCredentials {
+    const localNow = this.clock.now();
+    const remote = serviceTime(response.headers.date);
+    const offset = remote !== undefined && Math.abs(remote - localNow) > CLOCK_TOLERANCE_MS ? remote - localNow : 0;
+    const credentials = parse(localNow + offset);
+    if (offset === 0) return credentials;
+    if (!this.clockWarned) {
+      this.clockWarned = true;
+      const seconds = Math.round(Math.abs(offset) / 1000);
+      this.log.warn(
+        `certcreds: this machine's clock is ${seconds} s ${offset > 0 ? "behind" : "ahead of"} the ${this.name}'s (its Date header); refreshes are scheduled by the service's clock. Synchronise this machine's clock (NTP).`,
+      );
+    }
+    return { ...credentials, expiration: new Date(credentials.expiration.getTime() - offset) };
   }
 
   /** What every attempt of one fetch shares (trust bundle, proxy, connection pool). */

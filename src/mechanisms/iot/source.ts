@@ -117,7 +117,7 @@ export class IotCredentialSource extends CertificateCredentialSource<Prepared> {
       const answer = readErrorAnswer(response, this.clock.now());
       throw iotServiceError(answer.status, answer.errorType, answer.message, ctx, answer.retryAfterSeconds);
     }
-    const credentials = parseIotCredentials(response.body, host, this.clock.now());
+    const credentials = this.credentialsFrom(response, (now) => parseIotCredentials(response.body, host, now));
     this.log.info(
       `certcreds: IoT credentials for role alias ${this.init.roleAlias} obtained in ${this.clock.now() - prepared.started} ms: ${credentials.accessKeyId}, expire at ${credentials.expiration.toISOString()}`,
     );

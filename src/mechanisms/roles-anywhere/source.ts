@@ -55,7 +55,7 @@ export class RolesAnywhereSource extends CertificateCredentialSource<Prepared> {
     let skewCorrected = false;
     for (;;) {
       const response = await this.send(identity, prepared);
-      if (response.status === 201) return parseCreateSessionSuccess(response.body, this.clock.now(), this.checked.accountId);
+      if (response.status === 201) return this.credentialsFrom(response, (now) => parseCreateSessionSuccess(response.body, now, this.checked.accountId));
       if (!skewCorrected && this.correctSkew(response)) {
         skewCorrected = true;
         // Signed again with the service's time, certificate and key read again like any attempt.
