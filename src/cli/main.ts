@@ -6,12 +6,12 @@
  * `credential-process` calls before this module is even loaded.
  */
 import { VERSION } from "../core/version.js";
-import { COMMAND_FLAGS } from "./flags.js";
-import { selectMechanism } from "./mechanism.js";
-import { parseArgs } from "./parse-args.js";
-import { resolveSettings } from "./settings.js";
-import { nearest } from "./suggest.js";
-import { UsageError } from "./usage-error.js";
+import { COMMAND_FLAGS } from "./config/flags.js";
+import { selectMechanism } from "./config/mechanism.js";
+import { parseArgs } from "./config/parse-args.js";
+import { resolveSettings } from "./config/settings.js";
+import { nearest } from "./config/suggest.js";
+import { UsageError } from "./output/usage-error.js";
 import { cachedAnswer } from "./warm-path.js";
 
 const COMMANDS = ["credential-process", "serve", "update", "sign-string", "read-certificate-data", "doctor", "demo", "cache", "help", "version"];
@@ -35,7 +35,7 @@ function commandOf(argv: string[]): { name: string; args: string[] } {
 async function run(name: string, args: string[], onDebug: (debug: boolean) => void): Promise<number> {
   const parsed = parseArgs(name, args);
   if (parsed.help) {
-    const { commandHelp } = await import("./help.js");
+    const { commandHelp } = await import("./output/help.js");
     process.stdout.write(commandHelp(name));
     return 0;
   }
@@ -49,31 +49,31 @@ async function run(name: string, args: string[], onDebug: (debug: boolean) => vo
         process.stdout.write(output);
         return 0;
       }
-      const { runCredentialProcess } = await import("./credential-process.js");
+      const { runCredentialProcess } = await import("./commands/credential-process.js");
       return runCredentialProcess(settings, mechanism, key);
     }
     case "serve": {
-      const { runServe } = await import("./serve.js");
+      const { runServe } = await import("./commands/serve.js");
       return runServe(settings, selectMechanism(settings));
     }
     case "update": {
-      const { runUpdate } = await import("./update.js");
+      const { runUpdate } = await import("./commands/update.js");
       return runUpdate(settings, selectMechanism(settings));
     }
     case "doctor": {
-      const { runDoctor } = await import("./doctor.js");
+      const { runDoctor } = await import("./commands/doctor.js");
       return runDoctor(settings);
     }
     case "sign-string": {
-      const { runSignString } = await import("./sign-string.js");
+      const { runSignString } = await import("./commands/sign-string.js");
       return runSignString(settings);
     }
     case "read-certificate-data": {
-      const { runReadCertificateData } = await import("./read-certificate-data.js");
+      const { runReadCertificateData } = await import("./commands/read-certificate-data.js");
       return runReadCertificateData(settings);
     }
     case "cache clear": {
-      const { runCacheClear } = await import("./cache-clear.js");
+      const { runCacheClear } = await import("./commands/cache-clear.js");
       return runCacheClear(settings);
     }
     default:
@@ -89,13 +89,13 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === undefined || command === "--help" || command === "-h" || command === "help") {
-    const { mainHelp, commandHelp } = await import("./help.js");
+    const { mainHelp, commandHelp } = await import("./output/help.js");
     const topic = argv[1];
     process.stdout.write(command === "help" && topic !== undefined && Object.hasOwn(COMMAND_FLAGS, topic) ? commandHelp(topic) : mainHelp());
     return command === undefined ? 2 : 0;
   }
   if (command === "demo") {
-    const { runDemo } = await import("./demo.js");
+    const { runDemo } = await import("./commands/demo.js");
     return runDemo(argv.slice(1));
   }
   let name: string | undefined;
@@ -110,7 +110,7 @@ export async function main(argv: string[]): Promise<number> {
       debug = value;
     });
   } catch (error) {
-    const { reportError } = await import("./report-error.js");
+    const { reportError } = await import("./output/report-error.js");
     return reportError(error, name, debug);
   } finally {
     clearInterval(keepAlive);

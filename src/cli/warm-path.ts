@@ -1,9 +1,9 @@
 import { writeSync } from "node:fs";
-import { cacheKey } from "./cache-key.js";
-import { cacheDirectory, cacheFile, isFresh, processOutput, readCacheEntry } from "./cache-read.js";
-import { type Mechanism, selectMechanism } from "./mechanism.js";
-import { parseArgs } from "./parse-args.js";
-import { resolveSettings, type Settings } from "./settings.js";
+import { cacheKey } from "./fs/cache-key.js";
+import { cacheDirectory, cacheFile, isFresh, processOutput, readCacheEntry } from "./fs/cache-read.js";
+import { type Mechanism, selectMechanism } from "./config/mechanism.js";
+import { parseArgs } from "./config/parse-args.js";
+import { resolveSettings, type Settings } from "./config/settings.js";
 
 /**
  * The warm path of `credential-process`: the cache key and, when the cache

@@ -1,9 +1,9 @@
-import { parseCertificates } from "../identity/certificate.js";
-import { decimalSerial } from "../identity/certificate.js";
-import { readMaterial } from "../identity/material.js";
-import { materialFrom } from "./session-factory.js";
-import type { Settings } from "./settings.js";
-import { UsageError } from "./usage-error.js";
+import { parseCertificates } from "../../identity/certificate.js";
+import { decimalSerial } from "../../identity/certificate.js";
+import { readMaterial } from "../../identity/material.js";
+import { materialFrom } from "../config/session-factory.js";
+import type { Settings } from "../config/settings.js";
+import { UsageError } from "../output/usage-error.js";
 
 /**
  * `certcreds read-certificate-data`, as aws_signing_helper's: the key type

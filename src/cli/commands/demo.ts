@@ -1,8 +1,8 @@
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
-import { fromIotCredentialProvider } from "../surfaces/iot.js";
-import { fromRolesAnywhere } from "../surfaces/roles-anywhere.js";
-import { createTestCertificateAuthority, startIotCredentialEmulator, startRolesAnywhereEmulator, startStsEmulator } from "../testing/index.js";
+import { fromIotCredentialProvider } from "../../surfaces/iot.js";
+import { fromRolesAnywhere } from "../../surfaces/roles-anywhere.js";
+import { createTestCertificateAuthority, startIotCredentialEmulator, startRolesAnywhereEmulator, startStsEmulator } from "../../testing/index.js";
 
 type Out = (line: string) => void;
 

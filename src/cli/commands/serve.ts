@@ -2,15 +2,15 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, unlinkSync } from "node:fs";
 import { isIP } from "node:net";
 import { dirname, join, resolve } from "node:path";
-import { ensurePrivateDirectory, writeFileAtomic } from "./atomic-write.js";
-import { cacheDirectory } from "./cache-read.js";
-import { createCredentialServer } from "./credential-server.js";
-import type { Mechanism } from "./mechanism.js";
-import { exitCodeFor } from "./report-error.js";
-import { openSession } from "./session-factory.js";
-import type { Settings } from "./settings.js";
-import { stderrLogger } from "./stderr-logger.js";
-import { CliConfigurationError, UsageError } from "./usage-error.js";
+import { ensurePrivateDirectory, writeFileAtomic } from "../fs/atomic-write.js";
+import { cacheDirectory } from "../fs/cache-read.js";
+import { createCredentialServer } from "../../surfaces/local-endpoint/credential-server.js";
+import type { Mechanism } from "../config/mechanism.js";
+import { exitCodeFor } from "../output/report-error.js";
+import { openSession } from "../config/session-factory.js";
+import type { Settings } from "../config/settings.js";
+import { stderrLogger } from "../output/stderr-logger.js";
+import { CliConfigurationError, UsageError } from "../output/usage-error.js";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 

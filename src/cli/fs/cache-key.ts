@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { CREDENTIAL_FLAGS, type FlagName, SOURCE_FLAGS } from "./flags.js";
-import type { Mechanism } from "./mechanism.js";
-import { isSpecialMaterial, type Settings } from "./settings.js";
+import { CREDENTIAL_FLAGS, type FlagName, SOURCE_FLAGS } from "../config/flags.js";
+import type { Mechanism } from "../config/mechanism.js";
+import { isSpecialMaterial, type Settings } from "../config/settings.js";
 import { sha256Hex } from "./sha256.js";
 
 /**

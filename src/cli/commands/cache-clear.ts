@@ -1,7 +1,7 @@
 import { readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { cacheDirectory } from "./cache-read.js";
-import type { Settings } from "./settings.js";
+import { cacheDirectory } from "../fs/cache-read.js";
+import type { Settings } from "../config/settings.js";
 
 /** Names certcreds writes in the cache: `<sha256>.json`, its lock and temporary files. */
 const OURS = /^(\.?[0-9a-f]{64}\.json(\.lock(\.stale-.*)?|\..*\.tmp)?)$/;

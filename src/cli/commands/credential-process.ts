@@ -1,12 +1,12 @@
-import type { TemporaryCredentials } from "../core/credentials.js";
-import { ensurePrivateDirectory, writeFileAtomic } from "./atomic-write.js";
-import { type CacheEntry, cacheDirectory, cacheFile, isFresh, type ProcessCredentials, processOutput, readCacheEntry } from "./cache-read.js";
-import { acquireFileLock } from "./file-lock.js";
-import { rfc3339 } from "./rfc3339.js";
-import type { Mechanism } from "./mechanism.js";
-import { openSession } from "./session-factory.js";
-import type { Settings } from "./settings.js";
-import { stderrLogger } from "./stderr-logger.js";
+import type { TemporaryCredentials } from "../../core/credentials.js";
+import { ensurePrivateDirectory, writeFileAtomic } from "../fs/atomic-write.js";
+import { type CacheEntry, cacheDirectory, cacheFile, isFresh, type ProcessCredentials, processOutput, readCacheEntry } from "../fs/cache-read.js";
+import { acquireFileLock } from "../fs/file-lock.js";
+import { rfc3339 } from "../../surfaces/credential-process/rfc3339.js";
+import type { Mechanism } from "../config/mechanism.js";
+import { openSession } from "../config/session-factory.js";
+import type { Settings } from "../config/settings.js";
+import { stderrLogger } from "../output/stderr-logger.js";
 
 export function toProcessCredentials(credentials: TemporaryCredentials): ProcessCredentials {
   return {

@@ -1,5 +1,5 @@
-import type { IdentityInit } from "../identity/load-identity.js";
-import { pkcs11IdentityFromCli } from "../identity/pkcs11/cli-options.js";
+import type { IdentityInit } from "../../identity/load-identity.js";
+import { pkcs11IdentityFromCli } from "../../identity/pkcs11/cli-options.js";
 import { materialFrom } from "./session-factory.js";
 import type { Settings } from "./settings.js";
 

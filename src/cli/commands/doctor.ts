@@ -1,16 +1,16 @@
 import type { KeyObject, X509Certificate } from "node:crypto";
 import { lookup } from "node:dns/promises";
-import { assertValidAt, describeCertificate, orderChain, parseCertificates } from "../identity/certificate.js";
-import { readMaterial } from "../identity/material.js";
-import { assertKeyMatchesCertificate, assertSupportedKey, parsePemKeyBlock, parsePrivateKey } from "../identity/private-key.js";
-import { checkIotOptions } from "../mechanisms/iot/options.js";
-import { validateRolesAnywhereOptions } from "../mechanisms/roles-anywhere/create-session.js";
-import type { FlagName } from "./flags.js";
-import { type Mechanism, selectMechanism } from "./mechanism.js";
-import { rfc3339 } from "./rfc3339.js";
-import { materialFrom, openSession, sessionInit } from "./session-factory.js";
-import type { Settings } from "./settings.js";
-import { stderrLogger } from "./stderr-logger.js";
+import { assertValidAt, describeCertificate, orderChain, parseCertificates } from "../../identity/certificate.js";
+import { readMaterial } from "../../identity/material.js";
+import { assertKeyMatchesCertificate, assertSupportedKey, parsePemKeyBlock, parsePrivateKey } from "../../identity/private-key.js";
+import { checkIotOptions } from "../../mechanisms/iot/options.js";
+import { validateRolesAnywhereOptions } from "../../mechanisms/roles-anywhere/create-session.js";
+import type { FlagName } from "../config/flags.js";
+import { type Mechanism, selectMechanism } from "../config/mechanism.js";
+import { rfc3339 } from "../../surfaces/credential-process/rfc3339.js";
+import { materialFrom, openSession, sessionInit } from "../config/session-factory.js";
+import type { Settings } from "../config/settings.js";
+import { stderrLogger } from "../output/stderr-logger.js";
 
 type Outcome = { status: "pass"; detail: string } | { status: "fail"; detail: string } | { status: "skip"; detail: string };
 

@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
-import type { Settings } from "./settings.js";
+import type { Settings } from "../config/settings.js";
 
 /** What a cache file holds: the credential_process answer and when it was obtained. */
 export interface CacheEntry {

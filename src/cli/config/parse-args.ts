@@ -1,7 +1,7 @@
-import { showValue } from "../core/show-value.js";
+import { showValue } from "../../core/show-value.js";
 import { COMMAND_FLAGS, FLAGS, type FlagName } from "./flags.js";
 import { nearest } from "./suggest.js";
-import { UsageError } from "./usage-error.js";
+import { UsageError } from "../output/usage-error.js";
 
 /** A subcommand's command line, values still as text. */
 export interface ParsedArgs {

@@ -1,17 +1,17 @@
 import { mkdirSync, readFileSync, realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import type { TemporaryCredentials } from "../core/credentials.js";
-import { writeFileAtomic } from "./atomic-write.js";
-import { setProfileKeysInFile } from "./credentials-file.js";
-import { acquireFileLock } from "./file-lock.js";
-import type { Mechanism } from "./mechanism.js";
-import { exitCodeFor } from "./report-error.js";
-import { rfc3339 } from "./rfc3339.js";
-import { openSession } from "./session-factory.js";
-import type { Settings } from "./settings.js";
-import { stderrLogger } from "./stderr-logger.js";
-import { UsageError } from "./usage-error.js";
+import type { TemporaryCredentials } from "../../core/credentials.js";
+import { writeFileAtomic } from "../fs/atomic-write.js";
+import { setProfileKeysInFile } from "../../surfaces/credentials-file/credentials-file.js";
+import { acquireFileLock } from "../fs/file-lock.js";
+import type { Mechanism } from "../config/mechanism.js";
+import { exitCodeFor } from "../output/report-error.js";
+import { rfc3339 } from "../../surfaces/credential-process/rfc3339.js";
+import { openSession } from "../config/session-factory.js";
+import type { Settings } from "../config/settings.js";
+import { stderrLogger } from "../output/stderr-logger.js";
+import { UsageError } from "../output/usage-error.js";
 
 /** `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials` — where the AWS CLI and SDKs look. */
 export function sharedCredentialsFile(env: NodeJS.ProcessEnv = process.env): string {

@@ -1,5 +1,5 @@
-import { VERSION } from "../core/version.js";
-import { COMMAND_FLAGS, envName, type FlagName } from "./flags.js";
+import { VERSION } from "../../core/version.js";
+import { COMMAND_FLAGS, envName, type FlagName } from "../config/flags.js";
 
 /** One line per flag: what it takes and what it does. */
 const FLAG_HELP: Record<FlagName, string> = {

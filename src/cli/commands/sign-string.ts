@@ -1,10 +1,10 @@
 import { sign } from "node:crypto";
-import { readMaterial } from "../identity/material.js";
-import { assertSupportedKey, parsePrivateKey } from "../identity/private-key.js";
-import { KeyObjectSigner } from "../identity/signer.js";
-import { materialFrom } from "./session-factory.js";
-import type { Settings } from "./settings.js";
-import { UsageError } from "./usage-error.js";
+import { readMaterial } from "../../identity/material.js";
+import { assertSupportedKey, parsePrivateKey } from "../../identity/private-key.js";
+import { KeyObjectSigner } from "../../identity/signer.js";
+import { materialFrom } from "../config/session-factory.js";
+import type { Settings } from "../config/settings.js";
+import { UsageError } from "../output/usage-error.js";
 
 const FORMATS = ["json", "text", "bin"] as const;
 const DIGESTS = { SHA256: "sha256", SHA384: "sha384", SHA512: "sha512" } as const;

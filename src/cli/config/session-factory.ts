@@ -1,15 +1,15 @@
-import type { RefreshPolicy } from "../cache/credential-cache.js";
-import type { IdentityInit } from "../identity/load-identity.js";
-import type { MaterialInput } from "../identity/material.js";
-import type { Logger } from "../core/logger.js";
-import type { IotSessionInit } from "../surfaces/iot.js";
-import type { RolesAnywhereSessionInit } from "../surfaces/roles-anywhere.js";
-import type { CredentialSession } from "../surfaces/credential-session.js";
-import { createCredentialSession } from "../surfaces/any-mechanism.js";
+import type { RefreshPolicy } from "../../cache/credential-cache.js";
+import type { IdentityInit } from "../../identity/load-identity.js";
+import type { MaterialInput } from "../../identity/material.js";
+import type { Logger } from "../../core/logger.js";
+import type { IotSessionInit } from "../../surfaces/iot.js";
+import type { RolesAnywhereSessionInit } from "../../surfaces/roles-anywhere.js";
+import type { CredentialSession } from "../../surfaces/credential-session.js";
+import { createCredentialSession } from "../../surfaces/any-mechanism.js";
 import type { FlagName } from "./flags.js";
 import type { Mechanism } from "./mechanism.js";
 import type { Settings } from "./settings.js";
-import { CliConfigurationError, UsageError } from "./usage-error.js";
+import { CliConfigurationError, UsageError } from "../output/usage-error.js";
 
 let stdinRead: Promise<Buffer> | undefined;
 
@@ -63,7 +63,7 @@ async function identityInit(settings: Settings): Promise<IdentityInit> {
     throw new UsageError("--certificate is required: the path of the certificate (PEM or DER), or a pkcs11: URI.");
   }
   if (certificateValue.startsWith("pkcs11:") || keyValue?.startsWith("pkcs11:")) {
-    const { pkcs11IdentityInit } = await import("./pkcs11-identity.js");
+    const { pkcs11IdentityInit } = await import("./key-inputs.js");
     return pkcs11IdentityInit(settings);
   }
   const certificate = (await materialFrom(settings, "certificate"))!;

@@ -1,12 +1,12 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { showValue } from "../core/show-value.js";
+import { showValue } from "../../core/show-value.js";
 import { COMMAND_FLAGS, envName, FLAGS, type FlagName } from "./flags.js";
 import { parseIni } from "./ini.js";
 import type { ParsedArgs } from "./parse-args.js";
 import { nearest } from "./suggest.js";
-import { CliConfigurationError, UsageError } from "./usage-error.js";
+import { CliConfigurationError, UsageError } from "../output/usage-error.js";
 
 /** Where a setting came from, for messages. */
 export type SettingSource = "flag" | "env" | "profile";
