@@ -14,13 +14,14 @@ import { homedir, tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { after, test } from "node:test";
 import fc from "fast-check";
-import { COMMAND_FLAGS, envName, FLAGS, type FlagName } from "../src/cli/config/flags.js";
+import { envName, FLAGS, type FlagName } from "../src/cli/config/flags.js";
 import { parseIni } from "../src/cli/config/ini.js";
 import { selectMechanism } from "../src/cli/config/mechanism.js";
 import { parseArgs } from "../src/cli/config/parse-args.js";
 import { reportError } from "../src/cli/output/report-error.js";
 import { resolveSettings, type Settings } from "../src/cli/config/settings.js";
 import { CliConfigurationError, UsageError } from "../src/cli/output/usage-error.js";
+import { COMMAND_FLAGS } from "../src/cli/registry.js";
 import { requireBuild, runCli } from "./helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "certcreds-cli-props-"));

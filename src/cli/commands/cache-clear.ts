@@ -1,55 +1,24 @@
-import { readdirSync, unlinkSync } from "node:fs";
-import { join } from "node:path";
-import { cacheDirectory } from "../fs/cache-read.js";
 import type { Settings } from "../config/settings.js";
+import { clearCacheDirectory } from "../fs/cache-clear.js";
+import { cacheDirectory } from "../fs/cache-read.js";
+import type { CommandDoc } from "../output/help.js";
 
-/** Names certcreds writes in the cache: `<sha256>.json`, its lock and temporary files. */
-const OURS = /^(\.?[0-9a-f]{64}\.json(\.lock(\.stale-.*)?|\..*\.tmp)?)$/;
-/** `certcreds serve`'s token file (and its temporary file), named after the server's process id. */
-const TOKEN_FILE = /^\.?serve-(\d+)\.token(\..*\.tmp)?$/;
+export const doc: CommandDoc = {
+  usage: "certcreds cache clear [--cache-dir <dir>]",
+  description:
+    "Deletes every credentials file (and stale lock) certcreds wrote in the cache directory, and the token files of `certcreds serve` processes that are no longer running (a running server's is kept: its clients read it).",
+  examples: ["certcreds cache clear"],
+};
 
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/**
- * `certcreds cache clear`: deletes cached credentials, and the token files of
- * servers that are no longer running (a killed server cannot delete its own).
- * A running server's token file is kept: its clients read it at every request.
- */
-export async function runCacheClear(settings: Settings): Promise<number> {
+/** `certcreds cache clear`: deletes the cached credentials and the token files of servers no longer running. */
+export async function run(settings: Settings): Promise<number> {
   const directory = cacheDirectory(settings);
-  let names: string[];
-  try {
-    names = readdirSync(directory);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      process.stdout.write(`certcreds cache clear: nothing to delete (${directory} does not exist)\n`);
-      return 0;
-    }
-    throw error;
+  const cleared = clearCacheDirectory(directory);
+  if (cleared === undefined) {
+    process.stdout.write(`certcreds cache clear: nothing to delete (${directory} does not exist)\n`);
+    return 0;
   }
-  let removed = 0;
-  let kept = 0;
-  for (const name of names) {
-    const token = TOKEN_FILE.exec(name);
-    if (token && running(Number(token[1]))) {
-      kept++;
-      continue;
-    }
-    if (!token && !OURS.test(name)) continue;
-    try {
-      unlinkSync(join(directory, name));
-      removed++;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    }
-  }
+  const { removed, kept } = cleared;
   const live = kept ? `; kept the token file${kept === 1 ? "" : "s"} of ${kept} running certcreds serve` : "";
   process.stdout.write(`certcreds cache clear: deleted ${removed} file${removed === 1 ? "" : "s"} from ${directory}${live}\n`);
   return 0;
