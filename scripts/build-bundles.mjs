@@ -42,6 +42,19 @@ await build({
 });
 // The CLI's CommonJS launcher: answers a warm `credential-process` (fresh cache entry) without the
 // ES module loader and without node:crypto (each costs milliseconds of start-up), else loads certcreds.mjs.
+// It runs no command and loads nothing lazily but certcreds.mjs: bundled without chunks, every lazy
+// import of the modules it shares with certcreds.mjs (the registry's command loaders, the PKCS#11 key
+// source) would be inlined here, so they all point at one stub instead.
+const noLazyImports = {
+  name: "no-lazy-imports",
+  setup(build) {
+    build.onResolve({ filter: /.*/ }, (args) => (args.kind === "dynamic-import" ? { path: "lazy", namespace: "no-lazy-imports" } : undefined));
+    build.onLoad({ filter: /.*/, namespace: "no-lazy-imports" }, () => ({
+      contents: 'export {};\nthrow new Error("dist/cli/certcreds.cjs loads no command: dist/cli/certcreds.mjs does");',
+      loader: "js",
+    }));
+  },
+};
 await build({
   ...common,
   entryPoints: ["src/cli/launcher.ts"],
@@ -49,4 +62,5 @@ await build({
   format: "cjs",
   ...cjsMeta,
   external: optional,
+  plugins: [noLazyImports],
 });

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { sha256Hex } from "../src/cli/sha256.js";
+import { sha256Hex } from "../src/cli/fs/sha256.js";
 import { createRolesAnywhereFixture, parseProcessOutput, ROOT, type RolesAnywhereFixture, requireBuild, runCli } from "./helpers/cli.js";
 
 let f: RolesAnywhereFixture;

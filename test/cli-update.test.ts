@@ -3,7 +3,7 @@ import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
-import { setProfileKeys } from "../src/cli/credentials-file.js";
+import { setProfileKeys } from "../src/surfaces/credentials-file/credentials-file.js";
 import { createRolesAnywhereFixture, type RolesAnywhereFixture, requireBuild, runCli, startCli } from "./helpers/cli.js";
 import { assertNoSecrets, pemBodyLines } from "./helpers/log-capture.js";
 

@@ -16,8 +16,8 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { fromIni } from "@aws-sdk/credential-providers";
 import fc from "fast-check";
-import { setProfileKeys, setProfileKeysInFile } from "../src/cli/credentials-file.js";
-import { writeProfile } from "../src/cli/update.js";
+import { setProfileKeys, setProfileKeysInFile } from "../src/surfaces/credentials-file/credentials-file.js";
+import { writeProfile } from "../src/cli/commands/update.js";
 import { pythonsWithBoto3 } from "./helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "certcreds-ini-"));

@@ -16,7 +16,7 @@ import type { Server } from "node:http";
 import { connect } from "node:net";
 import { after, before, test } from "node:test";
 import fc from "fast-check";
-import { createCredentialServer } from "../src/cli/credential-server.js";
+import { createCredentialServer } from "../src/surfaces/local-endpoint/credential-server.js";
 import { RolesAnywhereSession } from "../src/surfaces/sdk/roles-anywhere.js";
 import {
   createTestCertificateAuthority,

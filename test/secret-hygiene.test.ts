@@ -1168,7 +1168,7 @@ describe("serve hygiene", () => {
       return original(a, b);
     }) as typeof original;
     syncBuiltinESMExports();
-    const { createCredentialServer } = await import("../src/cli/credential-server.js");
+    const { createCredentialServer } = await import("../src/surfaces/local-endpoint/credential-server.js");
     const session = new RolesAnywhereSession({
       certificate: files["ra.pem"]!,
       certificateChain: files["chain.pem"]!,

@@ -1,103 +1,71 @@
 /**
  * The `certcreds` command line (ES module bundle dist/cli/certcreds.mjs).
- * It statically holds only flag parsing and the warm path of
- * `credential-process`; every subcommand is imported lazily so that it lands
- * in its own chunk. The CommonJS launcher (launcher.ts) answers warm
+ * It statically holds only flag parsing, the registry and the warm path of
+ * `credential-process`; every command module is imported lazily so that it
+ * lands in its own chunk. The CommonJS launcher (launcher.ts) answers warm
  * `credential-process` calls before this module is even loaded.
  */
 import { VERSION } from "../core/version.js";
-import { COMMAND_FLAGS } from "./flags.js";
-import { selectMechanism } from "./mechanism.js";
-import { parseArgs } from "./parse-args.js";
-import { resolveSettings } from "./settings.js";
-import { nearest } from "./suggest.js";
-import { UsageError } from "./usage-error.js";
-import { cachedAnswer } from "./warm-path.js";
+import { parseArgs } from "./config/parse-args.js";
+import { resolveSettings } from "./config/settings.js";
+import { nearest } from "./config/suggest.js";
+import { UsageError } from "./output/usage-error.js";
+import { COMMANDS, type Command, findCommand, findRawCommand } from "./registry.js";
 
-const COMMANDS = ["credential-process", "serve", "update", "sign-string", "read-certificate-data", "doctor", "demo", "cache", "help", "version"];
+/** What an unknown command may have been meant as: a command's first word, `help` or `version`. */
+const COMMAND_WORDS = [...COMMANDS.map((c) => c.name.split(" ")[0]!), "help", "version"];
 
-/** Splits `cache clear` style commands; returns the command name used in COMMAND_FLAGS and its arguments. */
-function commandOf(argv: string[]): { name: string; args: string[] } {
+/** Splits `cache clear` style commands; returns the command and its arguments. */
+function commandOf(argv: string[]): { command: Command; args: string[] } {
   const [first = "", ...rest] = argv;
   if (first === "cache") {
     const [sub, ...args] = rest;
-    if (sub === "clear") return { name: "cache clear", args };
-    if (sub === "--help" || sub === "-h") return { name: "cache clear", args: ["--help"] };
+    const command = findCommand("cache clear")!;
+    if (sub === "clear") return { command, args };
+    if (sub === "--help" || sub === "-h") return { command, args: ["--help"] };
     throw new UsageError(`"certcreds cache" needs a subcommand: "certcreds cache clear" deletes the cached credentials.`);
   }
-  if (!Object.hasOwn(COMMAND_FLAGS, first)) {
-    const guess = nearest(first, COMMANDS);
+  const command = findCommand(first);
+  if (command === undefined) {
+    const guess = nearest(first, COMMAND_WORDS);
     throw new UsageError(`unknown command "${first}".${guess ? ` Did you mean "${guess}"?` : ""} Run "certcreds --help" for the list.`);
   }
-  return { name: first, args: rest };
+  return { command, args: rest };
 }
 
-async function run(name: string, args: string[], onDebug: (debug: boolean) => void): Promise<number> {
-  const parsed = parseArgs(name, args);
+/** A command's help page: its module holds the text. */
+async function helpOf(command: Command): Promise<string> {
+  const [{ commandHelp }, { doc }] = await Promise.all([import("./output/help.js"), command.load()]);
+  return commandHelp(command, doc);
+}
+
+async function run(command: Command, args: string[], onDebug: (debug: boolean) => void): Promise<number> {
+  const parsed = parseArgs(command.name, args);
   if (parsed.help) {
-    const { commandHelp } = await import("./help.js");
-    process.stdout.write(commandHelp(name));
+    process.stdout.write(await helpOf(command));
     return 0;
   }
-  const settings = resolveSettings(name, parsed);
+  const settings = resolveSettings(command.name, parsed);
   onDebug(settings.boolean("debug"));
-  switch (name) {
-    case "credential-process": {
-      const mechanism = selectMechanism(settings);
-      const { key, output } = cachedAnswer(settings, mechanism);
-      if (output !== undefined) {
-        process.stdout.write(output);
-        return 0;
-      }
-      const { runCredentialProcess } = await import("./credential-process.js");
-      return runCredentialProcess(settings, mechanism, key);
-    }
-    case "serve": {
-      const { runServe } = await import("./serve.js");
-      return runServe(settings, selectMechanism(settings));
-    }
-    case "update": {
-      const { runUpdate } = await import("./update.js");
-      return runUpdate(settings, selectMechanism(settings));
-    }
-    case "doctor": {
-      const { runDoctor } = await import("./doctor.js");
-      return runDoctor(settings);
-    }
-    case "sign-string": {
-      const { runSignString } = await import("./sign-string.js");
-      return runSignString(settings);
-    }
-    case "read-certificate-data": {
-      const { runReadCertificateData } = await import("./read-certificate-data.js");
-      return runReadCertificateData(settings);
-    }
-    case "cache clear": {
-      const { runCacheClear } = await import("./cache-clear.js");
-      return runCacheClear(settings);
-    }
-    default:
-      throw new UsageError(`unknown command "${name}". Run "certcreds --help" for the list.`);
-  }
+  return (await command.load()).run(settings);
 }
 
 /** Runs the CLI; resolves to the process exit code (0 ok, 1 failure, 2 usage, 3 configuration or input). */
 export async function main(argv: string[]): Promise<number> {
-  const [command] = argv;
-  if (command === "--version" || command === "-v" || command === "version") {
+  const [first] = argv;
+  if (first === "--version" || first === "-v" || first === "version") {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
-    const { mainHelp, commandHelp } = await import("./help.js");
+  if (first === undefined || first === "--help" || first === "-h" || first === "help") {
     const topic = argv[1];
-    process.stdout.write(command === "help" && topic !== undefined && Object.hasOwn(COMMAND_FLAGS, topic) ? commandHelp(topic) : mainHelp());
-    return command === undefined ? 2 : 0;
+    const command = first === "help" && topic !== undefined ? findCommand(topic) : undefined;
+    const { mainHelp } = await import("./output/help.js");
+    process.stdout.write(command ? await helpOf(command) : mainHelp(COMMANDS));
+    return first === undefined ? 2 : 0;
   }
-  if (command === "demo") {
-    const { runDemo } = await import("./demo.js");
-    return runDemo(argv.slice(1));
-  }
+  const raw = findRawCommand(first);
+  if (raw) return (await raw.load()).run(argv.slice(1));
   let name: string | undefined;
   let debug = argv.includes("--debug");
   // The library's timers (retry backoff, refresh) do not hold the process open, as a library's
@@ -105,12 +73,12 @@ export async function main(argv: string[]): Promise<number> {
   const keepAlive = setInterval(() => {}, 2 ** 30);
   try {
     const selected = commandOf(argv);
-    name = selected.name;
-    return await run(selected.name, selected.args, (value) => {
+    name = selected.command.name;
+    return await run(selected.command, selected.args, (value) => {
       debug = value;
     });
   } catch (error) {
-    const { reportError } = await import("./report-error.js");
+    const { reportError } = await import("./output/report-error.js");
     return reportError(error, name, debug);
   } finally {
     clearInterval(keepAlive);

@@ -1,9 +1,10 @@
 import { writeSync } from "node:fs";
-import { cacheKey } from "./cache-key.js";
-import { cacheDirectory, cacheFile, isFresh, processOutput, readCacheEntry } from "./cache-read.js";
-import { type Mechanism, selectMechanism } from "./mechanism.js";
-import { parseArgs } from "./parse-args.js";
-import { resolveSettings, type Settings } from "./settings.js";
+import { processOutput } from "../surfaces/credential-process/process-credentials.js";
+import { type Mechanism, selectMechanism } from "./config/mechanism.js";
+import { parseArgs } from "./config/parse-args.js";
+import { resolveSettings, type Settings } from "./config/settings.js";
+import { cacheKey } from "./fs/cache-key.js";
+import { cacheDirectory, cacheFile, isFresh, readCacheEntry } from "./fs/cache-read.js";
 
 /**
  * The warm path of `credential-process`: the cache key and, when the cache

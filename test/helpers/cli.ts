@@ -32,7 +32,7 @@ const BUNDLE = join(ROOT, "dist", "cli", "certcreds.mjs");
 export async function requireBuild(): Promise<void> {
   if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run "npm run build" before this test (npm test does).`);
   const built = statSync(BUNDLE).mtimeMs;
-  for (const name of await readdir(join(ROOT, "src", "cli"))) {
+  for (const name of await readdir(join(ROOT, "src", "cli"), { recursive: true })) {
     if (statSync(join(ROOT, "src", "cli", name)).mtimeMs > built + 1000) {
       throw new Error(`src/cli/${name} is newer than ${BUNDLE}: run "npm run build" before this test.`);
     }

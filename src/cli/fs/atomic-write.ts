@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { CliConfigurationError } from "./usage-error.js";
+import { CliConfigurationError } from "../output/usage-error.js";
 
 /**
  * Writes a file so that readers see the old content or the new, never a

@@ -1,6 +1,6 @@
 import type { FlagName } from "./flags.js";
 import type { Settings } from "./settings.js";
-import { CliConfigurationError, UsageError } from "./usage-error.js";
+import { CliConfigurationError, UsageError } from "../output/usage-error.js";
 
 /** Which credential service a configuration talks to. */
 export type Mechanism = "rolesanywhere" | "iot";

@@ -1,3 +1,5 @@
+import { isKeySourceInputError } from "../config/key-inputs.js";
+
 /** Exit codes, documented in `certcreds --help` and README (Exit codes). */
 export const EXIT = { ok: 0, failure: 1, usage: 2, configuration: 3 } as const;
 
@@ -19,7 +21,7 @@ export function exitCodeFor(error: unknown): number {
   if (typeof own === "number") return own;
   const code = (error as { code?: unknown })?.code;
   if (typeof code === "string" && INPUT_CODES.has(code)) return EXIT.configuration;
-  if (typeof code === "string" && code.startsWith("ERR_CERTCREDS_PKCS11")) return EXIT.configuration;
+  if (typeof code === "string" && isKeySourceInputError(code)) return EXIT.configuration;
   return EXIT.failure;
 }
 

@@ -1,7 +1,8 @@
 import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
-import type { Settings } from "./settings.js";
+import type { ProcessCredentials } from "../../surfaces/credential-process/process-credentials.js";
+import type { Settings } from "../config/settings.js";
 
 /** What a cache file holds: the credential_process answer and when it was obtained. */
 export interface CacheEntry {
@@ -9,17 +10,6 @@ export interface CacheEntry {
   /** Epoch ms when the credentials were fetched (to know their lifetime). */
   obtainedAt: number;
   credentials: ProcessCredentials;
-}
-
-/** The `credential_process` JSON. */
-export interface ProcessCredentials {
-  Version: 1;
-  AccessKeyId: string;
-  SecretAccessKey: string;
-  SessionToken: string;
-  /** RFC 3339 UTC. */
-  Expiration: string;
-  AccountId?: string;
 }
 
 const MINUTE = 60_000;
@@ -85,10 +75,4 @@ export function readCacheEntry(path: string): CacheEntry | undefined {
   } finally {
     closeSync(fd);
   }
-}
-
-/** The exact `credential_process` output line for an entry: known fields only, in AWS's order. */
-export function processOutput(credentials: ProcessCredentials): string {
-  const { AccessKeyId, SecretAccessKey, SessionToken, Expiration, AccountId } = credentials;
-  return `${JSON.stringify({ Version: 1, AccessKeyId, SecretAccessKey, SessionToken, Expiration, ...(AccountId ? { AccountId } : {}) })}\n`;
 }

@@ -1,5 +1,5 @@
 import { format } from "node:util";
-import type { Logger } from "../core/logger.js";
+import type { Logger } from "../../core/logger.js";
 
 /**
  * The CLI's logger: warnings and errors always (warnings only with --debug

@@ -3,7 +3,7 @@
  * `credential-process` path only: loading `node:crypto` costs about 5 ms of
  * start-up — a fifth of a bare `node -e 0` — while hashing a configuration
  * and a certificate here takes microseconds. Nothing secret goes through
- * it; test/cli-config.test.ts checks it against node:crypto.
+ * it; a test checks it against node:crypto.
  */
 
 // Plain numbers and locals rather than typed-array state: this runs once per process, in V8's

@@ -3,6 +3,6 @@
  * library; it is imported only when the command runs.
  */
 export async function runDemo(argv: string[]): Promise<number> {
-  const { runDemo: run } = await import("../../testing/demo/run-demo.js");
+  const { runDemo: run } = await import("../../../testing/demo/run-demo.js");
   return run(argv);
 }

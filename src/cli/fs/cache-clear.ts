@@ -1,7 +1,5 @@
 import { readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { cacheDirectory } from "./cache-read.js";
-import type { Settings } from "./settings.js";
 
 /** Names certcreds writes in the cache: `<sha256>.json`, its lock and temporary files. */
 const OURS = /^(\.?[0-9a-f]{64}\.json(\.lock(\.stale-.*)?|\..*\.tmp)?)$/;
@@ -18,20 +16,17 @@ function running(pid: number): boolean {
 }
 
 /**
- * `certcreds cache clear`: deletes cached credentials, and the token files of
- * servers that are no longer running (a killed server cannot delete its own).
- * A running server's token file is kept: its clients read it at every request.
+ * Deletes cached credentials, and the token files of servers that are no
+ * longer running (a killed server cannot delete its own). A running
+ * server's token file is kept: its clients read it at every request.
+ * Undefined when the directory does not exist.
  */
-export async function runCacheClear(settings: Settings): Promise<number> {
-  const directory = cacheDirectory(settings);
+export function clearCacheDirectory(directory: string): { removed: number; kept: number } | undefined {
   let names: string[];
   try {
     names = readdirSync(directory);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      process.stdout.write(`certcreds cache clear: nothing to delete (${directory} does not exist)\n`);
-      return 0;
-    }
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
   }
   let removed = 0;
@@ -50,7 +45,5 @@ export async function runCacheClear(settings: Settings): Promise<number> {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     }
   }
-  const live = kept ? `; kept the token file${kept === 1 ? "" : "s"} of ${kept} running certcreds serve` : "";
-  process.stdout.write(`certcreds cache clear: deleted ${removed} file${removed === 1 ? "" : "s"} from ${directory}${live}\n`);
-  return 0;
+  return { removed, kept };
 }

@@ -1,10 +1,18 @@
 import { sign } from "node:crypto";
-import { readMaterial } from "../identity/material.js";
-import { assertSupportedKey, parsePrivateKey } from "../identity/sources/file/private-key.js";
-import { KeyObjectSigner } from "../identity/signer.js";
-import { materialFrom } from "./session-factory.js";
-import type { Settings } from "./settings.js";
-import { UsageError } from "./usage-error.js";
+import { readMaterial } from "../../identity/material.js";
+import { assertSupportedKey, parsePrivateKey } from "../../identity/sources/file/private-key.js";
+import { KeyObjectSigner } from "../../identity/signer.js";
+import { signingKeyInput } from "../config/key-inputs.js";
+import type { Settings } from "../config/settings.js";
+import type { CommandDoc } from "../output/help.js";
+import { UsageError } from "../output/usage-error.js";
+
+export const doc: CommandDoc = {
+  usage: "certcreds sign-string --private-key <key> [--string <text>] [--format json|text|bin] [--digest SHA256|SHA384|SHA512]",
+  description:
+    "Signs the string (from --string, else standard input) with the key: RSA PKCS#1 v1.5 or ECDSA (ASN.1 DER), over the chosen digest, and prints the signature as hex (json: quoted, text: bare) or raw bytes (bin).",
+  examples: ["printf 'hello' | certcreds sign-string --private-key device.key --format text", "certcreds sign-string --private-key device.key --string hello --digest SHA384"],
+};
 
 const FORMATS = ["json", "text", "bin"] as const;
 const DIGESTS = { SHA256: "sha256", SHA384: "sha384", SHA512: "sha512" } as const;
@@ -21,19 +29,12 @@ async function readStdin(): Promise<Buffer> {
  * prints the signature as a JSON string of hex (default), bare hex, or raw
  * bytes — without a trailing newline, like the helper.
  */
-export async function runSignString(settings: Settings): Promise<number> {
+export async function run(settings: Settings): Promise<number> {
   const format = (settings.string("format") ?? "json").toLowerCase();
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`${settings.describe("format")} "${format}" is not one of json, text, bin.`);
   const digestName = (settings.string("digest") ?? "SHA256").toUpperCase();
   if (!Object.hasOwn(DIGESTS, digestName)) throw new UsageError(`${settings.describe("digest")} "${digestName}" is not one of SHA256, SHA384, SHA512.`);
-  if (settings.string("private-key")?.startsWith("pkcs11:")) {
-    throw new UsageError("sign-string signs with a key file, env:VAR or - (standard input); a key on a PKCS#11 token signs with `pkcs11-tool --sign`.");
-  }
-  const keyInput = await materialFrom(settings, "private-key");
-  if (keyInput === undefined) throw new UsageError("--private-key is required: the key to sign with (file, env:VAR or -).");
-  if (settings.string("private-key") === "-" && !settings.has("string")) {
-    throw new UsageError("the key comes from standard input (--private-key -), so pass the string to sign with --string.");
-  }
+  const keyInput = await signingKeyInput(settings, settings.has("string"));
   const material = await readMaterial(keyInput, "private-key");
   const key = parsePrivateKey(material, settings.string("pkcs8-password"));
   assertSupportedKey(key, material.label);

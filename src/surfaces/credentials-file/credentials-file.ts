@@ -1,3 +1,13 @@
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+
+/** `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials` — where the AWS CLI and SDKs look. */
+export function sharedCredentialsFile(env: NodeJS.ProcessEnv = process.env): string {
+  const configured = env.AWS_SHARED_CREDENTIALS_FILE;
+  if (configured) return configured.startsWith("~/") ? join(homedir(), configured.slice(2)) : resolve(configured);
+  return join(homedir(), ".aws", "credentials");
+}
+
 /** The three keys `update` owns in a profile of the shared credentials file. */
 export interface ProfileKeys {
   aws_access_key_id: string;

@@ -1,7 +1,8 @@
-import { showValue } from "../core/show-value.js";
-import { COMMAND_FLAGS, FLAGS, type FlagName } from "./flags.js";
+import { showValue } from "../../core/show-value.js";
+import { COMMAND_FLAGS, FLAG_COMMANDS } from "../registry.js";
+import { CREDENTIAL_FLAGS, FLAGS, type FlagName } from "./flags.js";
 import { nearest } from "./suggest.js";
-import { UsageError } from "./usage-error.js";
+import { UsageError } from "../output/usage-error.js";
 
 /** A subcommand's command line, values still as text. */
 export interface ParsedArgs {
@@ -14,11 +15,18 @@ function isFlagName(name: string): name is FlagName {
   return Object.hasOwn(FLAGS, name);
 }
 
+/** The commands that take a flag: those that obtain credentials first, then the others, each in the registry's order. */
+function ownersOf(name: FlagName): string[] {
+  const obtains = (flags: readonly FlagName[]) => CREDENTIAL_FLAGS.every((flag) => flags.includes(flag));
+  const accepting = FLAG_COMMANDS.filter((c) => c.flags.includes(name));
+  return [...accepting.filter((c) => obtains(c.flags)), ...accepting.filter((c) => !obtains(c.flags))].map((c) => c.name);
+}
+
 /** Says what an unknown flag probably was: a typo of a flag of this command, or a flag of another one. */
 function unknownFlag(command: string, name: string): UsageError {
   const accepted = COMMAND_FLAGS[command] ?? [];
   const guess = nearest(name, accepted);
-  const owners = isFlagName(name) ? Object.keys(COMMAND_FLAGS).filter((c) => COMMAND_FLAGS[c]!.includes(name)) : [];
+  const owners = isFlagName(name) ? ownersOf(name) : [];
   const hint = guess
     ? ` Did you mean --${guess}?`
     : owners.length
@@ -46,8 +54,8 @@ export function parseArgs(command: string, argv: readonly string[]): ParsedArgs 
       continue;
     }
     if (!arg.startsWith("--") || arg === "--") {
-      // A word after a boolean flag is likely a PIN meant for it (--reuse-pin 1234), one after the
-      // passphrase the rest of an unquoted passphrase: name the place, never the word.
+      // A word after a boolean flag is likely a secret meant for it (a PIN after a flag that takes none), one
+      // after the passphrase the rest of an unquoted passphrase: name the place, never the word.
       const after = previous !== undefined && (FLAGS[previous].kind === "boolean" || previous === "pkcs8-password") ? previous : undefined;
       const why = after && FLAGS[after].kind === "boolean" ? `--${after} takes no value` : "quote a value that holds spaces";
       const shown = after ? `after --${after} (not shown: it may be a secret; ${why})` : showValue(arg);

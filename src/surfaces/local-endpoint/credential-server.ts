@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import type { TemporaryCredentials } from "../core/credentials.js";
-import { rfc3339 } from "./rfc3339.js";
+import type { TemporaryCredentials } from "../../core/credentials.js";
+import { rfc3339 } from "../credential-process/rfc3339.js";
 import { ImdsTokens, secretEquals } from "./serve-tokens.js";
 
 /** Where the server gets credentials: the library's CredentialSession fits. */

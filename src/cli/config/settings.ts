@@ -1,12 +1,14 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { showValue } from "../core/show-value.js";
-import { COMMAND_FLAGS, envName, FLAGS, type FlagName } from "./flags.js";
+import { showValue } from "../../core/show-value.js";
+import { COMMAND_FLAGS } from "../registry.js";
+import { envName, FLAGS, type FlagName } from "./flags.js";
 import { parseIni } from "./ini.js";
+import { isSpecialMaterial } from "./key-inputs.js";
 import type { ParsedArgs } from "./parse-args.js";
 import { nearest } from "./suggest.js";
-import { CliConfigurationError, UsageError } from "./usage-error.js";
+import { CliConfigurationError, UsageError } from "../output/usage-error.js";
 
 /** Where a setting came from, for messages. */
 export type SettingSource = "flag" | "env" | "profile";
@@ -59,11 +61,6 @@ export class Settings {
   }
 }
 
-/** Values of material flags that are not file paths. */
-export function isSpecialMaterial(value: string): boolean {
-  return value === "-" || value.startsWith("env:") || value.startsWith("pkcs11:") || value.includes("-----BEGIN");
-}
-
 function expandPath(value: string, base: string | undefined): string {
   if (isSpecialMaterial(value)) return value;
   if (value === "~" || value.startsWith("~/")) return join(homedir(), value.slice(1));
@@ -78,7 +75,7 @@ function convert(name: FlagName, raw: string, source: SettingSource, where: stri
     const text = raw.trim().toLowerCase();
     if (["true", "1", "yes", "on", ""].includes(text)) return true;
     if (["false", "0", "no", "off"].includes(text)) return false;
-    // The value is not echoed: it may be a PIN meant for --reuse-pin.
+    // The value is not echoed: it may be a PIN meant for a boolean flag.
     throw fail(`${where} must be true or false (or 1/0, yes/no, on/off); the value given is not shown, as it may be a secret.`);
   }
   if (spec.kind === "integer") {

@@ -1,16 +1,27 @@
 import type { KeyObject, X509Certificate } from "node:crypto";
 import { lookup } from "node:dns/promises";
-import { assertValidAt, describeCertificate, orderChain, parseCertificates } from "../identity/certificate.js";
-import { readMaterial } from "../identity/material.js";
-import { assertKeyMatchesCertificate, assertSupportedKey, parsePemKeyBlock, parsePrivateKey } from "../identity/sources/file/private-key.js";
-import { checkIotOptions } from "../mechanisms/iot/options.js";
-import { validateRolesAnywhereOptions } from "../mechanisms/roles-anywhere/options.js";
-import type { FlagName } from "./flags.js";
-import { type Mechanism, selectMechanism } from "./mechanism.js";
-import { rfc3339 } from "./rfc3339.js";
-import { materialFrom, openSession, sessionInit } from "./session-factory.js";
-import type { Settings } from "./settings.js";
-import { stderrLogger } from "./stderr-logger.js";
+import { assertValidAt, describeCertificate, orderChain, parseCertificates } from "../../identity/certificate.js";
+import { readMaterial } from "../../identity/material.js";
+import { assertKeyMatchesCertificate, assertSupportedKey, parsePemKeyBlock, parsePrivateKey } from "../../identity/sources/file/private-key.js";
+import { checkIotOptions } from "../../mechanisms/iot/options.js";
+import { validateRolesAnywhereOptions } from "../../mechanisms/roles-anywhere/options.js";
+import { rfc3339 } from "../../surfaces/credential-process/rfc3339.js";
+import type { FlagName } from "../config/flags.js";
+import { MISSING_KEY, materialFrom, offlineChecksSkipped } from "../config/key-inputs.js";
+import { type Mechanism, selectMechanism } from "../config/mechanism.js";
+import { openSession, sessionInit } from "../config/session-factory.js";
+import type { Settings } from "../config/settings.js";
+import { RA_EXAMPLE } from "../output/examples.js";
+import type { CommandDoc } from "../output/help.js";
+import { stderrLogger } from "../output/stderr-logger.js";
+
+export const doc: CommandDoc = {
+  usage: "certcreds doctor [options]",
+  description:
+    "Checks each input offline — files readable, PEM parses, key type supported, key matches the certificate, validity dates, chain order, ARN shapes and regions, endpoint host resolves — then makes one real call and explains the answer. " +
+    "Every failed check says what to do. Exit code 0 only when every check passed.",
+  examples: [`certcreds doctor ${RA_EXAMPLE}`, "certcreds doctor --profile-name device"],
+};
 
 type Outcome = { status: "pass"; detail: string } | { status: "fail"; detail: string } | { status: "skip"; detail: string };
 
@@ -61,8 +72,9 @@ async function checkIdentity(report: Report, settings: Settings, now: Date): Pro
     });
     return;
   }
-  if (certificateValue.startsWith("pkcs11:") || settings.string("private-key")?.startsWith("pkcs11:")) {
-    report.skip("certificate and key", "held on a PKCS#11 token: checked by the real call below");
+  const skipped = offlineChecksSkipped(settings);
+  if (skipped !== undefined) {
+    report.skip("certificate and key", skipped);
     return;
   }
   const cert = await report.check("certificate readable and parses", async () => {
@@ -85,7 +97,7 @@ async function checkIdentity(report: Report, settings: Settings, now: Date): Pro
       return { value: parsed, detail: `${material.label}: ${keyDescription(parsed)}` };
     }
     const block = cert?.parsed.keyBlocks[0];
-    if (!block) throw new Error("no --private-key and no key beside the certificate: pass --private-key <file>, env:VAR or -.");
+    if (!block) throw new Error(MISSING_KEY);
     const parsed = parsePemKeyBlock(block, `private key in ${cert!.material.label}`, passphrase, "certificate");
     return { value: parsed, detail: `in ${cert!.material.label}: ${keyDescription(parsed)}` };
   });
@@ -139,7 +151,7 @@ async function checkOptions(report: Report, settings: Settings, mechanism: Mecha
  * checks, then one real call whose answer is explained. Exit 0 only when
  * every check passed.
  */
-export async function runDoctor(settings: Settings): Promise<number> {
+export async function run(settings: Settings): Promise<number> {
   const mechanism = selectMechanism(settings);
   const now = new Date();
   const report = new Report();

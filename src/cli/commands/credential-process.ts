@@ -1,23 +1,28 @@
-import type { TemporaryCredentials } from "../core/credentials.js";
-import { ensurePrivateDirectory, writeFileAtomic } from "./atomic-write.js";
-import { type CacheEntry, cacheDirectory, cacheFile, isFresh, type ProcessCredentials, processOutput, readCacheEntry } from "./cache-read.js";
-import { acquireFileLock } from "./file-lock.js";
-import { rfc3339 } from "./rfc3339.js";
-import type { Mechanism } from "./mechanism.js";
-import { openSession } from "./session-factory.js";
-import type { Settings } from "./settings.js";
-import { stderrLogger } from "./stderr-logger.js";
+import { type ProcessCredentials, processOutput, toProcessCredentials } from "../../surfaces/credential-process/process-credentials.js";
+import { type Mechanism, selectMechanism } from "../config/mechanism.js";
+import { openSession } from "../config/session-factory.js";
+import type { Settings } from "../config/settings.js";
+import { ensurePrivateDirectory } from "../fs/atomic-write.js";
+import { cacheDirectory, cacheFile, readCacheEntry } from "../fs/cache-read.js";
+import { freshEntry, lockEntry, writeEntry } from "../fs/cache-write.js";
+import { IOT_EXAMPLE, RA_EXAMPLE } from "../output/examples.js";
+import type { CommandDoc } from "../output/help.js";
+import { stderrLogger } from "../output/stderr-logger.js";
+import { cachedAnswer } from "../warm-path.js";
 
-export function toProcessCredentials(credentials: TemporaryCredentials): ProcessCredentials {
-  return {
-    Version: 1,
-    AccessKeyId: credentials.accessKeyId,
-    SecretAccessKey: credentials.secretAccessKey,
-    SessionToken: credentials.sessionToken,
-    Expiration: rfc3339(credentials.expiration),
-    ...(credentials.accountId ? { AccountId: credentials.accountId } : {}),
-  };
-}
+export const doc: CommandDoc = {
+  usage: "certcreds credential-process [options]",
+  description:
+    "Prints exactly one JSON object on standard output — Version 1, AccessKeyId, SecretAccessKey, SessionToken, Expiration (RFC 3339 UTC), AccountId when known — and nothing else. " +
+    "Credentials are cached per user and per configuration (directory 0700, files 0600) and reused while more than the refresh window (15 minutes, or a third of a short lifetime) remains; " +
+    "concurrent invocations share one call through a lock file. Errors go to standard error with a non-zero exit code.",
+  examples: [
+    `# ~/.aws/config\n[profile device]\ncredential_process = certcreds credential-process ${RA_EXAMPLE}`,
+    `# with the options in ~/.config/certcreds/config, section [device]:\ncredential_process = certcreds credential-process --profile-name device`,
+    `# AWS IoT\ncredential_process = certcreds credential-process ${IOT_EXAMPLE}`,
+    `# key from a variable, never on disk\nDEVICE_KEY="$(vault kv get -field=key secret/device)" certcreds credential-process --private-key env:DEVICE_KEY ...`,
+  ],
+};
 
 /** One upstream call through the library's session. */
 async function fetchOnce(settings: Settings, mechanism: Mechanism): Promise<ProcessCredentials> {
@@ -32,13 +37,20 @@ async function fetchOnce(settings: Settings, mechanism: Mechanism): Promise<Proc
 }
 
 /**
- * The cold path of `credential-process` (the warm one, a fresh cache file,
- * never loads this module): take the per-configuration lock, look again,
- * fetch once, write the cache atomically, print. Processes that wait for the
- * lock pick up what the holder cached, so N concurrent invocations make one
- * upstream call.
+ * `certcreds credential-process`. The launcher answers from a fresh cache
+ * file before this module loads; here that answer is tried once more, then
+ * the cold path: take the per-configuration lock, look again, fetch once,
+ * write the cache atomically, print. Processes that wait for the lock pick
+ * up what the holder cached, so N concurrent invocations make one upstream
+ * call.
  */
-export async function runCredentialProcess(settings: Settings, mechanism: Mechanism, key: string | undefined): Promise<number> {
+export async function run(settings: Settings): Promise<number> {
+  const mechanism = selectMechanism(settings);
+  const { key, output } = cachedAnswer(settings, mechanism);
+  if (output !== undefined) {
+    process.stdout.write(output);
+    return 0;
+  }
   const debug = settings.boolean("debug") ? stderrLogger(true).debug! : () => {};
   if (settings.boolean("no-cache") || key === undefined) {
     if (key === undefined && !settings.boolean("no-cache")) debug("certificate not readable yet; fetching without the cache");
@@ -55,11 +67,7 @@ export async function runCredentialProcess(settings: Settings, mechanism: Mechan
     return 0;
   }
   const file = cacheFile(directory, key);
-  const fresh = (): CacheEntry | undefined => {
-    const entry = readCacheEntry(file);
-    return entry && isFresh(entry, Date.now()) ? entry : undefined;
-  };
-  const outcome = await acquireFileLock(`${file}.lock`, { whileWaiting: fresh });
+  const outcome = await lockEntry(file);
   if ("value" in outcome) {
     debug(`credentials cached by another process, valid until ${outcome.value.credentials.Expiration}`);
     process.stdout.write(processOutput(outcome.value.credentials));
@@ -67,7 +75,7 @@ export async function runCredentialProcess(settings: Settings, mechanism: Mechan
   }
   const { lock } = outcome;
   try {
-    const cached = fresh();
+    const cached = freshEntry(file);
     if (cached) {
       process.stdout.write(processOutput(cached.credentials));
       return 0;
@@ -88,9 +96,8 @@ export async function runCredentialProcess(settings: Settings, mechanism: Mechan
       }
       throw error;
     }
-    const entry: CacheEntry = { v: 1, obtainedAt, credentials };
     try {
-      writeFileAtomic(file, JSON.stringify(entry));
+      writeEntry(file, obtainedAt, credentials);
       debug(`credentials cached in ${directory}, valid until ${credentials.Expiration}`);
     } catch (error) {
       stderrLogger(false).warn?.(`could not write the cache in ${directory}: ${(error as Error).message}`);

@@ -1,8 +1,8 @@
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { CREDENTIAL_FLAGS, type FlagName, SOURCE_FLAGS } from "./flags.js";
-import type { Mechanism } from "./mechanism.js";
-import { isSpecialMaterial, type Settings } from "./settings.js";
+import { CREDENTIAL_FLAGS, type FlagName, SOURCE_FLAGS } from "../config/flags.js";
+import { certificateBytes, isSpecialMaterial, withoutPin } from "../config/key-inputs.js";
+import type { Mechanism } from "../config/mechanism.js";
+import type { Settings } from "../config/settings.js";
 import { sha256Hex } from "./sha256.js";
 
 /**
@@ -10,31 +10,6 @@ import { sha256Hex } from "./sha256.js";
  * passphrase (a secret, and it does not choose the credentials). Derived, so that a new flag cannot be forgotten here.
  */
 const KEYED: FlagName[] = CREDENTIAL_FLAGS.filter((flag) => !SOURCE_FLAGS.includes(flag) && flag !== "pkcs8-password");
-
-/** A PIN in a pkcs11: URI does not choose the credentials: it stays out of the key (and so of the file name). */
-function withoutPin(value: string): string {
-  return value.startsWith("pkcs11:") ? value.replace(/([?&;]pin-value)=[^&]*/gi, "$1") : value;
-}
-
-/**
- * The bytes that identify the certificate: the file's (or variable's) bytes
- * for their SHA-256 fingerprint — no X.509 parsing on the warm path. A
- * renewed certificate therefore gets a new cache entry. Undefined when the
- * certificate cannot be read (the cold path reports why).
- */
-function certificateBytes(value: string | undefined, env: NodeJS.ProcessEnv): Buffer | undefined {
-  if (value === undefined || value === "-") return undefined;
-  if (value.startsWith("env:")) {
-    const text = env[value.slice(4)];
-    return text ? Buffer.from(text) : undefined;
-  }
-  if (value.startsWith("pkcs11:") || value.includes("-----BEGIN")) return Buffer.from(withoutPin(value));
-  try {
-    return readFileSync(value);
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * The cache key: SHA-256 over the whole normalised configuration and the

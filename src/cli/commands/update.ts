@@ -1,24 +1,26 @@
 import { mkdirSync, readFileSync, realpathSync } from "node:fs";
-import { homedir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import type { TemporaryCredentials } from "../core/credentials.js";
-import { writeFileAtomic } from "./atomic-write.js";
-import { setProfileKeysInFile } from "./credentials-file.js";
-import { acquireFileLock } from "./file-lock.js";
-import type { Mechanism } from "./mechanism.js";
-import { exitCodeFor } from "./report-error.js";
-import { rfc3339 } from "./rfc3339.js";
-import { openSession } from "./session-factory.js";
-import type { Settings } from "./settings.js";
-import { stderrLogger } from "./stderr-logger.js";
-import { UsageError } from "./usage-error.js";
+import { dirname } from "node:path";
+import type { TemporaryCredentials } from "../../core/credentials.js";
+import { rfc3339 } from "../../surfaces/credential-process/rfc3339.js";
+import { setProfileKeysInFile, sharedCredentialsFile } from "../../surfaces/credentials-file/credentials-file.js";
+import { selectMechanism } from "../config/mechanism.js";
+import { openSession } from "../config/session-factory.js";
+import type { Settings } from "../config/settings.js";
+import { writeFileAtomic } from "../fs/atomic-write.js";
+import { acquireFileLock } from "../fs/file-lock.js";
+import { RA_EXAMPLE } from "../output/examples.js";
+import type { CommandDoc } from "../output/help.js";
+import { exitCodeFor } from "../output/report-error.js";
+import { stderrLogger } from "../output/stderr-logger.js";
+import { UsageError } from "../output/usage-error.js";
 
-/** `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials` — where the AWS CLI and SDKs look. */
-export function sharedCredentialsFile(env: NodeJS.ProcessEnv = process.env): string {
-  const configured = env.AWS_SHARED_CREDENTIALS_FILE;
-  if (configured) return configured.startsWith("~/") ? join(homedir(), configured.slice(2)) : resolve(configured);
-  return join(homedir(), ".aws", "credentials");
-}
+export const doc: CommandDoc = {
+  usage: "certcreds update [options]",
+  description:
+    "Writes aws_access_key_id, aws_secret_access_key and aws_session_token of one profile of the shared credentials file (AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials), leaving every other byte as it was, atomically, under a lock, mode 0600. " +
+    "It then keeps running and rewrites them at half of each lifetime, retrying failures; --once writes once and exits.",
+  examples: [`certcreds update --profile device ${RA_EXAMPLE}`, "certcreds update --profile-name device --profile device --once"],
+};
 
 /** The real file behind a symlink, so the rename replaces the file and keeps the link. */
 function target(path: string): string {
@@ -60,7 +62,8 @@ export async function writeProfile(file: string, profile: string, credentials: T
  * lifetime — well before expiry. Upstream failures are retried with backoff
  * while the process runs; `--once` writes once and exits.
  */
-export async function runUpdate(settings: Settings, mechanism: Mechanism): Promise<number> {
+export async function run(settings: Settings): Promise<number> {
+  const mechanism = selectMechanism(settings);
   const logger = stderrLogger(settings.boolean("debug"));
   const profile = settings.string("profile") ?? "default";
   if (!/^[^[\]\r\n]+$/.test(profile) || profile.trim() !== profile) {

@@ -2,17 +2,30 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, unlinkSync } from "node:fs";
 import { isIP } from "node:net";
 import { dirname, join, resolve } from "node:path";
-import { ensurePrivateDirectory, writeFileAtomic } from "./atomic-write.js";
-import { cacheDirectory } from "./cache-read.js";
-import { createCredentialServer } from "./credential-server.js";
-import type { Mechanism } from "./mechanism.js";
-import { exitCodeFor } from "./report-error.js";
-import { openSession } from "./session-factory.js";
-import type { Settings } from "./settings.js";
-import { stderrLogger } from "./stderr-logger.js";
-import { CliConfigurationError, UsageError } from "./usage-error.js";
+import { clientEnvironment, isLoopbackHost, type LocalEndpoint, startLocalEndpoint } from "../../surfaces/local-endpoint/local-endpoint.js";
+import { type Mechanism, selectMechanism } from "../config/mechanism.js";
+import { openSession } from "../config/session-factory.js";
+import type { Settings } from "../config/settings.js";
+import { ensurePrivateDirectory, writeFileAtomic } from "../fs/atomic-write.js";
+import { cacheDirectory } from "../fs/cache-read.js";
+import { RA_EXAMPLE } from "../output/examples.js";
+import type { CommandDoc } from "../output/help.js";
+import { exitCodeFor } from "../output/report-error.js";
+import { stderrLogger } from "../output/stderr-logger.js";
+import { CliConfigurationError, UsageError } from "../output/usage-error.js";
 
-const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+export const doc: CommandDoc = {
+  usage: "certcreds serve [options]",
+  description:
+    "Listens on 127.0.0.1:9911 and answers both IMDSv2 (PUT /latest/api/token, GET /latest/meta-data/iam/security-credentials/[role]) and the container credentials endpoint (GET /credentials with the Authorization token written to a 0600 file). " +
+    "Credentials are refreshed in the background before they expire, one call at a time; valid credentials keep being served through upstream failures. " +
+    "At start it prints the export lines to paste into the shell of the programs to serve. SIGINT/SIGTERM stop it cleanly.",
+  examples: [
+    `certcreds serve ${RA_EXAMPLE}`,
+    "certcreds serve --profile-name device --port 9912",
+    "# then, in another shell: paste the printed export lines, and\naws sts get-caller-identity",
+  ],
+};
 
 /** The role name IMDS lists: the role's name for Roles Anywhere, the role alias for IoT. */
 function roleNameOf(settings: Settings, mechanism: Mechanism): string {
@@ -38,13 +51,14 @@ function checkedHopLimit(settings: Settings): number {
  * served over IMDSv2 and the container credentials endpoint until SIGINT or
  * SIGTERM.
  */
-export async function runServe(settings: Settings, mechanism: Mechanism): Promise<number> {
+export async function run(settings: Settings): Promise<number> {
+  const mechanism = selectMechanism(settings);
   const logger = stderrLogger(settings.boolean("debug"));
   const port = checkedPort(settings);
   const hopLimit = checkedHopLimit(settings);
   const host = settings.string("listen") ?? "127.0.0.1";
   if (host !== "localhost" && isIP(host) === 0) throw new UsageError(`${settings.describe("listen")} "${host}" is not an IP address (e.g. 127.0.0.1 or ::1).`);
-  const loopback = LOOPBACK.has(host) || host.startsWith("127.");
+  const loopback = isLoopbackHost(host);
   if (!loopback) {
     logger.warn?.(
       `listening on ${host}: any host that can reach this address can take these credentials (IMDS tokens need no secret). ` +
@@ -76,26 +90,20 @@ export async function runServe(settings: Settings, mechanism: Mechanism): Promis
   writeFileAtomic(tokenFile, authorizationToken);
 
   let lastError = "";
-  const server = createCredentialServer({
-    supplier: session,
-    roleName: roleNameOf(settings, mechanism),
-    authorizationToken,
-    loopbackOnly: loopback,
-    onError: (error) => {
-      const message = (error as Error).message ?? String(error);
-      if (message !== lastError) logger.error?.(`cannot serve credentials: ${message}`);
-      lastError = message;
-    },
-  });
-  server.maxConnections = 10_000;
-
+  let endpoint: LocalEndpoint;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, host, () => {
-        server.off("error", reject);
-        resolve();
-      });
+    endpoint = await startLocalEndpoint({
+      supplier: session,
+      roleName: roleNameOf(settings, mechanism),
+      authorizationToken,
+      loopbackOnly: loopback,
+      onError: (error) => {
+        const message = (error as Error).message ?? String(error);
+        if (message !== lastError) logger.error?.(`cannot serve credentials: ${message}`);
+        lastError = message;
+      },
+      host,
+      port,
     });
   } catch (error) {
     unlinkSync(tokenFile);
@@ -105,17 +113,8 @@ export async function runServe(settings: Settings, mechanism: Mechanism): Promis
       code === "EADDRINUSE" ? `port ${port} on ${host} is in use: stop the other server or pass --port.` : `cannot listen on ${host}:${port}: ${(error as Error).message}`,
     );
   }
-  const address = server.address();
-  const actualPort = typeof address === "object" && address ? address.port : port;
-  const base = `http://${host.includes(":") ? `[${host}]` : host}:${actualPort}`;
-  process.stdout.write(
-    [
-      `export AWS_EC2_METADATA_SERVICE_ENDPOINT=${base}`,
-      `export AWS_CONTAINER_CREDENTIALS_FULL_URI=${base}/credentials`,
-      `export AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=${tokenFile}`,
-      "",
-    ].join("\n"),
-  );
+  const { server, base } = endpoint;
+  process.stdout.write(clientEnvironment(base, tokenFile));
   logger.info?.(`serving ${mechanism === "iot" ? "AWS IoT" : "IAM Roles Anywhere"} credentials on ${base}; Ctrl-C stops`);
 
   return new Promise<number>((resolve) => {

@@ -1,7 +1,9 @@
 /**
- * The flags of every subcommand. Kept free of help text and imports so the
- * warm `credential-process` path loads nothing more than this table.
+ * Every flag certcreds knows. Kept free of help text so the warm
+ * `credential-process` path loads nothing more than this table; which
+ * command takes which flags is said in the registry.
  */
+import { KEY_SOURCE_FLAGS } from "./key-inputs.js";
 
 /** How a flag's value is read. */
 export type FlagKind = "string" | "boolean" | "integer";
@@ -27,8 +29,7 @@ export const FLAGS = {
   "private-key": path,
   intermediates: path,
   "pkcs8-password": text,
-  "pkcs11-lib": path,
-  "reuse-pin": flag,
+  ...KEY_SOURCE_FLAGS,
   // IAM Roles Anywhere.
   "trust-anchor-arn": text,
   "profile-arn": text,
@@ -69,10 +70,11 @@ export type FlagName = keyof typeof FLAGS;
 
 /** Where settings come from, and how much is said: they never change which credentials come back. */
 export const SOURCE_FLAGS: FlagName[] = ["profile-name", "config-file", "debug"];
-const IDENTITY: FlagName[] = ["certificate", "private-key", "intermediates", "pkcs8-password", "pkcs11-lib", "reuse-pin"];
+/** The certificate, chain and key. */
+export const IDENTITY_FLAGS: FlagName[] = ["certificate", "private-key", "intermediates", "pkcs8-password", ...(Object.keys(KEY_SOURCE_FLAGS) as FlagName[])];
 /** The flags of every command that obtains credentials. */
 export const CREDENTIAL_FLAGS: FlagName[] = [
-  ...IDENTITY,
+  ...IDENTITY_FLAGS,
   "trust-anchor-arn",
   "profile-arn",
   "role-arn",
@@ -87,17 +89,6 @@ export const CREDENTIAL_FLAGS: FlagName[] = [
   "with-proxy",
   ...SOURCE_FLAGS,
 ];
-
-/** The flags each subcommand accepts. */
-export const COMMAND_FLAGS: Record<string, readonly FlagName[]> = {
-  "credential-process": [...CREDENTIAL_FLAGS, "cache-dir", "no-cache"],
-  serve: [...CREDENTIAL_FLAGS, "port", "listen", "hop-limit", "token-file", "cache-dir"],
-  update: [...CREDENTIAL_FLAGS, "profile", "once"],
-  doctor: CREDENTIAL_FLAGS,
-  "sign-string": [...IDENTITY, "string", "format", "digest", ...SOURCE_FLAGS],
-  "read-certificate-data": ["certificate", ...SOURCE_FLAGS],
-  "cache clear": ["cache-dir", ...SOURCE_FLAGS],
-};
 
 /** `trust-anchor-arn` → `CERTCREDS_TRUST_ANCHOR_ARN`. */
 export function envName(name: string): string {

@@ -1,0 +1,70 @@
+import type { RefreshPolicy } from "../../cache/credential-cache.js";
+import type { Logger } from "../../core/logger.js";
+import type { IotSessionInit } from "../../surfaces/sdk/iot.js";
+import type { RolesAnywhereSessionInit } from "../../surfaces/sdk/roles-anywhere.js";
+import type { CredentialSession } from "../../surfaces/sdk/credential-session.js";
+import { createCredentialSession } from "../../surfaces/sdk/any-mechanism.js";
+import { identityInit, materialFrom } from "./key-inputs.js";
+import type { Mechanism } from "./mechanism.js";
+import type { Settings } from "./settings.js";
+import { UsageError } from "../output/usage-error.js";
+
+/** Options of the session itself (not of the mechanism). */
+export interface SessionSettings {
+  logger: Logger;
+  refresh?: RefreshPolicy;
+}
+
+/** Maps the flags to `RolesAnywhereSessionInit` or `IotSessionInit`; the library validates them. */
+export async function sessionInit(
+  settings: Settings,
+  mechanism: Mechanism,
+  session: SessionSettings,
+): Promise<RolesAnywhereSessionInit | IotSessionInit> {
+  const identity = await identityInit(settings);
+  const ca = await materialFrom(settings, "ca-cert");
+  const region = settings.string("region");
+  const endpoint = settings.string("endpoint");
+  const common = {
+    ...identity,
+    logger: session.logger,
+    ...(session.refresh ? { refresh: session.refresh } : {}),
+    ...(region !== undefined ? { region } : {}),
+    // Like aws_signing_helper: a proxy only with --with-proxy (then from HTTPS_PROXY / NO_PROXY).
+    ...(settings.boolean("with-proxy") ? {} : { proxy: false as const }),
+  };
+  if (mechanism === "rolesanywhere") {
+    const duration = settings.integer("session-duration");
+    const roleSessionName = settings.string("role-session-name");
+    return {
+      ...common,
+      trustAnchorArn: settings.string("trust-anchor-arn")!,
+      profileArn: settings.string("profile-arn") as string,
+      roleArn: settings.string("role-arn") as string,
+      ...(duration !== undefined ? { durationSeconds: duration } : {}),
+      ...(roleSessionName !== undefined ? { roleSessionName } : {}),
+      ...(endpoint !== undefined ? { endpoint } : {}),
+      ...(ca !== undefined ? { caBundle: ca } : {}),
+      ...(settings.boolean("no-verify-ssl") ? { rejectUnauthorized: false } : {}),
+    };
+  }
+  if (endpoint === undefined) {
+    throw new UsageError(
+      "--endpoint is required for AWS IoT: the account's credential provider host, from `aws iot describe-endpoint --endpoint-type iot:CredentialProvider`.",
+    );
+  }
+  return {
+    ...common,
+    endpoint,
+    roleAlias: settings.string("role-alias")!,
+    thingName: settings.string("thing-name") as string,
+    logLevel: settings.boolean("debug") ? "debug" : "warn",
+    ...(ca !== undefined ? { ca } : {}),
+    ...(settings.boolean("no-verify-ssl") ? { verifyPeer: false } : {}),
+  };
+}
+
+/** A credential session for the configured mechanism: the library's, not a second implementation. */
+export async function openSession(settings: Settings, mechanism: Mechanism, session: SessionSettings): Promise<CredentialSession> {
+  return createCredentialSession(await sessionInit(settings, mechanism, session));
+}

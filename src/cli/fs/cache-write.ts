@@ -1,0 +1,25 @@
+import type { ProcessCredentials } from "../../surfaces/credential-process/process-credentials.js";
+import { writeFileAtomic } from "./atomic-write.js";
+import { type CacheEntry, isFresh, readCacheEntry } from "./cache-read.js";
+import { acquireFileLock, type FileLock } from "./file-lock.js";
+
+/** A cache file's entry while it has more than its refresh window left. */
+export function freshEntry(file: string): CacheEntry | undefined {
+  const entry = readCacheEntry(file);
+  return entry && isFresh(entry, Date.now()) ? entry : undefined;
+}
+
+/**
+ * Takes the per-configuration lock, so that concurrent invocations make one
+ * upstream call: resolves to the lock, or to the fresh entry the holder
+ * cached while this process waited.
+ */
+export function lockEntry(file: string): Promise<{ lock: FileLock } | { value: CacheEntry }> {
+  return acquireFileLock(`${file}.lock`, { whileWaiting: () => freshEntry(file) });
+}
+
+/** Writes an entry atomically (0600): readers see the old one or the new one, never a torn file. */
+export function writeEntry(file: string, obtainedAt: number, credentials: ProcessCredentials): void {
+  const entry: CacheEntry = { v: 1, obtainedAt, credentials };
+  writeFileAtomic(file, JSON.stringify(entry));
+}

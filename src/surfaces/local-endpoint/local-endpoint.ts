@@ -1,0 +1,45 @@
+import type { Server } from "node:http";
+import { type CredentialServerOptions, createCredentialServer } from "./credential-server.js";
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+
+/** Whether an address to listen on is reachable from this machine only. */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.has(host) || host.startsWith("127.");
+}
+
+/** A started endpoint: the server, and the base URL its clients use. */
+export interface LocalEndpoint {
+  server: Server;
+  base: string;
+}
+
+/**
+ * Creates the credential server and listens on `host:port` (0 picks a free
+ * port). Rejects with the listen error (EADDRINUSE...).
+ */
+export async function startLocalEndpoint(options: CredentialServerOptions & { host: string; port: number }): Promise<LocalEndpoint> {
+  const { host, port, ...serverOptions } = options;
+  const server = createCredentialServer(serverOptions);
+  server.maxConnections = 10_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const actualPort = typeof address === "object" && address ? address.port : port;
+  return { server, base: `http://${host.includes(":") ? `[${host}]` : host}:${actualPort}` };
+}
+
+/** The environment that points the AWS SDKs and CLI at the endpoint, as shell export lines. */
+export function clientEnvironment(base: string, tokenFile: string): string {
+  return [
+    `export AWS_EC2_METADATA_SERVICE_ENDPOINT=${base}`,
+    `export AWS_CONTAINER_CREDENTIALS_FULL_URI=${base}/credentials`,
+    `export AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=${tokenFile}`,
+    "",
+  ].join("\n");
+}
