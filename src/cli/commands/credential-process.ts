@@ -8,7 +8,7 @@ import { freshEntry, lockEntry, writeEntry } from "../fs/cache-write.js";
 import { IOT_EXAMPLE, RA_EXAMPLE } from "../output/examples.js";
 import type { CommandDoc } from "../output/help.js";
 import { stderrLogger } from "../output/stderr-logger.js";
-import { cachedAnswer } from "../warm-path.js";
+import { cachedAnswer } from "../fs/cached-answer.js";
 
 export const doc: CommandDoc = {
   usage: "certcreds credential-process [options]",
