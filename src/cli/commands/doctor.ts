@@ -1,13 +1,9 @@
-import type { KeyObject, X509Certificate } from "node:crypto";
 import { lookup } from "node:dns/promises";
-import { assertValidAt, describeCertificate, orderChain, parseCertificates } from "../../identity/certificate.js";
-import { readMaterial } from "../../identity/material.js";
-import { assertKeyMatchesCertificate, assertSupportedKey, parsePemKeyBlock, parsePrivateKey } from "../../identity/sources/file/private-key.js";
+import { openIdentity } from "../../identity/open-identity.js";
 import { checkIotOptions } from "../../mechanisms/iot/options.js";
-import { validateRolesAnywhereOptions } from "../../mechanisms/roles-anywhere/options.js";
+import { checkRolesAnywhereOptions } from "../../mechanisms/roles-anywhere/options.js";
 import { rfc3339 } from "../../surfaces/credential-process/rfc3339.js";
-import type { FlagName } from "../config/flags.js";
-import { MISSING_KEY, materialFrom, offlineChecksSkipped } from "../config/key-inputs.js";
+import { identityInit } from "../config/key-inputs.js";
 import { type Mechanism, selectMechanism } from "../config/mechanism.js";
 import { openSession, sessionInit } from "../config/session-factory.js";
 import type { Settings } from "../config/settings.js";
@@ -26,7 +22,6 @@ export const doc: CommandDoc = {
 type Outcome = { status: "pass"; detail: string } | { status: "fail"; detail: string } | { status: "skip"; detail: string };
 
 const MARK = { pass: "✔", fail: "✘", skip: "–" } as const;
-const DAY = 86_400_000;
 
 /** Runs checks in order, prints each, and remembers whether all passed. */
 class Report {
@@ -35,11 +30,19 @@ class Report {
     if (outcome.status === "fail") this.passed = false;
     process.stdout.write(`  ${MARK[outcome.status]} ${title}: ${outcome.detail.replace(/\s*\n\s*/g, " ")}\n`);
   }
+  /** Prints a step the library ran and reported. */
+  record(check: { title: string; status: Outcome["status"]; detail: string }): void {
+    this.line({ status: check.status, detail: check.detail }, check.title);
+  }
   /** Runs a check; a thrown error is a failure whose message (from the library) says what to do. */
-  async check<T>(title: string, run: () => Promise<{ value: T; detail: string }> | { value: T; detail: string }): Promise<T | undefined> {
+  async check<T>(
+    title: string,
+    run: () => Promise<{ value: T; detail: string }> | { value: T; detail: string },
+    options: { quietPass?: boolean } = {},
+  ): Promise<T | undefined> {
     try {
       const { value, detail } = await run();
-      this.line({ status: "pass", detail }, title);
+      if (!options.quietPass) this.line({ status: "pass", detail }, title);
       return value;
     } catch (error) {
       this.line({ status: "fail", detail: (error as Error).message ?? String(error) }, title);
@@ -51,85 +54,28 @@ class Report {
   }
 }
 
-async function readCertificates(settings: Settings, name: FlagName, option: string) {
-  const input = await materialFrom(settings, name);
-  if (input === undefined) return undefined;
-  const material = await readMaterial(input, option);
-  return { material, parsed: parseCertificates(material, option) };
-}
-
-function keyDescription(key: KeyObject): string {
-  const details = key.asymmetricKeyDetails;
-  return key.asymmetricKeyType === "rsa" ? `RSA ${details?.modulusLength} bits` : `EC ${details?.namedCurve}`;
-}
-
-/** The offline checks of the certificate, chain and key; returns whether the identity is usable. */
+/**
+ * The offline checks of the certificate, chain and key: the very steps the
+ * key source and the library run before each call (`openIdentity().checks()`),
+ * so every key source — files, a token — is covered the same way.
+ */
 async function checkIdentity(report: Report, settings: Settings, now: Date): Promise<void> {
-  const certificateValue = settings.string("certificate");
-  if (certificateValue === undefined) {
+  if (settings.string("certificate") === undefined) {
     await report.check("certificate", () => {
       throw new Error("--certificate is not set: pass the certificate file (or set CERTCREDS_CERTIFICATE or certificate in a profile).");
     });
     return;
   }
-  const skipped = offlineChecksSkipped(settings);
-  if (skipped !== undefined) {
-    report.skip("certificate and key", skipped);
-    return;
-  }
-  const cert = await report.check("certificate readable and parses", async () => {
-    const result = (await readCertificates(settings, "certificate", "certificate"))!;
-    const [leaf] = result.parsed.certificates;
-    return { value: result, detail: `${result.material.label}: ${describeCertificate(leaf!)}, ${keyDescription(leaf!.publicKey)}` };
-  });
-  const chain = settings.has("intermediates")
-    ? await report.check("intermediates readable and parse", async () => {
-        const result = (await readCertificates(settings, "intermediates", "certificateChain"))!;
-        return { value: result.parsed.certificates, detail: `${result.material.label}: ${result.parsed.certificates.length} certificate(s)` };
-      })
-    : [];
-  const key = await report.check("private key readable and parses", async () => {
-    const input = await materialFrom(settings, "private-key");
-    const passphrase = settings.string("pkcs8-password");
-    if (input !== undefined) {
-      const material = await readMaterial(input, "privateKey");
-      const parsed = parsePrivateKey(material, passphrase);
-      return { value: parsed, detail: `${material.label}: ${keyDescription(parsed)}` };
-    }
-    const block = cert?.parsed.keyBlocks[0];
-    if (!block) throw new Error(MISSING_KEY);
-    const parsed = parsePemKeyBlock(block, `private key in ${cert!.material.label}`, passphrase, "certificate");
-    return { value: parsed, detail: `in ${cert!.material.label}: ${keyDescription(parsed)}` };
-  });
-  const leaf: X509Certificate | undefined = cert?.parsed.certificates[0];
-  if (!leaf || !key) {
-    report.skip("key type, key match, validity, chain", "need a readable certificate and key (fix the failures above)");
-    return;
-  }
-  await report.check("key type supported", () => {
-    assertSupportedKey(key, "the private key");
-    assertSupportedKey(leaf.publicKey, "the certificate's public key", "certificate");
-    return { value: true, detail: keyDescription(key) };
-  });
-  await report.check("key matches certificate", () => {
-    assertKeyMatchesCertificate(key, leaf, "the private key");
-    return { value: true, detail: "the private key is the certificate's" };
-  });
-  await report.check("certificate validity", () => {
-    assertValidAt(leaf, now, "certificate");
-    const left = new Date(leaf.validTo).getTime() - now.getTime();
-    const soon = left < 7 * DAY ? ` — expires in ${Math.max(0, Math.floor(left / 3_600_000))} h: renew it soon` : "";
-    return { value: true, detail: `valid from ${rfc3339(new Date(leaf.validFrom))} to ${rfc3339(new Date(leaf.validTo))}${soon}` };
-  });
-  if (chain) {
-    await report.check("certificate chain order", () => {
-      const bundled = cert!.parsed.certificates.slice(1);
-      const ordered = orderChain(leaf, [...bundled, ...chain], now);
-      return {
-        value: true,
-        detail: ordered.length ? `${ordered.length} intermediate(s) link the certificate to "${ordered.at(-1)!.issuer.replace(/\n/g, ", ")}"` : "no intermediates (the trust anchor must have issued the certificate)",
-      };
-    });
+  const init = await report.check("key source", async () => {
+    const value = await identityInit(settings);
+    return { value, detail: "" };
+  }, { quietPass: true });
+  if (!init) return;
+  const identity = openIdentity(init, { logger: stderrLogger(false) });
+  try {
+    for (const check of await identity.checks(now)) report.record(check);
+  } finally {
+    await identity.close();
   }
 }
 
@@ -138,7 +84,7 @@ async function checkOptions(report: Report, settings: Settings, mechanism: Mecha
   return report.check(mechanism === "iot" ? "IoT options" : "ARNs and region", async () => {
     const init = await sessionInit(settings, mechanism, { logger: stderrLogger(false) });
     if (mechanism === "rolesanywhere") {
-      const checked = validateRolesAnywhereOptions(init as Parameters<typeof validateRolesAnywhereOptions>[0]);
+      const checked = checkRolesAnywhereOptions(init as Parameters<typeof checkRolesAnywhereOptions>[0]);
       return { value: checked.url, detail: `region ${checked.region}, account ${checked.accountId}, endpoint ${checked.url.origin}` };
     }
     const checked = checkIotOptions(init as Parameters<typeof checkIotOptions>[0]);

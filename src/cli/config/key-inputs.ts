@@ -1,26 +1,36 @@
 /**
  * The forms a certificate or key flag takes, known here and nowhere else in
  * the CLI: a file path, PEM text, `env:VAR` (PEM text or base64 DER from a
- * variable), `-` (standard input: no key on disk) and RFC 7512 `pkcs11:`
- * URIs (a key that stays on a token, with --pkcs11-lib and --reuse-pin).
+ * variable), `-` (standard input: no key on disk), and the URI schemes of the
+ * key sources (`pkcs11:`…), which declare their flags and their mapping to
+ * the library in their own folders (src/identity/sources/<name>/cli.ts).
  * The warm `credential-process` path calls the first three functions only;
- * the rest (help text, reading, the token) stays out of its bundle.
+ * the rest (help text, reading, the key sources' code) stays out of its bundle.
  */
 import { readFileSync } from "node:fs";
-import type { IdentityInit } from "../../identity/load-identity.js";
+import type { IdentityInit } from "../../identity/identity-init.js";
+import type { KeySourceCli } from "../../identity/key-source-cli.js";
 import type { MaterialInput } from "../../identity/material.js";
+import { KEY_SOURCE_CLIS, type KeySourceFlagName } from "../../identity/sources/cli.js";
 import { CliConfigurationError, UsageError } from "../output/usage-error.js";
 import type { FlagName, FlagSpec } from "./flags.js";
 import type { Settings } from "./settings.js";
 
-/** Whether a material flag's value is something other than a file path (never `~`-expanded or resolved). */
-export function isSpecialMaterial(value: string): boolean {
-  return value === "-" || value.startsWith("env:") || value.startsWith("pkcs11:") || value.includes("-----BEGIN");
+const SOURCES: readonly KeySourceCli[] = KEY_SOURCE_CLIS;
+
+/** The key source whose URI scheme a value starts with, if any. */
+function schemeOf(value: string): KeySourceCli | undefined {
+  return SOURCES.find((source) => source.scheme !== undefined && value.startsWith(source.scheme));
 }
 
-/** A PIN in a pkcs11: URI does not choose the credentials: it stays out of the cache key (and so of the file name). */
+/** Whether a material flag's value is something other than a file path (never `~`-expanded or resolved). */
+export function isSpecialMaterial(value: string): boolean {
+  return value === "-" || value.startsWith("env:") || schemeOf(value) !== undefined || value.includes("-----BEGIN");
+}
+
+/** A value as part of the credential cache key: secrets a key source's URI may hold (a PIN) removed. */
 export function withoutPin(value: string): string {
-  return value.startsWith("pkcs11:") ? value.replace(/([?&;]pin-value)=[^&]*/gi, "$1") : value;
+  return schemeOf(value)?.cacheKeyForm?.(value) ?? value;
 }
 
 /**
@@ -35,7 +45,7 @@ export function certificateBytes(value: string | undefined, env: NodeJS.ProcessE
     const text = env[value.slice(4)];
     return text ? Buffer.from(text) : undefined;
   }
-  if (value.startsWith("pkcs11:") || value.includes("-----BEGIN")) return Buffer.from(withoutPin(value));
+  if (schemeOf(value) || value.includes("-----BEGIN")) return Buffer.from(withoutPin(value));
   try {
     return readFileSync(value);
   } catch {
@@ -43,23 +53,29 @@ export function certificateBytes(value: string | undefined, env: NodeJS.ProcessE
   }
 }
 
-/** The flags of keys on a PKCS#11 token, in the flags table after the other identity flags. */
-export const KEY_SOURCE_FLAGS = {
-  "pkcs11-lib": { kind: "string", path: true },
-  "reuse-pin": { kind: "boolean" },
-} as const satisfies Record<string, FlagSpec>;
+/** The flags the key sources add, in the flags table after the other identity flags. */
+export const KEY_SOURCE_FLAGS = Object.fromEntries(
+  SOURCES.flatMap((source) => Object.entries(source.flags).map(([name, flag]) => [name, { kind: flag.kind, ...(flag.path ? { path: true } : {}) }])),
+) as Record<KeySourceFlagName, FlagSpec>;
+
+/** The key sources' flags that hold secrets: never part of the credential cache key. */
+export const SECRET_KEY_SOURCE_FLAGS = SOURCES.flatMap((source) =>
+  Object.entries(source.flags)
+    .filter(([, flag]) => flag.secret)
+    .map(([name]) => name as KeySourceFlagName),
+);
 
 /** Help lines of the flags whose values take these forms. */
-export const KEY_INPUT_HELP = {
-  certificate: "<file|env:VAR|pkcs11:URI>  the certificate (PEM or DER; a PEM may also hold the chain and the key)",
-  "private-key": "<file|env:VAR|-|pkcs11:URI>  the private key; env:VAR reads PEM text from a variable, - from standard input (no key on disk)",
-  "pkcs11-lib": "<file>  PKCS#11 module for pkcs11: URIs",
-  "reuse-pin": "use the token's user PIN for keys that ask for it again (CKA_ALWAYS_AUTHENTICATE)",
-} as const satisfies Partial<Record<FlagName, string>>;
-
-/** Library error codes of the token key source that mean "fix your inputs" (exit code 3). */
-export function isKeySourceInputError(code: string): boolean {
-  return code.startsWith("ERR_CERTCREDS_PKCS11");
+export function keyInputHelp(): Record<"certificate" | "private-key" | KeySourceFlagName, string> {
+  const forms = SOURCES.map((source) => source.form)
+    .filter((form) => form !== undefined)
+    .map((form) => `|${form}`)
+    .join("");
+  return {
+    certificate: `<file|env:VAR${forms}>  the certificate (PEM or DER; a PEM may also hold the chain and the key)`,
+    "private-key": `<file|env:VAR|-${forms}>  the private key; env:VAR reads PEM text from a variable, - from standard input (no key on disk)`,
+    ...(Object.fromEntries(SOURCES.flatMap((source) => Object.entries(source.flags).map(([name, flag]) => [name, flag.help]))) as Record<KeySourceFlagName, string>),
+  };
 }
 
 let stdinRead: Promise<Buffer> | undefined;
@@ -100,44 +116,37 @@ export async function materialFrom(settings: Settings, name: FlagName): Promise<
     if (text.includes("-----BEGIN")) return text.replace(/\\n/g, "\n");
     return Buffer.from(text.replace(/\s+/g, ""), "base64");
   }
-  if (value.startsWith("pkcs11:")) {
-    throw new CliConfigurationError(`${settings.describe(name)} is a pkcs11: URI, which "certcreds ${settings.command}" cannot use: pass a file, env:VAR or -.`);
+  const source = schemeOf(value);
+  if (source) {
+    throw new CliConfigurationError(`${settings.describe(name)} is a ${source.scheme} URI, which "certcreds ${settings.command}" cannot use: pass a file, env:VAR or -.`);
   }
   return value;
 }
 
-/** Whether the certificate or the key is on a token. */
-function onToken(settings: Settings): boolean {
-  return settings.string("certificate")?.startsWith("pkcs11:") === true || settings.string("private-key")?.startsWith("pkcs11:") === true;
-}
-
-/**
- * `--certificate` / `--private-key` given as `pkcs11:` URIs, with
- * `--pkcs11-lib` and `--reuse-pin`, as the library's identity init (the
- * library's PKCS#11 support maps them; the key stays on the token). Its
- * code is loaded only when a pkcs11: URI is configured.
- */
-async function tokenIdentityInit(settings: Settings): Promise<IdentityInit> {
-  const { pkcs11IdentityFromCli } = await import("../../identity/sources/pkcs11/cli-options.js");
-  const certificateValue = settings.string("certificate");
-  const keyValue = settings.string("private-key");
-  const certificate = certificateValue?.startsWith("pkcs11:") ? certificateValue : await materialFrom(settings, "certificate");
-  const chain = await materialFrom(settings, "intermediates");
-  const identity = pkcs11IdentityFromCli({
-    certificate,
-    privateKey: keyValue?.startsWith("pkcs11:") ? keyValue : undefined,
-    pkcs11Lib: settings.string("pkcs11-lib"),
-    reusePin: settings.boolean("reuse-pin"),
-  });
-  return { ...identity, ...(chain !== undefined ? { certificateChain: chain } : {}) } as IdentityInit;
+/** The key source the certificate and key flags name, when not a key file. */
+function keySourceOf(settings: Settings): KeySourceCli | undefined {
+  const values = { certificate: settings.string("certificate"), privateKey: settings.string("private-key") };
+  return SOURCES.find((source) => source.claims(values));
 }
 
 /** The identity part of either mechanism's init: certificate, chain, key, passphrase — or a key on a token. */
 export async function identityInit(settings: Settings): Promise<IdentityInit> {
   if (settings.string("certificate") === undefined) {
-    throw new UsageError("--certificate is required: the path of the certificate (PEM or DER), or a pkcs11: URI.");
+    const uris = SOURCES.map((cli) => cli.scheme).filter((scheme) => scheme !== undefined);
+    throw new UsageError(`--certificate is required: the path of the certificate (PEM or DER)${uris.length ? `, or a ${uris.join(" or ")} URI` : ""}.`);
   }
-  if (onToken(settings)) return tokenIdentityInit(settings);
+  const source = keySourceOf(settings);
+  if (source) {
+    return source.identityInit({
+      certificate: settings.string("certificate"),
+      privateKey: settings.string("private-key"),
+      flag: (name) => {
+        const kind = source.flags[name]?.kind;
+        return kind === "boolean" ? settings.boolean(name as FlagName) : kind === "integer" ? settings.integer(name as FlagName) : settings.string(name as FlagName);
+      },
+      material: (name) => materialFrom(settings, name),
+    });
+  }
   const certificate = (await materialFrom(settings, "certificate"))!;
   const privateKey = await materialFrom(settings, "private-key");
   const chain = await materialFrom(settings, "intermediates");
@@ -150,22 +159,16 @@ export async function identityInit(settings: Settings): Promise<IdentityInit> {
   };
 }
 
-/** Why `doctor` cannot check the certificate and key offline (they are on a token), if so. */
-export function offlineChecksSkipped(settings: Settings): string | undefined {
-  return onToken(settings) ? "held on a PKCS#11 token: checked by the real call below" : undefined;
-}
-
-/** `doctor`'s message when no key is given and none is bundled with the certificate. */
-export const MISSING_KEY = "no --private-key and no key beside the certificate: pass --private-key <file>, env:VAR or -.";
-
 /**
  * The key `sign-string` signs with: a file, PEM text, env:VAR or `-` — not a
  * key on a token, which cannot be read out. Standard input holds the key or
  * the string to sign, not both: `stringGiven` says whether --string is set.
  */
 export async function signingKeyInput(settings: Settings, stringGiven: boolean): Promise<MaterialInput> {
-  if (settings.string("private-key")?.startsWith("pkcs11:")) {
-    throw new UsageError("sign-string signs with a key file, env:VAR or - (standard input); a key on a PKCS#11 token signs with `pkcs11-tool --sign`.");
+  const value = settings.string("private-key");
+  const source = value === undefined ? undefined : schemeOf(value);
+  if (source) {
+    throw new UsageError(source.signStringRefusal ?? `sign-string signs with a key file, env:VAR or - (standard input), not a ${source.scheme} key.`);
   }
   const keyInput = await materialFrom(settings, "private-key");
   if (keyInput === undefined) throw new UsageError("--private-key is required: the key to sign with (file, env:VAR or -).");

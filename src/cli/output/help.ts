@@ -1,11 +1,11 @@
 import { VERSION } from "../../core/version.js";
 import { envName, type FlagName } from "../config/flags.js";
-import { KEY_INPUT_HELP } from "../config/key-inputs.js";
+import { keyInputHelp } from "../config/key-inputs.js";
 import type { Command, RawCommand } from "../registry.js";
 
 /** One line per flag: what it takes and what it does. */
 const FLAG_HELP: Record<FlagName, string> = {
-  ...KEY_INPUT_HELP,
+  ...keyInputHelp(),
   intermediates: "<file>  intermediate CA certificates (PEM bundle, any order)",
   "pkcs8-password": "<password>  passphrase of an encrypted PKCS#8 key (prefer CERTCREDS_PKCS8_PASSWORD: a flag shows in ps)",
   "trust-anchor-arn": "<arn>  IAM Roles Anywhere trust anchor; selects Roles Anywhere",

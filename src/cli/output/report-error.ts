@@ -1,28 +1,18 @@
-import { isKeySourceInputError } from "../config/key-inputs.js";
+import { InputError } from "../../core/errors.js";
 
 /** Exit codes, documented in `certcreds --help` and README (Exit codes). */
 export const EXIT = { ok: 0, failure: 1, usage: 2, configuration: 3 } as const;
 
-/** Library error codes that mean "fix your inputs" rather than "the call failed". */
-const INPUT_CODES = new Set([
-  "ERR_CERTCREDS_CONFIGURATION",
-  "ERR_CERTCREDS_INPUT_READ",
-  "ERR_CERTCREDS_INPUT_FORMAT",
-  "ERR_CERTCREDS_PASSPHRASE",
-  "ERR_CERTCREDS_UNSUPPORTED_KEY",
-  "ERR_CERTCREDS_KEY_MISMATCH",
-  "ERR_CERTCREDS_CERTIFICATE_VALIDITY",
-  "ERR_CERTCREDS_CHAIN",
-]);
-
-/** 2 for usage errors, 3 for configuration and input errors, 1 for everything else. */
+/**
+ * 2 for usage errors, 3 for the "fix your inputs" family ({@link InputError}:
+ * options, certificates, keys, tokens), 1 for everything else (the service
+ * or the network failed). The class decides, so a new error type needs no
+ * entry here.
+ */
 export function exitCodeFor(error: unknown): number {
   const own = (error as { exitCode?: unknown })?.exitCode;
   if (typeof own === "number") return own;
-  const code = (error as { code?: unknown })?.code;
-  if (typeof code === "string" && INPUT_CODES.has(code)) return EXIT.configuration;
-  if (typeof code === "string" && isKeySourceInputError(code)) return EXIT.configuration;
-  return EXIT.failure;
+  return error instanceof InputError ? EXIT.configuration : EXIT.failure;
 }
 
 /**

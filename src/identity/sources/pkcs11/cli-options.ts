@@ -1,4 +1,4 @@
-import type { IdentityInit } from "../../load-identity.js";
+import type { IdentityInit } from "../../identity-init.js";
 import type { MaterialInput } from "../../material.js";
 import { resolvePkcs11Spec } from "./config.js";
 import { isPkcs11Uri } from "./uri.js";

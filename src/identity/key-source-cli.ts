@@ -1,0 +1,48 @@
+import type { IdentityInit } from "./identity-init.js";
+import type { MaterialInput } from "./material.js";
+
+/** A command-line flag a key source adds, in the CLI's flag table (`--name`, `CERTCREDS_NAME`, config files). */
+export interface KeySourceFlag {
+  kind: "string" | "boolean" | "integer";
+  /** A file path: `~/` expanded, relative paths in a config file resolved against its directory. */
+  path?: boolean;
+  /** A secret (PIN, password): never part of the credential cache key, never echoed. */
+  secret?: boolean;
+  /** One help line: `<value>  what it does`. */
+  help: string;
+}
+
+/** What the command line gives a key source: the certificate and key flags as typed, and its own flags. */
+export interface KeySourceArguments {
+  certificate: string | undefined;
+  privateKey: string | undefined;
+  /** This source's own flags, by name. */
+  flag(name: string): string | boolean | number | undefined;
+  /** Reads a material flag (`certificate`, `intermediates`…) the way the CLI reads any: path, `env:VAR`, `-`. */
+  material(name: "certificate" | "intermediates"): Promise<MaterialInput | undefined>;
+}
+
+/**
+ * How the command line reaches a key source, declared in the source's own
+ * folder so that a new source needs no change to the CLI: the flags it adds,
+ * the URI scheme of its certificate and key values (`pkcs11:`), and how
+ * those become the library's identity init. Kept light: the warm
+ * `credential-process` path reads the flags and schemes.
+ */
+export interface KeySourceCli {
+  name: string;
+  /** Flags this source adds, by name without dashes. */
+  flags: Record<string, KeySourceFlag>;
+  /** The scheme its `--certificate` / `--private-key` values start with (`pkcs11:`), if any. */
+  scheme?: string;
+  /** How `--certificate` and `--private-key` name the form (`pkcs11:URI`), for help lines. */
+  form?: string;
+  /** A value as part of the credential cache key: secrets in it (a PIN) removed. */
+  cacheKeyForm?(value: string): string;
+  /** Whether this source takes the command line (a value with its scheme). */
+  claims(args: Pick<KeySourceArguments, "certificate" | "privateKey">): boolean;
+  /** The identity init; checks the values at once (a ConfigurationError names the input), opens nothing. */
+  identityInit(args: KeySourceArguments): Promise<IdentityInit>;
+  /** Why `sign-string` cannot use the key (it cannot be read out), and what to use instead. */
+  signStringRefusal?: string;
+}
