@@ -1,5 +1,5 @@
 /**
- * Issue #4: start-up cost of `certcreds credential-process` answered from a
+ * start-up cost of `certcreds credential-process` answered from a
  * warm cache, whole process, against a bare `node -e 0` in the same rounds.
  */
 import { spawnSync } from "node:child_process";

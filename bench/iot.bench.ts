@@ -1,5 +1,5 @@
 /**
- * Issue #3 figures: time to first IoT credentials vs a minimal https.request
+ * Figures: time to first IoT credentials vs a minimal https.request
  * doing the same mutual-TLS GET, and how many TLS handshakes refreshes cost
  * with the keep-alive agent.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue #5 figures, on a real SoftHSM2 token initialised for the run:
+ * Figures, on a real SoftHSM2 token initialised for the run:
  * - signatures per second through certcreds' Pkcs11Signer (queue, async
  *   C_Sign on libuv's pool, DER conversion) vs the bare binding calling
  *   C_SignInit + C_Sign on a kept session, the same mechanism and input;

@@ -1,5 +1,5 @@
 /**
- * Issue #2 figures: SigV4-X509 signing throughput vs bare crypto.sign, time to
+ * Figures: SigV4-X509 signing throughput vs bare crypto.sign, time to
  * first credentials vs a minimal https.request, and the import cost.
  */
 import { execFileSync } from "node:child_process";

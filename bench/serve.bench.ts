@@ -1,5 +1,5 @@
 /**
- * Issue #4: `certcreds serve` under load. Container endpoint throughput and
+ * `certcreds serve` under load. Container endpoint throughput and
  * p99 latency at 64 concurrent keep-alive clients against a bare Node HTTP
  * server answering a fixed JSON of the same size (both in their own
  * process), and the upstream calls made when 1,000 clients arrive while the

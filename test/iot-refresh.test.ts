@@ -85,6 +85,11 @@ describe("refresh windows, with the foundation's cache", () => {
       await clock.advance(3 * MINUTE + 1); // now past expiry: the error surfaces
       iot.inject({ status: 503, message: "Service Unavailable" });
       await assert.rejects(session.getCredentials(), (error: unknown) => error instanceof ServiceError && error.status === 503);
+      const calls = iot.requests.length;
+      // Nothing valid left: one upstream attempt per backoff interval, the callers meanwhile get the failure at once.
+      await assert.rejects(session.getCredentials(), (error: unknown) => error instanceof ServiceError && error.status === 503);
+      assert.equal(iot.requests.length, calls, "no upstream call inside the backoff interval");
+      await clock.advance(30_001);
       const fresh = await session.getCredentials();
       assert.notEqual(fresh.accessKeyId, good.accessKeyId, "recovers once the service answers");
     } finally {

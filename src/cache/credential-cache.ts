@@ -21,6 +21,13 @@ export interface RefreshPolicy {
   jitter?: boolean;
   /** First delay before retrying a failed background refresh (default 30 s, doubling, at most 5 min). */
   retryDelayMs?: number;
+  /**
+   * With no valid credentials left, the first delay before the next upstream
+   * attempt after a failure (default 1 s, doubling, at most 10 s). Callers
+   * meanwhile get the last failure at once, however many there are: one
+   * attempt per interval reaches the service.
+   */
+  unavailableRetryDelayMs?: number;
   /** Refresh on a timer, not only when asked (servers, file writers). Default false. */
   autoRefresh?: boolean;
   /**
@@ -58,6 +65,12 @@ export class CredentialCache {
   /** Whether the credentials now cached were obtained only after failed attempts. */
   private contended = true;
   private nextAttemptAt = 0;
+  /** The error of the last failed fetch, until a fetch succeeds. */
+  private lastFailure: unknown;
+  /** With no valid credentials, when the next upstream attempt may be made after the last failure. */
+  private nextUnavailableAttemptAt = 0;
+  /** The failure already logged as "serving the cached credentials": once per failed fetch, not per waiting caller. */
+  private warnedFailure: unknown;
   private timer: { cancel(): void } | undefined;
   private closed = false;
   /** Fetches made so far (successful or not). */
@@ -70,6 +83,16 @@ export class CredentialCache {
 
   private get clock(): Clock {
     return this.options.clock ?? systemClock;
+  }
+
+  /**
+   * How long until the next upstream attempt when no valid credentials are
+   * cached and the last fetch failed (what a server puts in `Retry-After`);
+   * undefined otherwise.
+   */
+  retryInMs(): number | undefined {
+    if (this.lastFailure === undefined || this.validFor(0)) return undefined;
+    return Math.max(0, this.nextUnavailableAttemptAt - this.clock.now());
   }
 
   /** Cached credentials, whatever their state, without fetching. */
@@ -95,6 +118,11 @@ export class CredentialCache {
     if (!options.forceRefresh && entry && now < this.nextAttemptAt && this.validFor(COVER_MS)) {
       // The last refresh failed moments ago: do not hammer the service while valid credentials remain.
       return entry.credentials;
+    }
+    if (!options.forceRefresh && !this.inflight && now < this.nextUnavailableAttemptAt && this.lastFailure !== undefined && !this.validFor(0)) {
+      // Nothing valid is left and the last fetch failed moments ago: one upstream attempt per backoff
+      // interval, however many callers ask meanwhile; they get the failure at once.
+      throw this.lastFailure;
     }
     const fetched = this.fetchForCaller(options.forceRefresh === true);
     const wait = this.options.policy?.maxWaitWhileValidMs;
@@ -125,6 +153,8 @@ export class CredentialCache {
     // A failed refresh in the mandatory window leaves the cached credentials usable until they expire.
     const current = this.entry;
     if (!forceRefresh && current && this.validFor(0)) {
+      if (this.warnedFailure === failure) return current.credentials;
+      this.warnedFailure = failure;
       this.options.logger?.warn?.(
         `certcreds: ${this.source.name} refresh failed inside the mandatory window; serving credentials valid until ${current.credentials.expiration.toISOString()}: ${(failure as Error).message}`,
       );
@@ -162,17 +192,25 @@ export class CredentialCache {
     if (this.inflight) return this.inflight;
     const valid = background && this.entry !== undefined && this.entry.mandatoryAt > this.clock.now();
     this.inflightBackground = valid;
+    // After a failure, each interval gets one attempt (not one with retries of its own): the backoff is the cache's.
+    const singleAttempt = valid || this.lastFailure !== undefined;
     const run = async (): Promise<TemporaryCredentials> => {
       this.fetchCount++;
       try {
-        const credentials = await this.source.fetchCredentials({ background: valid });
+        const credentials = await this.source.fetchCredentials({ background: singleAttempt });
         this.contended = this.failures > 0 || this.entry === undefined;
         this.store(credentials);
         return credentials;
       } catch (error) {
         this.failures++;
-        const delay = Math.min((this.options.policy?.retryDelayMs ?? 30_000) * 2 ** (this.failures - 1), 5 * MINUTE);
-        this.nextAttemptAt = this.clock.now() + delay * (0.5 + this.clock.random() / 2);
+        this.lastFailure = error;
+        const policy = this.options.policy ?? {};
+        const jitter = 0.5 + this.clock.random() / 2;
+        // While valid credentials remain, retries can wait long; once none remain, callers wait on the next attempt.
+        const delay = Math.min((policy.retryDelayMs ?? 30_000) * 2 ** (this.failures - 1), 5 * MINUTE);
+        const unavailableDelay = Math.min((policy.unavailableRetryDelayMs ?? 1_000) * 2 ** (this.failures - 1), 10_000);
+        this.nextAttemptAt = this.clock.now() + (this.validFor(0) ? delay : unavailableDelay) * jitter;
+        this.nextUnavailableAttemptAt = this.clock.now() + unavailableDelay * jitter;
         this.options.logger?.warn?.(`certcreds: ${this.source.name} credential refresh failed: ${(error as Error).message}`);
         this.schedule(this.nextAttemptAt);
         throw error;
@@ -198,6 +236,7 @@ export class CredentialCache {
     this.entry = { credentials, refreshAt, mandatoryAt };
     this.failures = 0;
     this.nextAttemptAt = 0;
+    this.lastFailure = undefined;
     this.options.logger?.debug?.(
       `certcreds: ${this.source.name} credentials obtained, expire at ${credentials.expiration.toISOString()}, next refresh at ${new Date(refreshAt).toISOString()}`,
     );

@@ -12,7 +12,11 @@ export interface TemporaryCredentials extends AwsCredentialIdentity {
 
 /** Why a fetch happens. */
 export interface FetchContext {
-  /** True when valid credentials are still cached and nobody waits for this fetch. */
+  /**
+   * True for a single attempt: valid credentials are still cached and nobody
+   * waits for this fetch, or the cache is backing off after a failure (it
+   * paces the attempts itself).
+   */
   background: boolean;
 }
 

@@ -101,10 +101,12 @@ export async function sendRequest(req: HttpRequest): Promise<HttpResponse> {
 
   return new Promise<HttpResponse>((resolve, reject) => {
     let settled = false;
+    const cleanups: (() => void)[] = [];
     const finish = (error: unknown, response?: HttpResponse) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      for (const cleanup of cleanups) cleanup();
       if (error) reject(classifyNetworkError(error, req.url));
       else resolve(response!);
     };
@@ -174,8 +176,11 @@ export async function sendRequest(req: HttpRequest): Promise<HttpResponse> {
     });
     if (req.onTlsSocket && secure && !req.proxy) {
       clientRequest.once("socket", (socket) => {
-        // A reused keep-alive socket emits no new secureConnect: count only fresh ones.
-        socket.once("secureConnect", () => req.onTlsSocket?.(socket));
+        // A reused keep-alive socket emits no new secureConnect: count only fresh ones, and take the
+        // listener off when the exchange ends, or every request on a kept-alive socket would leave one behind.
+        const onSecure = () => req.onTlsSocket?.(socket);
+        socket.once("secureConnect", onSecure);
+        cleanups.push(() => socket.removeListener("secureConnect", onSecure));
       });
     }
     clientRequest.once("error", (error) => finish(error));

@@ -9,6 +9,8 @@ export interface CredentialSupplier {
   getCredentials(): Promise<TemporaryCredentials>;
   /** Expiration of the credentials held, without fetching (for /healthz). */
   readonly expiration?: Date | undefined;
+  /** With none valid after a failure: milliseconds until the next upstream attempt (the `Retry-After`). */
+  retryInMs?(): number | undefined;
 }
 
 export interface CredentialServerOptions {
@@ -40,8 +42,8 @@ function send(res: ServerResponse, status: number, body: string, type = "applica
   res.end(body);
 }
 
-function failure(res: ServerResponse, status: number, code: string, message: string): void {
-  send(res, status, JSON.stringify({ Code: code, Message: message }));
+function failure(res: ServerResponse, status: number, code: string, message: string, extra: Record<string, string> = {}): void {
+  send(res, status, JSON.stringify({ Code: code, Message: message }), "application/json", extra);
 }
 
 const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i;
@@ -68,11 +70,14 @@ export function createCredentialServer(options: CredentialServerOptions): Server
       return current;
     } catch (error) {
       options.onError?.(error);
+      // Temporary: the upstream is retried on a backoff, and a client asking again sooner gets this answer at once.
+      const retryIn = options.supplier.retryInMs?.();
       failure(
         res,
-        500,
+        503,
         "CredentialsUnavailable",
         `certcreds has no valid credentials to serve: ${(error as Error).message ?? String(error)}`.replace(/\s*\n\s*/g, " "),
+        { "Retry-After": String(Math.max(1, Math.ceil((retryIn ?? 1000) / 1000))) },
       );
       return undefined;
     }

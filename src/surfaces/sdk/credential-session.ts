@@ -97,6 +97,15 @@ export class CredentialSession {
     return { region, credentials: this.provider };
   }
 
+  /**
+   * With no valid credentials after a failed fetch: milliseconds until the
+   * next upstream attempt, during which calls fail at once with that failure;
+   * undefined otherwise.
+   */
+  retryInMs(): number | undefined {
+    return this.cache.retryInMs();
+  }
+
   /** How many fetches the cache made (for diagnostics and tests). */
   get fetchCount(): number {
     return this.cache.fetchCount;
