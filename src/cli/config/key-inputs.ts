@@ -7,11 +7,11 @@
  * The warm `credential-process` path calls the first three functions only;
  * the rest (help text, reading, the key sources' code) stays out of its bundle.
  */
-import { readFileSync } from "node:fs";
 import type { IdentityInit } from "../../identity/identity-init.js";
 import type { KeySourceCli } from "../../identity/key-source-cli.js";
-import type { MaterialInput } from "../../identity/material.js";
+import { MAX_MATERIAL_BYTES, type MaterialInput } from "../../identity/material.js";
 import { KEY_SOURCE_CLIS, type KeySourceFlagName } from "../../identity/sources/cli.js";
+import { readRegularFileSync } from "../fs/read-regular-file.js";
 import { CliConfigurationError, UsageError } from "../output/usage-error.js";
 import type { FlagName, FlagSpec } from "./flags.js";
 import type { Settings } from "./settings.js";
@@ -46,11 +46,9 @@ export function certificateBytes(value: string | undefined, env: NodeJS.ProcessE
     return text ? Buffer.from(text) : undefined;
   }
   if (schemeOf(value) || value.includes("-----BEGIN")) return Buffer.from(withoutPin(value));
-  try {
-    return readFileSync(value);
-  } catch {
-    return undefined;
-  }
+  // Bounded and non-blocking like every read: `--certificate /dev/zero` or a FIFO must not hang the warm path.
+  const read = readRegularFileSync(value, { maxBytes: MAX_MATERIAL_BYTES });
+  return "bytes" in read ? read.bytes : undefined;
 }
 
 /** The flags the key sources add, in the flags table after the other identity flags. */

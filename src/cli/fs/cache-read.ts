@@ -1,8 +1,10 @@
-import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
+import { statSync } from "node:fs";
 import { homedir } from "node:os";
-import { isAbsolute, join } from "node:path";
+import { dirname, isAbsolute, join } from "node:path";
 import type { ProcessCredentials } from "../../surfaces/credential-process/process-credentials.js";
 import type { Settings } from "../config/settings.js";
+import { readRegularFileSync } from "./read-regular-file.js";
+import { credentialFieldProblem } from "../../core/credentials.js";
 
 /** What a cache file holds: the credential_process answer and when it was obtained. */
 export interface CacheEntry {
@@ -40,11 +42,16 @@ export function validEntry(value: unknown): CacheEntry | undefined {
   const entry = value as CacheEntry | null;
   const c = entry?.credentials;
   if (entry?.v !== 1 || typeof entry.obtainedAt !== "number" || !c || c.Version !== 1) return undefined;
-  for (const field of ["AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"] as const) {
-    if (typeof c[field] !== "string" || c[field] === "") return undefined;
+  // The same shapes as from the service: what is printed to consumers is checked wherever it comes from.
+  if (
+    credentialFieldProblem("accessKeyId", c.AccessKeyId) ||
+    credentialFieldProblem("secretAccessKey", c.SecretAccessKey) ||
+    credentialFieldProblem("sessionToken", c.SessionToken)
+  ) {
+    return undefined;
   }
-  if (c.AccountId !== undefined && typeof c.AccountId !== "string") return undefined;
-  if (Number.isNaN(Date.parse(c.Expiration))) return undefined;
+  if (c.AccountId !== undefined && !(typeof c.AccountId === "string" && /^\d{12}$/.test(c.AccountId))) return undefined;
+  if (typeof c.Expiration !== "string" || !/^\d{4}-\d\d-\d\dT/.test(c.Expiration) || Number.isNaN(Date.parse(c.Expiration))) return undefined;
   return entry;
 }
 
@@ -54,25 +61,36 @@ export function isFresh(entry: CacheEntry, now: number): boolean {
   return expiration - now > refreshWindowMs(expiration - entry.obtainedAt);
 }
 
+/** A cache entry is a few hundred bytes; anything far larger is not one. */
+const MAX_ENTRY_BYTES = 64 * 1024;
+
+/** Whether a path belongs to this user and only this user may read or change it. */
+function privateToUser(stat: { uid: number; mode: number }): boolean {
+  return (!process.getuid || stat.uid === process.getuid()) && (stat.mode & 0o077) === 0;
+}
+
 /**
  * Reads a cache file. A missing, corrupt, foreign-owned or group/world
- * readable file counts as absent: it is replaced at the next write, never
- * trusted and never a crash.
+ * readable file counts as absent, and so does any file in a directory that
+ * is not this user's alone (another user could swap entries in it): it is
+ * replaced at the next write, never trusted and never a crash. The entry is
+ * opened without following a symbolic link (which could point at another
+ * configuration's entry) and without blocking (a FIFO would hang the warm
+ * path).
  */
 export function readCacheEntry(path: string): CacheEntry | undefined {
-  let fd: number;
   try {
-    fd = openSync(path, "r");
+    const directory = statSync(dirname(path));
+    if (!directory.isDirectory() || !privateToUser(directory)) return undefined;
   } catch {
     return undefined;
   }
+  const read = readRegularFileSync(path, { maxBytes: MAX_ENTRY_BYTES, noFollow: true, check: privateToUser });
+  if (!("bytes" in read)) return undefined;
   try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile() || (process.getuid && stat.uid !== process.getuid()) || (stat.mode & 0o077) !== 0) return undefined;
-    return validEntry(JSON.parse(readFileSync(fd, "utf8")));
+    return validEntry(JSON.parse(read.bytes.toString("utf8")));
   } catch {
     return undefined;
-  } finally {
-    closeSync(fd);
   }
 }
+

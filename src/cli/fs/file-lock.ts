@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, linkSync, lstatSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
+import { readRegularFileSync } from "./read-regular-file.js";
 
 /** A held lock file; release it exactly once. */
 export interface FileLock {
@@ -9,9 +10,9 @@ export interface FileLock {
 }
 
 export interface LockOptions {
-  /** A lock older than this is stale whatever its owner (default 120 s: longer than a fetch with retries). */
+  /** A lock older than this is stale whatever its owner (default 60 s: longer than a fetch with its retries, ~35 s). */
   staleMs?: number;
-  /** Give up waiting after this long (default 90 s). */
+  /** Give up waiting after this long (default: the staleness limit and 10 s, so a waiter outlasts a stuck lock and breaks it). */
   timeoutMs?: number;
   /** Pause between attempts (default 15–40 ms, jittered). */
   pollMs?: number;
@@ -21,30 +22,72 @@ interface Owner {
   pid: number;
   host: string;
   at: number;
+  /** The owner's start time (clock ticks since boot, /proc/<pid>/stat): a live process with the pid but another start is not the owner. */
+  start?: string;
+  /** The boot the lock was taken in (/proc/sys/kernel/random/boot_id): after a reboot every pid is someone else's. */
+  boot?: string;
+}
+
+/**
+ * A lock file with no owner written is a holder that died between creating
+ * and writing it (or a power cut): once this old, nobody is still writing it.
+ */
+const UNWRITTEN_STALE_MS = 5_000;
+
+/** What is at a lock path, as text: its content, or a marker for anything that is no lock of ours (a FIFO, a link, a huge file). */
+function lockText(path: string): string | undefined {
+  // Not following links and not blocking: another user could have planted a FIFO or a link here.
+  const read = readRegularFileSync(path, { maxBytes: 4096, noFollow: true });
+  if ("bytes" in read) return read.bytes.toString("utf8");
+  return read.reason === "missing" ? undefined : `\0${read.reason}`;
 }
 
 function readOwner(path: string): { owner: Owner | undefined; mtimeMs: number; raw: string } | undefined {
+  const raw = lockText(path);
+  if (raw === undefined) return undefined;
+  // Not a lock file at all: stale at once.
+  if (raw.startsWith("\0")) return { owner: undefined, mtimeMs: 0, raw };
+  let mtimeMs: number;
   try {
-    const raw = readFileSync(path, "utf8");
-    const mtimeMs = statSync(path).mtimeMs;
-    try {
-      const owner = JSON.parse(raw) as Owner;
-      return { owner: typeof owner?.pid === "number" ? owner : undefined, mtimeMs, raw };
-    } catch {
-      return { owner: undefined, mtimeMs, raw };
-    }
+    mtimeMs = lstatSync(path).mtimeMs;
+  } catch {
+    return undefined;
+  }
+  try {
+    const owner = JSON.parse(raw) as Owner;
+    return { owner: typeof owner?.pid === "number" && typeof owner.host === "string" ? owner : undefined, mtimeMs, raw };
+  } catch {
+    return { owner: undefined, mtimeMs, raw };
+  }
+}
+
+/** This process's start time and boot id on Linux; undefined elsewhere (then only the pid is compared). */
+function processIdentity(pid: number): { start?: string; boot?: string } {
+  const start = readProcFile(`/proc/${pid}/stat`)?.split(") ").at(-1)?.split(" ")[19];
+  const boot = readProcFile("/proc/sys/kernel/random/boot_id")?.trim();
+  return { ...(start ? { start } : {}), ...(boot ? { boot } : {}) };
+}
+
+function readProcFile(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
   } catch {
     return undefined;
   }
 }
 
-function processAlive(pid: number): boolean {
+/** Whether the process that wrote `owner` still runs: its pid alive, and (where known) the same boot and start time. */
+function ownerAlive(owner: Owner): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    process.kill(owner.pid, 0);
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
+  const now = processIdentity(owner.pid);
+  if (owner.boot !== undefined && now.boot !== undefined && owner.boot !== now.boot) return false;
+  // The pid was reused (containers restart with small pids): a live process, but not the owner.
+  if (owner.start !== undefined && now.start !== undefined && owner.start !== now.start) return false;
+  return true;
 }
 
 /** Tries once to create the lock file (O_EXCL); undefined when someone holds it. */
@@ -57,7 +100,7 @@ export function tryLock(path: string): FileLock | undefined {
     throw error;
   }
   try {
-    writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), at: Date.now() } satisfies Owner));
+    writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), at: Date.now(), ...processIdentity(process.pid) } satisfies Owner));
   } finally {
     closeSync(fd);
   }
@@ -87,9 +130,10 @@ export function breakStaleLock(path: string, staleMs: number, now = Date.now()):
   if (!seen) return false;
   const { owner, mtimeMs } = seen;
   const age = now - (owner?.at ?? mtimeMs);
-  const dead = owner !== undefined && owner.host === hostname() && !processAlive(owner.pid);
-  // A lock with no owner yet is being written: only its age can make it stale.
-  if (!dead && age < staleMs) return false;
+  const dead = owner !== undefined && owner.host === hostname() && !ownerAlive(owner);
+  // A lock with no owner yet is being written, for a moment: after that it is a holder that died mid-write.
+  const unwritten = owner === undefined && age >= UNWRITTEN_STALE_MS;
+  if (!dead && !unwritten && age < staleMs) return false;
   const aside = `${path}.stale-${process.pid}-${randomBytes(4).toString("hex")}`;
   try {
     renameSync(path, aside);
@@ -97,7 +141,7 @@ export function breakStaleLock(path: string, staleMs: number, now = Date.now()):
     return false;
   }
   try {
-    if (readFileSync(aside, "utf8") !== seen.raw) {
+    if (lockText(aside) !== seen.raw) {
       try {
         linkSync(aside, path);
       } catch {
@@ -123,8 +167,8 @@ export async function acquireFileLock<T>(
   path: string,
   options: LockOptions & { whileWaiting?: () => T | undefined } = {},
 ): Promise<{ lock: FileLock } | { value: T }> {
-  const staleMs = options.staleMs ?? 120_000;
-  const deadline = Date.now() + (options.timeoutMs ?? 90_000);
+  const staleMs = options.staleMs ?? 60_000;
+  const deadline = Date.now() + (options.timeoutMs ?? staleMs + 10_000);
   for (;;) {
     const lock = tryLock(path);
     if (lock) return { lock };

@@ -125,6 +125,13 @@ function rewriteSection(lines: Line[], from: number, values: ProfileKeys, found:
  * is appended.
  */
 export function setProfileKeys(text: string, profile: string, values: ProfileKeys): string {
+  // Defence in depth (values are checked where credentials are received): a line break or any other control
+  // character in a value or the profile name would let it write lines of its own, such as a credential_process.
+  for (const [key, value] of [["profile", profile], ...Object.entries(values)] as const) {
+    if (/[\u0000-\u001f\u007f]/.test(value)) {
+      throw new RangeError(`refusing to write ${key} into the shared credentials file: it holds a control character`);
+    }
+  }
   const lines = splitLines(text);
   const eol = text.includes("\r\n") ? "\r\n" : "\n";
   const found = new Set<string>();
