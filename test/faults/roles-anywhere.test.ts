@@ -7,10 +7,8 @@ import assert from "node:assert/strict";
 import { createServer as createTcpServer, type Server } from "node:net";
 import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
-import { NetworkError, ResponseFormatError, ServiceError } from "../../src/core/errors.js";
-import { RolesAnywhereSession, type RolesAnywhereSessionInit } from "../../src/surfaces/sdk/roles-anywhere.js";
+import { NetworkError, ResponseFormatError, RolesAnywhereSession, type RolesAnywhereSessionInit, ServiceError } from "../../src/index.js";
 import { createTestCertificateAuthority, type RolesAnywhereEmulator, type RolesAnywhereFault, startRolesAnywhereEmulator, type TestCertificate } from "../../testing/index.js";
-import { sendRequest } from "../../src/transport/http-request.js";
 import { FakeClock, SkippingClock, settle } from "../helpers/fake-clock.js";
 
 let device: TestCertificate;
@@ -95,15 +93,6 @@ test("TLS handshake failure: typed tls error, retried? no — it is not transien
   const session = new RolesAnywhereSession(init({ endpoint: `https://127.0.0.1:${port}`, clock }));
   await assert.rejects(session.getCredentials(), (e: unknown) => e instanceof NetworkError && e.kind === "tls" && /TLS handshake/.test(e.message));
   assert.deepEqual(clock.sleeps, [], "not retried");
-});
-
-test("DNS failure: typed dns error naming the host, retried", async () => {
-  const lookup = ((_host: string, _options: unknown, callback: (error: Error) => void) =>
-    callback(Object.assign(new Error("getaddrinfo ENOTFOUND rolesanywhere.nowhere.example"), { code: "ENOTFOUND" }))) as never;
-  await assert.rejects(
-    sendRequest({ url: new URL("https://rolesanywhere.nowhere.example/sessions"), method: "POST", headers: {}, body: "{}", timeoutMs: 1000, lookup }),
-    (e: unknown) => e instanceof NetworkError && e.kind === "dns" && e.retryable && /rolesanywhere\.nowhere\.example/.test(e.message),
-  );
 });
 
 test("callers holding valid credentials see no failure while every fault strikes in turn", async () => {

@@ -13,7 +13,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { after, describe, test } from "node:test";
 import { fromIni } from "@aws-sdk/credential-providers";
 import fc from "fast-check";
 import { setProfileKeys, setProfileKeysInFile } from "../../src/surfaces/credentials-file/credentials-file.js";
@@ -358,4 +358,65 @@ test("what the properties found, as the SDK v3 reads it: spaced headers, upper-c
   // A lone-CR line ending on a multi-line value does not fuse with the next line's LF.
   const out = setProfileKeys("[p]\naws_session_token =\r  part\n\nregion = x\n", "p", values);
   assert.equal(out, `[p]\naws_session_token =${values.aws_session_token}\n\nregion = x\naws_access_key_id = ${values.aws_access_key_id}\naws_secret_access_key = ${values.aws_secret_access_key}\n`);
+});
+
+/** New values for the profile's three keys. */
+const KEYS = { aws_access_key_id: "AKNEW", aws_secret_access_key: "SECRETNEW", aws_session_token: "TOKENNEW" };
+
+describe("setProfileKeys properties (fast-check)", () => {
+  const name = fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/);
+  const line = fc.oneof(
+    fc.tuple(fc.constantFrom("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "region", "output", "AWS_SESSION_TOKEN"), fc.constantFrom("=", " = ", " =  ", ":"), fc.stringMatching(/^[\w+/=]{0,20}$/)).map(([k, sep, v]) => `${k}${sep}${v}`),
+    fc.stringMatching(/^[#;][ -~]{0,20}$/),
+    fc.constant(""),
+  );
+  const file = fc
+    .tuple(fc.uniqueArray(name, { minLength: 0, maxLength: 4 }), fc.array(fc.array(line, { maxLength: 5 }), { minLength: 4, maxLength: 4 }), fc.constantFrom("\n", "\r\n"), fc.boolean())
+    .map(([names, bodies, eol, finalEol]) => {
+      const text = names.map((n, i) => [`[${n}]`, ...bodies[i]!].join(eol)).join(eol);
+      return { names, eol, text: finalEol && text ? text + eol : text };
+    });
+
+  /** The profile's keys as configparser reads them (last one wins, names lower-cased). */
+  function read(text: string, profile: string): Map<string, string> {
+    const keys = new Map<string, string>();
+    let inside = false;
+    for (const raw of text.split(/\r?\n/)) {
+      const header = /^\s*\[\s*([^\]]*?)\s*\]/.exec(raw);
+      if (header) {
+        inside = header[1] === profile;
+        continue;
+      }
+      const entry = /^\s*([^=:\s#;][^=:]*?)\s*[=:]\s*(.*)$/.exec(raw);
+      if (inside && entry) keys.set(entry[1]!.toLowerCase(), entry[2]!);
+    }
+    return keys;
+  }
+
+  function withoutSection(text: string, profile: string): string {
+    const out: string[] = [];
+    let inside = false;
+    for (const raw of text.split(/\r?\n/)) {
+      const header = /^\s*\[\s*([^\]]*?)\s*\]/.exec(raw);
+      if (header) inside = header[1] === profile;
+      if (!inside && raw !== "") out.push(raw);
+    }
+    return out.join("\n");
+  }
+
+  test("the profile ends up with exactly the new values; every other section is untouched; rewriting is idempotent", () => {
+    fc.assert(
+      fc.property(file, fc.oneof(name, fc.constant("default")), ({ text }, profile) => {
+        const updated = setProfileKeys(text, profile, KEYS);
+        const keys = read(updated, profile);
+        assert.equal(keys.get("aws_access_key_id"), KEYS.aws_access_key_id);
+        assert.equal(keys.get("aws_secret_access_key"), KEYS.aws_secret_access_key);
+        assert.equal(keys.get("aws_session_token"), KEYS.aws_session_token);
+        assert.equal(withoutSection(updated, profile), withoutSection(text, profile));
+        assert.equal(setProfileKeys(updated, profile, KEYS), updated);
+        if (text.includes("\r\n")) assert.ok(!/[^\r]\n/.test(updated), "CRLF files stay CRLF");
+      }),
+      { numRuns: 500 },
+    );
+  });
 });

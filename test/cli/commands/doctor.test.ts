@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { verify } from "node:crypto";
 import { chmod, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -7,76 +6,11 @@ import { createTestCertificateAuthority } from "../../../testing/index.js";
 import { createIotFixture, createRolesAnywhereFixture, type RolesAnywhereFixture, requireBuild, runCli } from "../../helpers/cli.js";
 
 let f: RolesAnywhereFixture;
-let rsaCert: string;
-let rsaKey: string;
-let rsaPublic: import("node:crypto").KeyObject;
 before(async () => {
   await requireBuild();
   f = await createRolesAnywhereFixture();
-  const rsa = await f.issuing.issue({ commonName: "rsa-device", keyType: "rsa-2048" });
-  rsaCert = join(f.dir, "rsa.pem");
-  rsaKey = join(f.dir, "rsa.key");
-  await writeFile(rsaCert, rsa.certificatePem);
-  await writeFile(rsaKey, rsa.privateKeyPem!, { mode: 0o600 });
-  rsaPublic = rsa.certificate.publicKey;
 });
 after(() => f?.close());
-
-describe("sign-string (as aws_signing_helper)", () => {
-  test("EC and RSA, every digest: the signature verifies with the certificate's public key", async () => {
-    for (const [key, publicKey] of [
-      [f.keyFile, f.device.certificate.publicKey],
-      [rsaKey, rsaPublic],
-    ] as const) {
-      for (const digest of ["SHA256", "SHA384", "SHA512"]) {
-        const result = await runCli(["sign-string", "--private-key", key, "--string", "string to sign", "--format", "text", "--digest", digest], { env: f.env });
-        assert.equal(result.code, 0, result.stderr);
-        assert.match(result.stdout, /^[0-9a-f]+$/, "bare hex, no newline");
-        assert.ok(verify(digest.toLowerCase(), Buffer.from("string to sign"), publicKey, Buffer.from(result.stdout, "hex")), `${digest} verifies`);
-      }
-    }
-  });
-
-  test("the string from standard input; json (default) and bin formats", async () => {
-    const json = await runCli(["sign-string", "--private-key", f.keyFile], { env: f.env, input: "from stdin" });
-    assert.equal(json.code, 0, json.stderr);
-    const hex = JSON.parse(json.stdout) as string;
-    assert.ok(verify("sha256", Buffer.from("from stdin"), f.device.certificate.publicKey, Buffer.from(hex, "hex")));
-    const bin = await runCli(["sign-string", "--private-key", rsaKey, "--format", "bin"], { env: f.env, input: "raw" });
-    assert.equal(bin.stdoutBytes.length, 256);
-    assert.ok(verify("sha256", Buffer.from("raw"), rsaPublic, bin.stdoutBytes));
-  });
-
-  test("bad options are usage errors", async () => {
-    const format = await runCli(["sign-string", "--private-key", f.keyFile, "--string", "x", "--format", "xml"], { env: f.env });
-    assert.equal(format.code, 2);
-    assert.match(format.stderr, /"xml" is not one of json, text, bin/);
-    const digest = await runCli(["sign-string", "--private-key", f.keyFile, "--string", "x", "--digest", "MD5"], { env: f.env });
-    assert.equal(digest.code, 2);
-    const stdinTwice = await runCli(["sign-string", "--private-key", "-"], { env: f.env, input: f.device.privateKeyPem });
-    assert.equal(stdinTwice.code, 2);
-    assert.match(stdinTwice.stderr, /pass the string to sign with --string/);
-  });
-});
-
-describe("read-certificate-data (as aws_signing_helper)", () => {
-  test("key type, base64 DER, decimal serial, algorithms", async () => {
-    const ec = await runCli(["read-certificate-data", "--certificate", f.certFile], { env: f.env });
-    assert.equal(ec.code, 0, ec.stderr);
-    assert.deepEqual(JSON.parse(ec.stdout), {
-      keyType: "EC",
-      certificateData: f.device.certificateDer.toString("base64"),
-      serialNumber: f.device.serialNumber.toString(10),
-      supportedAlgorithms: ["ECSHA256", "ECSHA384", "ECSHA512"],
-    });
-    const rsa = JSON.parse((await runCli(["read-certificate-data", "--certificate", rsaCert], { env: f.env })).stdout);
-    assert.equal(rsa.keyType, "RSA");
-    assert.deepEqual(rsa.supportedAlgorithms, ["RSASHA256", "RSASHA384", "RSASHA512"]);
-    const missing = await runCli(["read-certificate-data", "--certificate", join(f.dir, "none.pem")], { env: f.env });
-    assert.equal(missing.code, 3);
-    assert.match(missing.stderr, /none\.pem does not exist/);
-  });
-});
 
 describe("doctor", () => {
   test("all checks pass, then one real call", async () => {

@@ -6,18 +6,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
-import { ConfigurationError } from "../../../src/core/errors.js";
-import type { MaterialInput } from "../../../src/identity/material.js";
-import { type CertificateSessionInit, createCredentialSession, fromCertificate } from "../../../src/surfaces/sdk/any-mechanism.js";
-import { fromIotCredentialProvider, IotCredentialSession } from "../../../src/surfaces/sdk/iot.js";
-import { RolesAnywhereSession } from "../../../src/surfaces/sdk/roles-anywhere.js";
+import { fromIotCredentialProvider, IotCredentialSession, type MaterialInput } from "../../../src/index.js";
 import {
   type IotCredentialEmulator,
   IssuedCredentialStore,
-  type RolesAnywhereEmulator,
   type StsEmulator,
   startIotCredentialEmulator,
-  startRolesAnywhereEmulator,
   startStsEmulator,
   type TestCertificateAuthority,
 } from "../../../testing/index.js";
@@ -142,90 +136,5 @@ describe("end to end over mutual TLS, then STS with a real SDK client", () => {
     } finally {
       await session.close();
     }
-  });
-});
-
-describe("the session", () => {
-  test("fetches nothing before first use, then serves every client from one cache", async () => {
-    const before = iot.requests.length;
-    const session = new IotCredentialSession({ ...initFor(iot, server, rsa), region: "eu-central-1" });
-    try {
-      assert.equal(iot.requests.length, before, "constructing fetches nothing (as Boto3SessionProvider defers)");
-      const config = session.clientConfig();
-      assert.equal(config.region, "eu-central-1");
-      assert.equal(iot.requests.length, before, "clientConfig fetches nothing either");
-      const first = await session.getCredentials();
-      const viaSdk = await callerArn(session.provider);
-      const again = await callerArn(session.clientConfig({ region: "us-east-1" }).credentials);
-      assert.equal(viaSdk, again);
-      assert.equal(iot.requests.length, before + 1, "one fetch for the session and both SDK clients");
-      assert.equal(session.accessKeyId, first.accessKeyId);
-      assert.equal(session.fetchCount, 1);
-    } finally {
-      await session.close();
-    }
-  });
-
-  test("clientConfig needs a region when the endpoint names none (an emulator), and still fetches", async () => {
-    const session = new IotCredentialSession(initFor(iot, server, ec));
-    try {
-      assert.equal(session.region, undefined);
-      assert.throws(() => session.clientConfig(), (error: unknown) => error instanceof ConfigurationError && error.option === "region");
-      assert.ok((await session.getCredentials()).accessKeyId);
-      assert.equal(session.clientConfig({ region: "ap-south-1" }).region, "ap-south-1");
-    } finally {
-      await session.close();
-    }
-  });
-});
-
-describe("one interface for both mechanisms", () => {
-  let ra: RolesAnywhereEmulator;
-  const RA_ROLE = "arn:aws:iam::123456789012:role/roles-anywhere-device";
-  before(async () => {
-    ra = await startRolesAnywhereEmulator({ trustAnchors: [{ certificates: [ec.ca.certificatePem] }], profiles: [{ roleArns: [RA_ROLE] }], issued });
-  });
-  after(() => ra?.close());
-
-  /** The code around the session: the same for either init. */
-  async function whoAmI(init: CertificateSessionInit): Promise<{ arn: string | undefined; kind: string }> {
-    const session = createCredentialSession(init);
-    try {
-      const client = new STSClient({ ...session.clientConfig({ region: "us-east-1" }), endpoint: sts.url });
-      const caller = await client.send(new GetCallerIdentityCommand({}));
-      client.destroy();
-      return { arn: caller.Arn, kind: session.constructor.name };
-    } finally {
-      await session.close();
-    }
-  }
-
-  test("switching from Roles Anywhere to IoT changes the init object only", async () => {
-    const identity = { certificate: ec.thing.certificatePem, privateKey: ec.thing.privateKeyPem };
-    const viaRolesAnywhere = await whoAmI({ ...identity, trustAnchorArn: ra.trustAnchorArn, profileArn: ra.profileArn, roleArn: RA_ROLE, endpoint: ra.url });
-    const viaIot = await whoAmI({ ...identity, endpoint: iot.url, roleAlias: ROLE_ALIAS, thingName: THING, ca: server.ca.certificatePem });
-    assert.equal(viaRolesAnywhere.kind, RolesAnywhereSession.name);
-    assert.match(viaRolesAnywhere.arn ?? "", /^arn:aws:sts::123456789012:assumed-role\/roles-anywhere-device\//);
-    assert.equal(viaIot.kind, IotCredentialSession.name);
-    assert.equal(viaIot.arn, `arn:aws:sts::123456789012:assumed-role/iot-device-role/${sha256(ec.thing.certificateDer)}`);
-  });
-
-  test("fromCertificate returns the provider of either mechanism", async () => {
-    const provider = fromCertificate({ ...initFor(iot, server, rsa) });
-    const before = iot.credentialsIssued;
-    assert.match(await callerArn(provider) ?? "", /assumed-role\/iot-device-role\//);
-    assert.equal(iot.credentialsIssued, before + 1);
-  });
-
-  test("an init with both mechanisms, or neither, is refused with the fix", () => {
-    const identity = { certificate: ec.thing.certificatePem, privateKey: ec.thing.privateKeyPem };
-    assert.throws(
-      () => createCredentialSession({ ...identity, trustAnchorArn: ra.trustAnchorArn, profileArn: ra.profileArn, roleArn: RA_ROLE, roleAlias: ROLE_ALIAS, thingName: THING, endpoint: iot.url } as CertificateSessionInit),
-      (error: unknown) => error instanceof ConfigurationError && /both trustAnchorArn .* and roleAlias .*pass the options of one mechanism/.test(error.message),
-    );
-    assert.throws(
-      () => createCredentialSession(identity as unknown as CertificateSessionInit),
-      (error: unknown) => error instanceof ConfigurationError && /trustAnchorArn, profileArn and roleArn .* endpoint, roleAlias and thingName/.test(error.message),
-    );
   });
 });

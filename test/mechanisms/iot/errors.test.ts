@@ -5,8 +5,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { InputFormatError, InputReadError, NetworkError, ResponseFormatError, ServiceError } from "../../../src/core/errors.js";
-import { IotCredentialSession, type IotSessionInit } from "../../../src/surfaces/sdk/iot.js";
+import { InputFormatError, InputReadError, IotCredentialSession, type IotSessionInit, NetworkError, ResponseFormatError, ServiceError } from "../../../src/index.js";
 import {
   createTestCertificateAuthority,
   IOT_ERROR_MESSAGES,
@@ -15,6 +14,7 @@ import {
   type TestCertificate,
 } from "../../../testing/index.js";
 import { createDevicePki, createServerPki, type DevicePki, initFor, ROLE_ALIAS, ROLE_ARN, type ServerPki, THING } from "../../helpers/iot-fixture.js";
+import { CapturingLogger } from "../../helpers/log-capture.js";
 
 let server: ServerPki;
 let device: DevicePki;
@@ -193,17 +193,17 @@ describe("the server certificate", () => {
   });
 
   test("verifyPeer: false accepts it, and warns at every fetch", async () => {
-    const warnings: string[] = [];
+    const logger = new CapturingLogger();
     const session = new IotCredentialSession({
       ...initFor(untrusted, server, device),
       verifyPeer: false,
-      logger: { warn: (line: string) => warnings.push(line) },
+      logger,
     });
     try {
       await session.getCredentials();
       await session.getCredentials({ forceRefresh: true });
       assert.equal(untrusted.credentialsIssued, 2);
-      const loud = warnings.filter((line) => /WARNING verifyPeer is false: the certificate of 127\.0\.0\.1 is NOT verified/.test(line));
+      const loud = logger.at("warn").filter((line) => /WARNING verifyPeer is false: the certificate of 127\.0\.0\.1 is NOT verified/.test(line));
       assert.equal(loud.length, 2, "one warning per fetch");
     } finally {
       await session.close();

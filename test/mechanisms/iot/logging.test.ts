@@ -4,17 +4,10 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { IotCredentialSession, type IotSessionInit } from "../../../src/surfaces/sdk/iot.js";
+import { IotCredentialSession, type IotSessionInit } from "../../../src/index.js";
 import { type IotCredentialEmulator, type StsEmulator, startStsEmulator } from "../../../testing/index.js";
 import { createDevicePki, createServerPki, type DevicePki, initFor, ROLE_ARN, type ServerPki, startEmulatorFor } from "../../helpers/iot-fixture.js";
 import { CapturingLogger, pemBodyLines } from "../../helpers/log-capture.js";
-
-/** Also keeps `trace` lines, as pino or winston would. */
-class TraceCapturingLogger extends CapturingLogger {
-  trace(...content: unknown[]) {
-    this.lines.push(`trace ${content.map(String).join(" ")}`);
-  }
-}
 
 const PASSPHRASE = "correct horse battery staple 7f3a";
 let dir: string;
@@ -73,7 +66,7 @@ async function run(session: IotCredentialSession, fn: (session: IotCredentialSes
 
 describe("no secret in any log line", () => {
   test("at logLevel trace: success, refresh, resumption, retries, service errors, bad bodies, verifyPeer off, an SDK client", async () => {
-    const logger = new TraceCapturingLogger();
+    const logger = new CapturingLogger();
     const base: IotSessionInit = { ...initFor(iot, server, device), privateKey: keyFile, passphrase: PASSPHRASE, logger, logLevel: "trace" };
     const thrown: unknown[] = [];
 
@@ -112,7 +105,7 @@ describe("no secret in any log line", () => {
 
 describe("logLevel filters what reaches the logger", () => {
   test("warn: only warnings and errors", async () => {
-    const logger = new TraceCapturingLogger();
+    const logger = new CapturingLogger();
     await run(new IotCredentialSession({ ...initFor(iot, server, device), verifyPeer: false, logger, logLevel: "warn" }), (session) => session.getCredentials());
     await run(new IotCredentialSession({ ...initFor(iot, server, device), roleAlias: "denied-alias", logger, logLevel: "warn" }), (session) => session.getCredentials());
     assert.ok(logger.lines.length >= 2);
@@ -120,13 +113,13 @@ describe("logLevel filters what reaches the logger", () => {
   });
 
   test("none: nothing, not even the verifyPeer warning", async () => {
-    const logger = new TraceCapturingLogger();
+    const logger = new CapturingLogger();
     await run(new IotCredentialSession({ ...initFor(iot, server, device), verifyPeer: false, logger, logLevel: "none" }), (session) => session.getCredentials());
     assert.deepEqual(logger.lines, []);
   });
 
   test("a logger without logLevel gets everything but trace", async () => {
-    const logger = new TraceCapturingLogger();
+    const logger = new CapturingLogger();
     await run(new IotCredentialSession({ ...initFor(iot, server, device), logger }), (session) => session.getCredentials());
     assert.ok(logger.lines.some((line) => line.startsWith("debug certcreds: GET https://127.0.0.1")));
     assert.ok(logger.lines.some((line) => line.startsWith("info certcreds: IoT credentials for role alias")));
@@ -156,7 +149,7 @@ describe("logLevel filters what reaches the logger", () => {
   });
 
   test("without a logger of its own, the session logs to the calling SDK client's logger", async () => {
-    const logger = new TraceCapturingLogger();
+    const logger = new CapturingLogger();
     const session = new IotCredentialSession(initFor(iot, server, device));
     try {
       const client = new STSClient({ region: "us-east-1", endpoint: sts.url, credentials: session.provider, logger });

@@ -3,7 +3,6 @@ import { describe, test } from "node:test";
 import { ConfigurationError } from "../../../src/core/errors.js";
 import { KeyObjectSigner } from "../../../src/identity/signer.js";
 import { parseIotEndpoint, regionFromIotEndpoint } from "../../../src/mechanisms/iot/endpoint.js";
-import { levelAllows } from "../../../src/core/logger.js";
 import { IotCredentialSession, type IotSessionInit } from "../../../src/surfaces/sdk/iot.js";
 import { createTestCertificateAuthority } from "../../../testing/index.js";
 
@@ -82,12 +81,5 @@ describe("options are checked at construction, before any I/O", () => {
       "signer",
       /mutual TLS, which needs the private key in this process: pass privateKey.*not supported for IoT yet/,
     );
-  });
-
-  test("log levels include the ones above them", () => {
-    assert.ok(levelAllows("trace", "debug"));
-    assert.ok(levelAllows("warn", "error"));
-    assert.ok(!levelAllows("warn", "info"));
-    assert.ok(!levelAllows("none", "error"));
   });
 });

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, afterEach, before, test } from "node:test";
-import { NetworkError } from "../../../src/core/errors.js";
-import { IotCredentialSession, type IotSessionInit } from "../../../src/surfaces/sdk/iot.js";
+import { IotCredentialSession, type IotSessionInit, NetworkError } from "../../../src/index.js";
 import { startTestConnectProxy, type TestConnectProxy } from "../../../testing/emulators/connect-proxy.js";
 import type { IotCredentialEmulator } from "../../../testing/index.js";
 import { createDevicePki, createServerPki, type DevicePki, initFor, type ServerPki, startEmulatorFor } from "../../helpers/iot-fixture.js";

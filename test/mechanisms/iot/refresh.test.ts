@@ -4,11 +4,11 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { ServiceError } from "../../../src/core/errors.js";
-import { IotCredentialSession } from "../../../src/surfaces/sdk/iot.js";
+import { IotCredentialSession, ServiceError } from "../../../src/index.js";
 import { type IotCredentialEmulator, startIotCredentialEmulator, type TestCertificate } from "../../../testing/index.js";
 import { FakeClock } from "../../helpers/fake-clock.js";
 import { createDevicePki, createServerPki, type DevicePki, initFor, ROLE_ALIAS, ROLE_ARN, type ServerPki, THING } from "../../helpers/iot-fixture.js";
+import { CapturingLogger } from "../../helpers/log-capture.js";
 
 const MINUTE = 60_000;
 let server: ServerPki;
@@ -71,15 +71,15 @@ describe("refresh windows, with the foundation's cache", () => {
 
   test("a failed refresh keeps the old credentials while they are valid", async () => {
     clock.defaultRandom = 0.5;
-    const warnings: string[] = [];
-    const session = new IotCredentialSession({ ...initFor(iot, server, device), clock, retry: { maxAttempts: 1 }, logger: { warn: (line: string) => warnings.push(line) } });
+    const logger = new CapturingLogger();
+    const session = new IotCredentialSession({ ...initFor(iot, server, device), clock, retry: { maxAttempts: 1 }, logger });
     try {
       const good = await session.getCredentials();
       await clock.advance(57 * MINUTE);
       iot.inject({ status: 503, message: "Service Unavailable" });
       const kept = await session.getCredentials();
       assert.equal(kept.accessKeyId, good.accessKeyId);
-      assert.ok(warnings.some((line) => /refresh failed inside the mandatory window; serving credentials valid until/.test(line)));
+      assert.ok(logger.at("warn").some((line) => /refresh failed inside the mandatory window; serving credentials valid until/.test(line)));
       assert.equal(iot.requests.at(-1)?.status, 503);
 
       await clock.advance(3 * MINUTE + 1); // now past expiry: the error surfaces

@@ -2,8 +2,6 @@ import assert from "node:assert/strict";
 import { afterEach, test } from "node:test";
 import { ConfigurationError, CredentialsProviderError } from "../../../src/core/errors.js";
 import { validateRolesAnywhereOptions } from "../../../src/mechanisms/roles-anywhere/options.js";
-import { bypassesProxy, resolveProxy } from "../../../src/transport/proxy.js";
-import { backoffDelay } from "../../../src/transport/retry.js";
 
 const ok = {
   trustAnchorArn: "arn:aws:rolesanywhere:eu-west-1:123456789012:trust-anchor/0f2d0f0a-1111-2222-3333-444455556666",
@@ -13,7 +11,7 @@ const ok = {
 
 const envBackup = { ...process.env };
 afterEach(() => {
-  for (const key of ["AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"]) {
+  for (const key of ["AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT"]) {
     if (envBackup[key] === undefined) delete process.env[key];
     else process.env[key] = envBackup[key];
   }
@@ -78,30 +76,4 @@ test("durationSeconds and roleSessionName are range-checked", () => {
   for (const durationSeconds of [899, 43201, 1.5, Number.NaN]) rejects({ durationSeconds }, "durationSeconds", /900 to 43200/);
   assert.equal(validateRolesAnywhereOptions({ ...ok, durationSeconds: 43200 }).durationSeconds, 43200);
   rejects({ roleSessionName: "has space" }, "roleSessionName", /invalid/);
-});
-
-test("proxy: option, HTTPS_PROXY and NO_PROXY", () => {
-  const target = new URL("https://rolesanywhere.us-east-1.amazonaws.com");
-  assert.equal(resolveProxy(target, undefined), undefined);
-  process.env.HTTPS_PROXY = "http://user:secret@proxy.local:3128";
-  assert.equal(resolveProxy(target, undefined)?.host, "proxy.local:3128");
-  assert.equal(resolveProxy(target, false), undefined);
-  assert.equal(resolveProxy(target, "proxy2:8080")?.href, "http://proxy2:8080/");
-  process.env.NO_PROXY = "localhost,.amazonaws.com";
-  assert.ok(bypassesProxy(target));
-  assert.equal(resolveProxy(target, undefined), undefined);
-  process.env.NO_PROXY = "example.org:443, *.amazonaws.com:8443";
-  assert.ok(!bypassesProxy(target));
-  process.env.NO_PROXY = "*";
-  assert.ok(bypassesProxy(target));
-  assert.throws(() => resolveProxy(target, "ftp://user:secret@x"), (e: unknown) => e instanceof ConfigurationError && !e.message.includes("secret"));
-});
-
-test("backoff: exponential ceiling with full jitter, Retry-After as a floor", () => {
-  const options = { baseDelayMs: 100, maxDelayMs: 1000 };
-  assert.equal(backoffDelay(0, options, () => 0.999), 99);
-  assert.equal(backoffDelay(3, options, () => 0.999), 799);
-  assert.equal(backoffDelay(10, options, () => 0.999), 999);
-  assert.equal(backoffDelay(10, options, () => 0), 0);
-  assert.equal(backoffDelay(0, options, () => 0, 2), 2000);
 });

@@ -3,9 +3,8 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { fromRolesAnywhere, RolesAnywhereSession } from "../../../src/surfaces/sdk/roles-anywhere.js";
+import { fromRolesAnywhere, RolesAnywhereSession, VERSION } from "../../../src/index.js";
 import { createTestCertificateAuthority, type RolesAnywhereEmulator, startRolesAnywhereEmulator, startStsEmulator, type StsEmulator, type TestCertificate, type TestCertificateAuthority } from "../../../testing/index.js";
-import { VERSION } from "../../../src/core/version.js";
 import { CapturingLogger } from "../../helpers/log-capture.js";
 
 let root: TestCertificateAuthority;

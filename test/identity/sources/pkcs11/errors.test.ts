@@ -6,12 +6,8 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { KeyMismatchError } from "../../../../src/core/errors.js";
-import { type IdentityInit, loadIdentity, releaseIdentity } from "../../../../src/identity/load-identity.js";
-import type { Pkcs11Config } from "../../../../src/identity/sources/pkcs11/config.js";
+import { fromPkcs11, type IdentityInit, KeyMismatchError, loadIdentity, type Pkcs11Config, Pkcs11Error, releaseIdentity } from "../../../../src/index.js";
 import { importBinding } from "../../../../src/identity/sources/pkcs11/binding.js";
-import { Pkcs11Error } from "../../../../src/identity/sources/pkcs11/errors.js";
-import { fromPkcs11 } from "../../../../src/identity/sources/pkcs11/token-identity.js";
 import { createTestCertificateAuthority, type TestCertificate } from "../../../../testing/index.js";
 import { ROOT } from "../../../helpers/cli.js";
 import { createSoftHsm, type SoftHsm, softHsmUnavailable } from "../../../helpers/softhsm.js";
@@ -114,9 +110,9 @@ describe("PKCS#11 errors, each naming the input to change", { skip: unavailable 
   });
 
   test("a PIN asked on the terminal (a pseudo-terminal from script(1)) is not echoed", { skip: existsSync("/usr/bin/script") ? false : "script(1) from util-linux is not installed" }, async () => {
-    const tokenIdentity = pathToFileURL(join(ROOT, "src/identity/sources/pkcs11/token-identity.ts")).href;
+    const entry = pathToFileURL(join(ROOT, "src/index.ts")).href;
     const script = `
-      import { fromPkcs11 } from ${JSON.stringify(tokenIdentity)};
+      import { fromPkcs11 } from ${JSON.stringify(entry)};
       const source = await fromPkcs11({ library: ${JSON.stringify(hsm.library)}, tokenLabel: ${JSON.stringify(TOKEN)}, privateKeyLabel: "ec-key" });
       const signature = await source.signer.sign(Buffer.from("typed"));
       await source.close();
@@ -190,10 +186,10 @@ describe("PKCS#11 errors, each naming the input to change", { skip: unavailable 
     // SoftHSM2 reads its configuration once per process: a child process gets a token that offers neither
     // CKM_ECDSA nor CKM_ECDSA_SHA256 nor CKM_SHA256_RSA_PKCS (but CKM_RSA_PKCS).
     const conf = await hsm.writeConf("restricted.conf", "slots.mechanisms = -,CKM_ECDSA,CKM_ECDSA_SHA256,CKM_SHA256_RSA_PKCS\n");
-    const tokenIdentity = pathToFileURL(join(ROOT, "src/identity/sources/pkcs11/token-identity.ts")).href;
+    const entry = pathToFileURL(join(ROOT, "src/index.ts")).href;
     const script = `
       import { verify, X509Certificate } from "node:crypto";
-      import { fromPkcs11 } from ${JSON.stringify(tokenIdentity)};
+      import { fromPkcs11 } from ${JSON.stringify(entry)};
       const config = { library: ${JSON.stringify(hsm.library)}, userPin: process.env.TEST_PIN, tokenLabel: ${JSON.stringify(TOKEN)} };
       const out = {};
       const rsa = await fromPkcs11({ ...config, privateKeyLabel: "rsa-key" });

@@ -3,9 +3,9 @@ import { type KeyObject, verify } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { loadIdentity, releaseIdentity } from "../../../../src/identity/load-identity.js";
+import { loadIdentity, releaseIdentity, RolesAnywhereSession, type RolesAnywhereSessionInit } from "../../../../src/index.js";
+// A class the entry exports only as a type: the test checks which signer serves a token key.
 import { Pkcs11Signer } from "../../../../src/identity/sources/pkcs11/signer.js";
-import { RolesAnywhereSession, type RolesAnywhereSessionInit } from "../../../../src/surfaces/sdk/roles-anywhere.js";
 import { createTestCertificateAuthority, type RolesAnywhereEmulator, startRolesAnywhereEmulator, type TestCertificate, type TestCertificateAuthority } from "../../../../testing/index.js";
 import { assertNoSecrets, CapturingLogger } from "../../../helpers/log-capture.js";
 import { createSoftHsm, type SoftHsm, softHsmUnavailable } from "../../../helpers/softhsm.js";

@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
-import { generateKeyPairSync, sign, verify } from "node:crypto";
 import { test } from "node:test";
 import fc from "fast-check";
 import { ConfigurationError } from "../../../../src/core/errors.js";
 import { resolvePkcs11Spec } from "../../../../src/identity/sources/pkcs11/config.js";
-import { ecdsaRawToDer } from "../../../../src/identity/sources/pkcs11/ecdsa-der.js";
 import { encodePkcs11Value, parsePkcs11Uri, redactPkcs11Uri } from "../../../../src/identity/sources/pkcs11/uri.js";
 
 const SECRET_PIN = "s3cret-PIN-9417";
@@ -105,18 +103,4 @@ test("the Python-style config and the URI resolve to the same key, token and PIN
   assert.throws(() => resolvePkcs11Spec({ privateKey: "pkcs11:object=x;type=cert" }), /privateKey is a PKCS#11 URI with type=cert/);
   assert.throws(() => resolvePkcs11Spec({ pkcs11: { library, slotId: -1 } }), (e: unknown) => e instanceof ConfigurationError && e.option === "pkcs11.slotId");
   assert.throws(() => resolvePkcs11Spec({ pkcs11: { library, privateKeyId: "xyz" } }), (e: unknown) => e instanceof ConfigurationError && e.option === "pkcs11.privateKeyId");
-});
-
-test("ecdsaRawToDer turns a token's r||s into the DER that verifiers take, for every curve", () => {
-  for (const namedCurve of ["P-256", "P-384", "P-521"]) {
-    const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve });
-    for (let i = 0; i < 40; i++) {
-      const data = Buffer.from(`message ${i}`);
-      const raw = sign("sha256", data, { key: privateKey, dsaEncoding: "ieee-p1363" });
-      const der = ecdsaRawToDer(raw);
-      assert.ok(verify("sha256", data, publicKey, der), `${namedCurve} #${i}`);
-      assert.equal(der[0], 0x30);
-    }
-  }
-  assert.throws(() => ecdsaRawToDer(Buffer.alloc(63)), RangeError);
 });
