@@ -6,7 +6,7 @@
  * - while `serve` holds valid credentials, the answer is 200 with valid credentials (no failure, no stall);
  * - a 500 comes only when no valid credentials exist, with a JSON message naming the upstream failure;
  * - once the fault is gone, `serve` recovers by itself.
- * (test/cli-serve-resilience.test.ts covers a persistent 503 for Roles Anywhere.)
+ * (test/cli/commands/serve-resilience.test.ts covers a persistent 503 for Roles Anywhere.)
  */
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
