@@ -2,7 +2,7 @@
  * Figures: the fleet simulation of docs/fleet.md (10,000 devices started in the same minute,
  * hour-long credentials, 24 simulated hours, CreateSession quota 10/s), with and without refresh jitter.
  */
-import { simulateFleet } from "./fleet/simulate.js";
+import { simulateFleet } from "../test/fleet/simulator.js";
 import type { BenchFact, BenchOutput } from "./harness.js";
 
 export default async function (): Promise<BenchOutput> {

@@ -1,4 +1,4 @@
-import type { Clock } from "../../src/core/clock.js";
+import type { Clock } from "../../src/index.js";
 
 /** A clock that moves only when told; timers and sleeps fire as it passes them. */
 export class FakeClock implements Clock {

@@ -1,4 +1,4 @@
-import type { IotSessionInit } from "../../src/surfaces/sdk/iot.js";
+import type { IotSessionInit } from "../../src/index.js";
 import {
   createTestCertificateAuthority,
   type IotCredentialEmulator,

@@ -1,10 +1,30 @@
-import type { Logger } from "../../src/core/logger.js";
+import type { LogLevel, TraceLogger } from "../../src/index.js";
 
-/** A logger that keeps every line, to assert on what was (not) logged. */
-export class CapturingLogger implements Logger {
+/** The level of one line a logger receives. */
+export type LineLevel = Exclude<LogLevel, "none">;
+
+/**
+ * A logger that keeps everything it is given, at every level `trace`
+ * included (as pino or winston would): `records` holds the arguments as
+ * passed, to inspect them in full; `lines` one text per call ("level text"),
+ * to assert on what was (not) logged.
+ */
+export class CapturingLogger implements TraceLogger {
+  readonly records: { level: LineLevel; content: unknown[] }[] = [];
   readonly lines: string[] = [];
-  private push(level: string, content: unknown[]) {
+
+  private push(level: LineLevel, content: unknown[]) {
+    this.records.push({ level, content });
     this.lines.push(`${level} ${content.map((c) => (c instanceof Error ? `${c.message} ${c.stack}` : typeof c === "string" ? c : JSON.stringify(c))).join(" ")}`);
+  }
+
+  /** The texts of the lines at one level, without the level. */
+  at(level: LineLevel): string[] {
+    return this.lines.filter((line) => line.startsWith(`${level} `)).map((line) => line.slice(level.length + 1));
+  }
+
+  trace(...c: unknown[]) {
+    this.push("trace", c);
   }
   debug(...c: unknown[]) {
     this.push("debug", c);
