@@ -114,9 +114,6 @@ export async function run(settings: Settings): Promise<number> {
     );
   }
   const { server, base } = endpoint;
-  process.stdout.write(clientEnvironment(base, tokenFile));
-  logger.info?.(`serving ${mechanism === "iot" ? "AWS IoT" : "IAM Roles Anywhere"} credentials on ${base}; Ctrl-C stops`);
-
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
@@ -132,7 +129,10 @@ export async function run(settings: Settings): Promise<number> {
       }
       session.close().finally(() => resolve(0));
     };
+    // Before the export lines: whoever reads them may stop the server at once.
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
+    process.stdout.write(clientEnvironment(base, tokenFile));
+    logger.info?.(`serving ${mechanism === "iot" ? "AWS IoT" : "IAM Roles Anywhere"} credentials on ${base}; Ctrl-C stops`);
   });
 }
