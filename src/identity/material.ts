@@ -31,7 +31,11 @@ export async function readMaterial(input: MaterialInput, option: string): Promis
   if (typeof input !== "string") {
     return { bytes: Buffer.from(input.buffer, input.byteOffset, input.byteLength), label: `${option} (bytes)` };
   }
-  if (isPemText(input)) return { bytes: Buffer.from(input, "utf8"), label: `${option} (PEM text)` };
+  if (isPemText(input)) {
+    // PEM kept in .env files and CI secrets often has its line breaks written as the two characters `\n`.
+    const text = input.includes("\n") || !input.includes("\\n") ? input : input.replace(/(?:\\r)?\\n/g, "\n");
+    return { bytes: Buffer.from(text, "utf8"), label: `${option} (PEM text)` };
+  }
   const path = input.trim();
   if (path === "") {
     throw new InputReadError(option, `${option} is empty: pass a file path, PEM text or bytes.`);

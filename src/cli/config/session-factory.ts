@@ -38,6 +38,8 @@ export async function sessionInit(
     const roleSessionName = settings.string("role-session-name");
     return {
       ...common,
+      // --debug shows the canonical request and the string to sign, to compare with the service's on a signature mismatch.
+      ...(settings.boolean("debug") ? { logLevel: "trace" as const } : {}),
       trustAnchorArn: settings.string("trust-anchor-arn")!,
       profileArn: settings.string("profile-arn") as string,
       roleArn: settings.string("role-arn") as string,

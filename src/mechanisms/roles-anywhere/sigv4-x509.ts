@@ -97,6 +97,8 @@ export async function signRequest(
   identity: Pick<Identity, "certificateBase64" | "chainBase64" | "serialNumber" | "signer">,
   region: string,
   date: Date,
+  /** Sees the canonical request and the string to sign (never a secret), to compare with the service's on a mismatch. */
+  onSigned?: (canonical: string, stringToSign: string) => void,
 ): Promise<Record<string, string>> {
   const stamp = amzDate(date);
   const headers: Record<string, string> = { ...request.headers, "X-Amz-Date": stamp, "X-Amz-X509": identity.certificateBase64 };
@@ -105,6 +107,7 @@ export async function signRequest(
   const scope = `${stamp.slice(0, 8)}/${region}/${SERVICE}/aws4_request`;
   const { canonical, signedHeaders } = canonicalize({ ...request, headers });
   const toSign = `${algorithm}\n${stamp}\n${scope}\n${sha256Hex(canonical)}`;
+  onSigned?.(canonical, toSign);
   const signed = identity.signer.sign(Buffer.from(toSign, "latin1"));
   const signature = signed instanceof Uint8Array ? signed : await signed;
   headers.Authorization =

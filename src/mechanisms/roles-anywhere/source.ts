@@ -81,6 +81,10 @@ export class RolesAnywhereSource extends CertificateCredentialSource<Prepared> {
       identity,
       this.region,
       signedAt,
+      this.log.enabled("trace")
+        ? (canonical, toSign) =>
+            this.log.trace(`certcreds: SigV4-X509 canonical request:\n${canonical}\ncertcreds: string to sign:\n${toSign}`)
+        : undefined,
     );
     headers["User-Agent"] = `certcreds/${VERSION}`;
     return sendRequest({
