@@ -8,7 +8,7 @@
 import { VERSION } from "../core/version.js";
 import { parseArgs } from "./config/parse-args.js";
 import { resolveSettings } from "./config/settings.js";
-import { nearest } from "./config/suggest.js";
+import { nearest } from "../core/suggest.js";
 import { UsageError } from "./output/usage-error.js";
 import { COMMANDS, type Command, findCommand, findRawCommand } from "./registry.js";
 

@@ -44,3 +44,6 @@ export interface Identity {
   /** How TLS signs a handshake with this key (mutual TLS); absent when the key cannot (an external signer). */
   tlsKey?: () => TlsKey | Promise<TlsKey>;
 }
+
+/** The option names of {@link IdentityInit}, for the check of unknown options. */
+export const IDENTITY_OPTIONS: readonly (keyof IdentityInit)[] = ["certificate", "certificateChain", "privateKey", "passphrase", "signer", "pkcs11"];

@@ -38,3 +38,6 @@ export function checkMechanismOptions(init: MechanismOptions): CheckedMechanismO
   }
   return { timeoutMs, logLevel: parseLogLevel(init.logLevel) };
 }
+
+/** The option names of {@link MechanismOptions}. */
+export const MECHANISM_OPTIONS: readonly (keyof MechanismOptions)[] = ["timeoutMs", "proxy", "retry", "logger", "logLevel", "clock"];

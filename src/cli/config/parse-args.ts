@@ -1,7 +1,7 @@
 import { showValue } from "../../core/show-value.js";
 import { COMMAND_FLAGS, FLAG_COMMANDS } from "../registry.js";
 import { CREDENTIAL_FLAGS, FLAGS, type FlagName } from "./flags.js";
-import { nearest } from "./suggest.js";
+import { nearest } from "../../core/suggest.js";
 import { UsageError } from "../output/usage-error.js";
 
 /** A subcommand's command line, values still as text. */

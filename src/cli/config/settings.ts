@@ -7,7 +7,7 @@ import { envName, FLAGS, type FlagName } from "./flags.js";
 import { parseIni } from "./ini.js";
 import { isSpecialMaterial } from "./key-inputs.js";
 import type { ParsedArgs } from "./parse-args.js";
-import { nearest } from "./suggest.js";
+import { nearest } from "../../core/suggest.js";
 import { CliConfigurationError, UsageError } from "../output/usage-error.js";
 
 /** Where a setting came from, for messages. */

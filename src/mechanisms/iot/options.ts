@@ -1,9 +1,9 @@
 import { checkRegion } from "../../aws/region.js";
 import { ConfigurationError } from "../../core/errors.js";
-import type { IdentityInit } from "../../identity/identity-init.js";
+import { IDENTITY_OPTIONS, type IdentityInit } from "../../identity/identity-init.js";
 import type { MaterialInput } from "../../identity/material.js";
 import { assertMutualTlsKey, sourceSuppliesCertificate } from "../../identity/sources/index.js";
-import { type CheckedMechanismOptions, checkMechanismOptions, type MechanismOptions } from "../options.js";
+import { type CheckedMechanismOptions, checkMechanismOptions, MECHANISM_OPTIONS, type MechanismOptions } from "../options.js";
 import { parseIotEndpoint, regionFromIotEndpoint } from "./endpoint.js";
 
 /** Everything the AWS IoT Core credential provider needs besides the identity. */
@@ -92,3 +92,15 @@ export function checkIotOptions(init: IotInit): CheckedIotOptions {
     verifyPeer: init.verifyPeer ?? true,
   };
 }
+
+/** Every option name of {@link IotInit}, for the check of unknown options. */
+export const IOT_OPTIONS: readonly string[] = [
+  ...IDENTITY_OPTIONS,
+  "endpoint",
+  "roleAlias",
+  "thingName",
+  "ca",
+  "verifyPeer",
+  "region",
+  ...MECHANISM_OPTIONS,
+] satisfies readonly (keyof IotInit)[];

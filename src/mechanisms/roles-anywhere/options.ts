@@ -2,9 +2,9 @@ import { parseArn } from "../../aws/arn.js";
 import { checkRegion } from "../../aws/region.js";
 import { ConfigurationError } from "../../core/errors.js";
 import { showValue } from "../../core/show-value.js";
-import type { IdentityInit } from "../../identity/identity-init.js";
+import { IDENTITY_OPTIONS, type IdentityInit } from "../../identity/identity-init.js";
 import type { MaterialInput } from "../../identity/material.js";
-import { type CheckedMechanismOptions, checkMechanismOptions, type MechanismOptions } from "../options.js";
+import { type CheckedMechanismOptions, checkMechanismOptions, MECHANISM_OPTIONS, type MechanismOptions } from "../options.js";
 import { resolveRolesAnywhereEndpoint } from "./endpoint.js";
 
 /** Everything IAM Roles Anywhere needs besides the identity. */
@@ -87,3 +87,20 @@ export interface CheckedRolesAnywhereOptions extends CheckedMechanismOptions {
 
 /** The name this check had before every mechanism's check was called `check…Options`. */
 export const validateRolesAnywhereOptions = checkRolesAnywhereOptions;
+
+/** Every option name of {@link RolesAnywhereInit}, for the check of unknown options. */
+export const ROLES_ANYWHERE_OPTIONS: readonly string[] = [
+  ...IDENTITY_OPTIONS,
+  "trustAnchorArn",
+  "profileArn",
+  "roleArn",
+  "region",
+  "durationSeconds",
+  "roleSessionName",
+  "endpoint",
+  "useFipsEndpoint",
+  "useDualstackEndpoint",
+  "caBundle",
+  "rejectUnauthorized",
+  ...MECHANISM_OPTIONS,
+] satisfies readonly (keyof RolesAnywhereInit)[];

@@ -16,6 +16,11 @@ import { signRequest } from "./sigv4-x509.js";
 /** Largest clock error corrected from the service's Date header before failing. */
 const SKEW_LIMIT_MS = 4 * 60_000;
 
+/** The canonical request for people: the certificate headers (a kilobyte of base64 each) shortened to their length. */
+function abbreviateCertificates(canonical: string): string {
+  return canonical.replace(/^(x-amz-x509(?:-chain)?):(.{64,})$/gm, (_, name: string, value: string) => `${name}:<${value.length} characters of base64 DER>`);
+}
+
 interface Prepared {
   ca: Material | undefined;
   proxy: URL | undefined;
@@ -83,7 +88,7 @@ export class RolesAnywhereSource extends CertificateCredentialSource<Prepared> {
       signedAt,
       this.log.enabled("trace")
         ? (canonical, toSign) =>
-            this.log.trace(`certcreds: SigV4-X509 canonical request:\n${canonical}\ncertcreds: string to sign:\n${toSign}`)
+            this.log.trace(`certcreds: SigV4-X509 canonical request:\n${abbreviateCertificates(canonical)}\ncertcreds: string to sign:\n${toSign}`)
         : undefined,
     );
     headers["User-Agent"] = `certcreds/${VERSION}`;

@@ -4,6 +4,7 @@ import type { CredentialSource, TemporaryCredentials } from "../../core/credenti
 import type { Clock } from "../../core/clock.js";
 import { ConfigurationError } from "../../core/errors.js";
 import { inspectCustom } from "../../core/node-builtins.js";
+import { checkKnownOptions } from "../../core/suggest.js";
 import { type Logger, type LogLevel, parseLogLevel, SessionLogger, type TraceLogger } from "../../core/logger.js";
 
 /** Options every session takes, whatever the mechanism. */
@@ -15,6 +16,14 @@ export interface SessionOptions {
   /** Which lines reach the logger, `none` to `trace` (default `debug` with a logger, `none` without; without a logger, standard error). */
   logLevel?: LogLevel;
   clock?: Clock;
+}
+
+/** The option names of {@link SessionOptions}. */
+export const SESSION_OPTIONS: readonly (keyof SessionOptions)[] = ["refresh", "logger", "logLevel", "clock"];
+
+/** Refuses an option name no session knows (a typo would otherwise be ignored), naming the nearest. */
+export function checkSessionInit(init: unknown, mechanismOptions: readonly string[], what: string): void {
+  if (init !== null && typeof init === "object") checkKnownOptions(init, [...mechanismOptions, ...SESSION_OPTIONS], what);
 }
 
 /** The logger a session hands its mechanism and cache: see {@link SessionLogger}. */

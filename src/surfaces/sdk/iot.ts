@@ -1,8 +1,8 @@
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { parseLogLevel } from "../../core/logger.js";
-import type { IotInit } from "../../mechanisms/iot/options.js";
+import { IOT_OPTIONS, type IotInit } from "../../mechanisms/iot/options.js";
 import { IotCredentialSource } from "../../mechanisms/iot/source.js";
-import { CredentialSession, type SessionOptions, sessionLogger } from "./credential-session.js";
+import { CredentialSession, checkSessionInit, type SessionOptions, sessionLogger } from "./credential-session.js";
 
 /** Init of {@link fromIotCredentialProvider} and {@link IotCredentialSession}. */
 export type IotSessionInit = IotInit & SessionOptions;
@@ -31,6 +31,7 @@ export class IotCredentialSession extends CredentialSession {
   readonly endpoint: URL;
 
   constructor(init: IotSessionInit) {
+    checkSessionInit(init, IOT_OPTIONS, "The AWS IoT init");
     const level = parseLogLevel(init.logLevel);
     const logger = sessionLogger(init);
     // The session's logger filters again on its own destination (the SDK client's logger may come later).

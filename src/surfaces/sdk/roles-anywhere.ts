@@ -1,7 +1,7 @@
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
-import type { RolesAnywhereInit } from "../../mechanisms/roles-anywhere/options.js";
+import { ROLES_ANYWHERE_OPTIONS, type RolesAnywhereInit } from "../../mechanisms/roles-anywhere/options.js";
 import { RolesAnywhereSource } from "../../mechanisms/roles-anywhere/source.js";
-import { CredentialSession, type SessionOptions, sessionLogger } from "./credential-session.js";
+import { CredentialSession, checkSessionInit, type SessionOptions, sessionLogger } from "./credential-session.js";
 
 /** Init of {@link fromRolesAnywhere} and {@link RolesAnywhereSession}. */
 export type RolesAnywhereSessionInit = RolesAnywhereInit & SessionOptions;
@@ -13,6 +13,7 @@ export type RolesAnywhereSessionInit = RolesAnywhereInit & SessionOptions;
  */
 export class RolesAnywhereSession extends CredentialSession {
   constructor(init: RolesAnywhereSessionInit) {
+    checkSessionInit(init, ROLES_ANYWHERE_OPTIONS, "The IAM Roles Anywhere init");
     const logger = sessionLogger(init);
     const source = new RolesAnywhereSource({ ...init, logger });
     super(source, logger, init);

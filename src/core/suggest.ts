@@ -1,4 +1,6 @@
-/** Edit distance between two short strings (flag names). */
+import { ConfigurationError } from "./errors.js";
+
+/** Edit distance between two short strings (flag and option names). */
 function distance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
@@ -25,4 +27,17 @@ export function nearest(input: string, candidates: readonly string[]): string | 
     }
   }
   return bestDistance <= Math.max(2, Math.floor(input.length / 3)) ? best : undefined;
+}
+
+/**
+ * Throws a ConfigurationError for the first key of `init` that is not a known
+ * option, suggesting the nearest one (`roleArm` → `roleArn`): a misspelled
+ * option would otherwise be ignored without a word.
+ */
+export function checkKnownOptions(init: object, known: readonly string[], where: string): void {
+  for (const key of Object.keys(init)) {
+    if (known.includes(key)) continue;
+    const guess = nearest(key, known);
+    throw new ConfigurationError(key, `${where} has no option ${JSON.stringify(key.slice(0, 64))}.${guess ? ` Did you mean ${guess}?` : ""} The options are: ${known.join(", ")}.`);
+  }
 }
