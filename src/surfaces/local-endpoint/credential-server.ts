@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from "node:stream";
 import type { TemporaryCredentials } from "../../core/credentials.js";
 import { rfc3339 } from "../credential-process/rfc3339.js";
+import { HostAllowList } from "./host-allow-list.js";
 import { ImdsTokens, secretEquals } from "./serve-tokens.js";
 
 /** Where the server gets credentials: the library's CredentialSession fits. */
@@ -21,8 +22,13 @@ export interface CredentialServerOptions {
   authorizationToken: string;
   /** Path of the container endpoint (default /credentials). */
   containerPath?: string;
-  /** Refuse requests whose Host is not a loopback name (DNS rebinding), when serving on loopback. */
-  loopbackOnly: boolean;
+  /**
+   * Host names and addresses answered besides the loopback ones (the listen address, names the user added);
+   * every other Host is refused, wherever the server listens (DNS rebinding).
+   */
+  allowedHosts?: readonly string[];
+  /** @deprecated Ignored: the Host check is always on; see {@link allowedHosts}. */
+  loopbackOnly?: boolean;
   /** Called with each failure to obtain credentials (for the log). */
   onError?: (error: unknown) => void;
 }
@@ -46,8 +52,6 @@ function failure(res: ServerResponse, status: number, code: string, message: str
   send(res, status, JSON.stringify({ Code: code, Message: message }), "application/json", extra);
 }
 
-const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i;
-
 /**
  * The two local credential protocols on one HTTP server: IMDSv2 and the
  * container credentials endpoint. No CORS headers, no request bodies, small
@@ -59,6 +63,7 @@ export function createCredentialServer(options: CredentialServerOptions): Server
   const containerPath = options.containerPath ?? "/credentials";
   let lastKeyId: string | undefined;
   let lastUpdated = new Date();
+  const hosts = new HostAllowList(options.allowedHosts);
 
   async function credentials(res: ServerResponse): Promise<TemporaryCredentials | undefined> {
     try {
@@ -84,8 +89,8 @@ export function createCredentialServer(options: CredentialServerOptions): Server
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (options.loopbackOnly && !LOOPBACK_HOST.test(req.headers.host ?? "")) {
-      failure(res, 403, "Forbidden", "Host must be a loopback address (127.0.0.1, localhost, [::1]).");
+    if (!hosts.allows(req.headers.host)) {
+      failure(res, 403, "Forbidden", "Host must be a loopback address (127.0.0.1, localhost, [::1]), the listen address or a name given with --allow-host.");
       return;
     }
     const length = Number(req.headers["content-length"] ?? 0);

@@ -1,11 +1,10 @@
 import type { Server } from "node:http";
 import { type CredentialServerOptions, createCredentialServer } from "./credential-server.js";
+import { isLoopback } from "./host-allow-list.js";
 
-const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
-
-/** Whether an address to listen on is reachable from this machine only. */
+/** Whether an address to listen on is reachable from this machine only (127.0.0.0/8, ::1, ::ffff:127.x.x.x, localhost). */
 export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK.has(host) || host.startsWith("127.");
+  return isLoopback(host);
 }
 
 /** A started endpoint: the server, and the base URL its clients use. */
