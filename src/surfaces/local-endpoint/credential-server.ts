@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from "node:stream";
 import type { TemporaryCredentials } from "../../core/credentials.js";
 import { rfc3339 } from "../credential-process/rfc3339.js";
+import { type ConnectionLimits, defaultConnectionLimits, limitConnections } from "./connection-limits.js";
 import { HostAllowList } from "./host-allow-list.js";
 import { ImdsTokens, secretEquals } from "./serve-tokens.js";
 
@@ -29,6 +30,8 @@ export interface CredentialServerOptions {
   allowedHosts?: readonly string[];
   /** @deprecated Ignored: the Host check is always on; see {@link allowedHosts}. */
   loopbackOnly?: boolean;
+  /** Bounds on the connections held (default {@link defaultConnectionLimits}). */
+  connectionLimits?: ConnectionLimits;
   /** Called with each failure to obtain credentials (for the log). */
   onError?: (error: unknown) => void;
 }
@@ -220,6 +223,9 @@ export function createCredentialServer(options: CredentialServerOptions): Server
   // Every header line reaches the handler, which refuses too many (the 8 KiB limit bounds them).
   server.maxHeadersCount = 0;
   server.maxRequestsPerSocket = 0;
+  // Node's default, said here: idle between two requests of a kept-alive client.
+  server.keepAliveTimeout = 5_000;
+  limitConnections(server, options.connectionLimits ?? defaultConnectionLimits());
   // Without a listener Node drops a CONNECT request's connection without a word: answer it, then
   // close the connection (Node no longer reads it, so the client's end would never be seen).
   server.on("connect", (_req: IncomingMessage, socket: Duplex) => {

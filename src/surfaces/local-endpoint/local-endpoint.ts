@@ -7,6 +7,13 @@ export function isLoopbackHost(host: string): boolean {
   return isLoopback(host);
 }
 
+/**
+ * Connections the kernel queues until the server takes them (capped by the system, net.core.somaxconn
+ * on Linux). Node's 511 overflows when a flood of connections is closed and reopened at once, and a
+ * client whose connection overflows the queue waits a second to retry: longer than SDKs wait.
+ */
+const LISTEN_BACKLOG = 4_096;
+
 /** A started endpoint: the server, and the base URL its clients use. */
 export interface LocalEndpoint {
   server: Server;
@@ -20,10 +27,9 @@ export interface LocalEndpoint {
 export async function startLocalEndpoint(options: CredentialServerOptions & { host: string; port: number }): Promise<LocalEndpoint> {
   const { host, port, ...serverOptions } = options;
   const server = createCredentialServer(serverOptions);
-  server.maxConnections = 10_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, host, () => {
+    server.listen(port, host, LISTEN_BACKLOG, () => {
       server.off("error", reject);
       resolve();
     });
