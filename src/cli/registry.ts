@@ -43,7 +43,7 @@ export const COMMANDS: readonly (Command | RawCommand)[] = [
   {
     name: "serve",
     summary: "serve credentials to local SDKs over IMDSv2 and the container credentials endpoint",
-    flags: [...CREDENTIAL_FLAGS, "port", "listen", "hop-limit", "token-file", "cache-dir"],
+    flags: [...CREDENTIAL_FLAGS, "port", "listen", "allow-host", "hop-limit", "token-file", "cache-dir"],
     load: () => import("./commands/serve.js"),
   },
   {

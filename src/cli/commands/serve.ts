@@ -2,6 +2,8 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, unlinkSync } from "node:fs";
 import { isIP } from "node:net";
 import { dirname, join, resolve } from "node:path";
+import { showValue } from "../../core/show-value.js";
+import { allowedHostsFor, canonicalHost, isWildcardAddress } from "../../surfaces/local-endpoint/host-allow-list.js";
 import { clientEnvironment, isLoopbackHost, type LocalEndpoint, startLocalEndpoint } from "../../surfaces/local-endpoint/local-endpoint.js";
 import { type Mechanism, selectMechanism } from "../config/mechanism.js";
 import { openSession } from "../config/session-factory.js";
@@ -46,6 +48,20 @@ function checkedHopLimit(settings: Settings): number {
   return hopLimit;
 }
 
+/** The names of --allow-host (comma-separated), each a host name or IP address. */
+function checkedAllowedHosts(settings: Settings): string[] {
+  const names = (settings.string("allow-host") ?? "")
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== "");
+  for (const name of names) {
+    if (canonicalHost(name) === undefined) {
+      throw new UsageError(`${settings.describe("allow-host")} ${showValue(name)} is not a host name or IP address (e.g. myhost.example or 192.0.2.10).`);
+    }
+  }
+  return names;
+}
+
 /**
  * `certcreds serve`: one CredentialSession refreshed in the background,
  * served over IMDSv2 and the container credentials endpoint until SIGINT or
@@ -58,11 +74,14 @@ export async function run(settings: Settings): Promise<number> {
   const hopLimit = checkedHopLimit(settings);
   const host = settings.string("listen") ?? "127.0.0.1";
   if (host !== "localhost" && isIP(host) === 0) throw new UsageError(`${settings.describe("listen")} "${host}" is not an IP address (e.g. 127.0.0.1 or ::1).`);
-  const loopback = isLoopbackHost(host);
-  if (!loopback) {
+  const allowedHosts = allowedHostsFor(host, checkedAllowedHosts(settings));
+  if (!isLoopbackHost(host)) {
+    const where = isWildcardAddress(host) ? "an address of this machine" : host;
     logger.warn?.(
       `listening on ${host}: any host that can reach this address can take these credentials (IMDS tokens need no secret). ` +
-        `Node cannot set the IP TTL of TCP answers, so --hop-limit ${hopLimit} is not enforced: limit access with a firewall.`,
+        `Node cannot set the IP TTL of TCP answers, so --hop-limit ${hopLimit} is not enforced: limit access with a firewall. ` +
+        `Web pages open in browsers on this machine, or on any host that can reach it, are a risk too (DNS rebinding): requests are answered only when their Host is ` +
+        `a loopback name, ${where} or a name given with --allow-host: give it only names whose DNS you control.`,
     );
   }
   if (settings.boolean("no-verify-ssl")) logger.warn?.("--no-verify-ssl: the endpoint's TLS certificate is NOT verified. Use it only against a local emulator.");
@@ -96,7 +115,7 @@ export async function run(settings: Settings): Promise<number> {
       supplier: session,
       roleName: roleNameOf(settings, mechanism),
       authorizationToken,
-      loopbackOnly: loopback,
+      allowedHosts,
       onError: (error) => {
         const message = (error as Error).message ?? String(error);
         if (message !== lastError) logger.error?.(`cannot serve credentials: ${message}`);

@@ -55,6 +55,7 @@ export const FLAGS = {
   // serve.
   port: integer,
   listen: text,
+  "allow-host": text,
   "hop-limit": integer,
   "token-file": path,
   // update.

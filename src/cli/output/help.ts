@@ -27,6 +27,7 @@ const FLAG_HELP: Record<FlagName, string> = {
   "no-cache": "always call the service; do not read or write the cache",
   port: "<port>  port to listen on (default 9911; 0 picks a free one)",
   listen: "<address>  address to listen on (default 127.0.0.1; anything else is reachable by others: a warning is printed)",
+  "allow-host": "<name,...>  other names clients reach the server by (comma-separated); requests with any other Host are refused (DNS rebinding)",
   "hop-limit": "<1-255>  IP TTL of answers (default 1, like aws_signing_helper; see README: serve)",
   "token-file": "<file>  where to write the container-endpoint token (default in the cache directory)",
   profile: "<name>  profile of the shared credentials file to keep fresh (default: default)",

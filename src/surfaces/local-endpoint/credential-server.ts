@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from "node:stream";
 import type { TemporaryCredentials } from "../../core/credentials.js";
 import { rfc3339 } from "../credential-process/rfc3339.js";
+import { type ConnectionLimits, defaultConnectionLimits, limitConnections } from "./connection-limits.js";
+import { HostAllowList } from "./host-allow-list.js";
 import { ImdsTokens, secretEquals } from "./serve-tokens.js";
 
 /** Where the server gets credentials: the library's CredentialSession fits. */
@@ -21,8 +23,15 @@ export interface CredentialServerOptions {
   authorizationToken: string;
   /** Path of the container endpoint (default /credentials). */
   containerPath?: string;
-  /** Refuse requests whose Host is not a loopback name (DNS rebinding), when serving on loopback. */
-  loopbackOnly: boolean;
+  /**
+   * Host names and addresses answered besides the loopback ones (the listen address, names the user added);
+   * every other Host is refused, wherever the server listens (DNS rebinding).
+   */
+  allowedHosts?: readonly string[];
+  /** @deprecated Ignored: the Host check is always on; see {@link allowedHosts}. */
+  loopbackOnly?: boolean;
+  /** Bounds on the connections held (default {@link defaultConnectionLimits}). */
+  connectionLimits?: ConnectionLimits;
   /** Called with each failure to obtain credentials (for the log). */
   onError?: (error: unknown) => void;
 }
@@ -46,7 +55,18 @@ function failure(res: ServerResponse, status: number, code: string, message: str
   send(res, status, JSON.stringify({ Code: code, Message: message }), "application/json", extra);
 }
 
-const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i;
+/**
+ * Header lines a request may carry. More is refused (431) rather than cut: Node's own limit drops the
+ * lines past it without a word, and a header checked for (X-Forwarded-For) could hide behind the cut.
+ * The 8 KiB header size already bounds the work; real clients send about ten.
+ */
+export const MAX_HEADER_LINES = 128;
+
+/** Whether a header is present, however often and in whatever case, looking at every line received. */
+function hasRawHeader(req: IncomingMessage, name: string): boolean {
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === name) return true;
+  return false;
+}
 
 /**
  * The two local credential protocols on one HTTP server: IMDSv2 and the
@@ -59,6 +79,7 @@ export function createCredentialServer(options: CredentialServerOptions): Server
   const containerPath = options.containerPath ?? "/credentials";
   let lastKeyId: string | undefined;
   let lastUpdated = new Date();
+  const hosts = new HostAllowList(options.allowedHosts);
 
   async function credentials(res: ServerResponse): Promise<TemporaryCredentials | undefined> {
     try {
@@ -84,8 +105,12 @@ export function createCredentialServer(options: CredentialServerOptions): Server
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (options.loopbackOnly && !LOOPBACK_HOST.test(req.headers.host ?? "")) {
-      failure(res, 403, "Forbidden", "Host must be a loopback address (127.0.0.1, localhost, [::1]).");
+    if (req.rawHeaders.length / 2 > MAX_HEADER_LINES) {
+      failure(res, 431, "RequestHeaderFieldsTooLarge", `A request carries at most ${MAX_HEADER_LINES} header lines.`, { Connection: "close" });
+      return;
+    }
+    if (!hosts.allows(req.headers.host)) {
+      failure(res, 403, "Forbidden", "Host must be a loopback address (127.0.0.1, localhost, [::1]), the listen address or a name given with --allow-host.");
       return;
     }
     const length = Number(req.headers["content-length"] ?? 0);
@@ -135,7 +160,7 @@ export function createCredentialServer(options: CredentialServerOptions): Server
         return;
       }
       // Like AWS's helper and EC2: a token request relayed by a proxy is refused.
-      if (req.headers["x-forwarded-for"] !== undefined) {
+      if (hasRawHeader(req, "x-forwarded-for")) {
         failure(res, 403, "Forbidden", "Token requests through a proxy (X-Forwarded-For) are refused.");
         return;
       }
@@ -195,8 +220,12 @@ export function createCredentialServer(options: CredentialServerOptions): Server
       else res.destroy();
     });
   });
-  server.maxHeadersCount = 64;
+  // Every header line reaches the handler, which refuses too many (the 8 KiB limit bounds them).
+  server.maxHeadersCount = 0;
   server.maxRequestsPerSocket = 0;
+  // Node's default, said here: idle between two requests of a kept-alive client.
+  server.keepAliveTimeout = 5_000;
+  limitConnections(server, options.connectionLimits ?? defaultConnectionLimits());
   // Without a listener Node drops a CONNECT request's connection without a word: answer it, then
   // close the connection (Node no longer reads it, so the client's end would never be seen).
   server.on("connect", (_req: IncomingMessage, socket: Duplex) => {

@@ -1,12 +1,18 @@
 import type { Server } from "node:http";
 import { type CredentialServerOptions, createCredentialServer } from "./credential-server.js";
+import { isLoopback } from "./host-allow-list.js";
 
-const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
-
-/** Whether an address to listen on is reachable from this machine only. */
+/** Whether an address to listen on is reachable from this machine only (127.0.0.0/8, ::1, ::ffff:127.x.x.x, localhost). */
 export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK.has(host) || host.startsWith("127.");
+  return isLoopback(host);
 }
+
+/**
+ * Connections the kernel queues until the server takes them (capped by the system, net.core.somaxconn
+ * on Linux). Node's 511 overflows when a flood of connections is closed and reopened at once, and a
+ * client whose connection overflows the queue waits a second to retry: longer than SDKs wait.
+ */
+const LISTEN_BACKLOG = 4_096;
 
 /** A started endpoint: the server, and the base URL its clients use. */
 export interface LocalEndpoint {
@@ -21,10 +27,9 @@ export interface LocalEndpoint {
 export async function startLocalEndpoint(options: CredentialServerOptions & { host: string; port: number }): Promise<LocalEndpoint> {
   const { host, port, ...serverOptions } = options;
   const server = createCredentialServer(serverOptions);
-  server.maxConnections = 10_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, host, () => {
+    server.listen(port, host, LISTEN_BACKLOG, () => {
       server.off("error", reject);
       resolve();
     });
