@@ -201,7 +201,7 @@ describe("serve hygiene", () => {
     });
     const secret = randomBytes(32).toString("base64url");
     w.scan.vault.add("an in-process server's token", secret);
-    const server = createCredentialServer({ supplier: session, roleName: "r", authorizationToken: secret, loopbackOnly: true });
+    const server = createCredentialServer({ supplier: session, roleName: "r", authorizationToken: secret });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {

@@ -56,7 +56,7 @@ before(async () => {
     endpoint: ra.url,
   });
   await session.getCredentials();
-  server = createCredentialServer({ supplier: session, roleName: ROLE_NAME, authorizationToken, loopbackOnly: true, onError: (error) => serverErrors.push(error) });
+  server = createCredentialServer({ supplier: session, roleName: ROLE_NAME, authorizationToken, onError: (error) => serverErrors.push(error) });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   port = (server.address() as { port: number }).port;
   const answer = await exchange(port, `PUT /latest/api/token HTTP/1.1\r\nHost: 127.0.0.1\r\nx-aws-ec2-metadata-token-ttl-seconds: 21600\r\nConnection: close\r\n\r\n`);
@@ -389,7 +389,7 @@ test("oversized bodies, never-ending chunked bodies and header floods are refuse
   });
   assert.equal(neverEnding[0]?.status, 413);
   assert.ok(Date.now() - started < 5_000);
-  // Header sections over 8 KiB (Node counts names and values): 431; a hundred small headers: answered normally (those past 64 ignored).
+  // Header sections over 8 KiB (Node counts names and values): 431; a hundred small headers: answered normally (up to 128 header lines; more is a 431).
   const flood = await exchange(port, `${head(Array.from({ length: 2_000 }, (_, i) => `X-${i}: ${i}\r\n`).join(""))}\r\n`);
   assert.equal(flood.responses[0]?.status, 431);
   const many = await exchange(port, `${head(Array.from({ length: 100 }, (_, i) => `X-${i}: ${i}\r\n`).join(""))}Connection: close\r\n\r\n`);

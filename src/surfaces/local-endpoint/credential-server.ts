@@ -28,8 +28,6 @@ export interface CredentialServerOptions {
    * every other Host is refused, wherever the server listens (DNS rebinding).
    */
   allowedHosts?: readonly string[];
-  /** @deprecated Ignored: the Host check is always on; see {@link allowedHosts}. */
-  loopbackOnly?: boolean;
   /** Bounds on the connections held (default {@link defaultConnectionLimits}). */
   connectionLimits?: ConnectionLimits;
   /** Called with each failure to obtain credentials (for the log). */
