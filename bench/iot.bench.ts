@@ -131,7 +131,14 @@ async function timeToFirstCredentials(keyType: TestKeyType, label: string, withI
 
 async function refreshHandshakes(): Promise<BenchFact[]> {
   const s = await setup("rsa-2048");
-  const session = new IotCredentialSession({ endpoint: `localhost:${s.iot.port}`, roleAlias: ALIAS, thingName: THING, certificate: s.cert, privateKey: s.key, ca: s.ca });
+  const session = new IotCredentialSession({
+    endpoint: `localhost:${s.iot.port}`,
+    roleAlias: ALIAS,
+    thingName: THING,
+    certificate: s.cert,
+    privateKey: s.key,
+    ca: s.ca,
+  });
   try {
     await session.getCredentials();
     const kept = { ...s.iot.handshakes };

@@ -21,7 +21,13 @@ async function signing(keyType: "ec-p256" | "rsa-2048"): Promise<BenchRow> {
   const leaf = await ca.issue({ keyType });
   const identity = await loadIdentity({ certificate: leaf.certificatePem, privateKey: leaf.privateKeyPem! }, new Date());
   const key = identity.privateKey!;
-  const request = { method: "POST", path: "/sessions", query: {}, headers: { "Content-Type": "application/json", Host: "rolesanywhere.us-east-1.amazonaws.com" }, body: '{"durationSeconds":3600}' };
+  const request = {
+    method: "POST",
+    path: "/sessions",
+    query: {},
+    headers: { "Content-Type": "application/json", Host: "rolesanywhere.us-east-1.amazonaws.com" },
+    body: '{"durationSeconds":3600}',
+  };
   const stringToSign = Buffer.from(`AWS4-X509-ECDSA-SHA256\n20261122T101500Z\n20261122/us-east-1/rolesanywhere/aws4_request\n${"0".repeat(64)}`);
   const baseline: number[] = [];
   const candidate: number[] = [];
@@ -45,7 +51,10 @@ function minimalCreateSession(url: URL, ca: string, certPem: string, keyPem: str
   const key = createPrivateKey(keyPem);
   const cert = new X509Certificate(certPem);
   const body = JSON.stringify({ durationSeconds: 3600, ...arns });
-  const date = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  const date = new Date()
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
   const x509 = cert.raw.toString("base64");
   const host = url.host;
   const hash = (s: string) => createHash("sha256").update(s).digest("hex");
@@ -74,7 +83,9 @@ function minimalCreateSession(url: URL, ca: string, certPem: string, keyPem: str
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c) => chunks.push(c));
-        res.on("end", () => (res.statusCode === 201 ? resolve(JSON.parse(Buffer.concat(chunks).toString()).credentialSet.length) : reject(new Error(`status ${res.statusCode}`))));
+        res.on("end", () =>
+          res.statusCode === 201 ? resolve(JSON.parse(Buffer.concat(chunks).toString()).credentialSet.length) : reject(new Error(`status ${res.statusCode}`)),
+        );
       },
     );
     req.on("error", reject);
@@ -103,7 +114,13 @@ async function firstCredentials(): Promise<BenchRow> {
       baseline.push(await timeMs(() => minimalCreateSession(url, ca.certificatePem, device.certificatePem, device.privateKeyPem!, arns)));
       candidate.push(
         await timeMs(async () => {
-          const session = new RolesAnywhereSession({ certificate: device.certificatePem, privateKey: device.privateKeyPem!, ...arns, endpoint: emulator.url, caBundle: ca.certificatePem });
+          const session = new RolesAnywhereSession({
+            certificate: device.certificatePem,
+            privateKey: device.privateKeyPem!,
+            ...arns,
+            endpoint: emulator.url,
+            caBundle: ca.certificatePem,
+          });
           await session.getCredentials();
           await session.close();
         }),
@@ -144,9 +161,15 @@ function importCost(): { row: BenchRow; fact: BenchFact } {
       name: "process that imports certcreds vs empty node -e",
       unit: "ms",
       baseline: { label: "node -e 0", values: baseline },
-      candidate: { label: 'node -e \'import "certcreds"\'', values: candidate },
+      candidate: { label: "node -e 'import \"certcreds\"'", values: candidate },
     },
-    fact: { issue: "#2", name: "import cost of certcreds over an empty node -e (median of 21 paired runs)", value: `${extra.toFixed(1)} ms`, goal: "≤ 15 ms", met: extra <= 15 },
+    fact: {
+      issue: "#2",
+      name: "import cost of certcreds over an empty node -e (median of 21 paired runs)",
+      value: `${extra.toFixed(1)} ms`,
+      goal: "≤ 15 ms",
+      met: extra <= 15,
+    },
   };
 }
 

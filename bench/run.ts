@@ -10,7 +10,10 @@ import { type BenchFact, type Benchmark, type BenchRow, median, meetsGoal, ratio
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const only = process.argv.slice(2);
-const files = (await readdir(here)).filter((f) => f.endsWith(".bench.ts")).filter((f) => only.length === 0 || only.some((o) => f.includes(o))).sort();
+const files = (await readdir(here))
+  .filter((f) => f.endsWith(".bench.ts"))
+  .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
+  .sort();
 
 const rows: (BenchRow & { file: string })[] = [];
 const facts: (BenchFact & { file: string })[] = [];

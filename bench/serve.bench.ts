@@ -154,7 +154,13 @@ async function thunderingHerd(): Promise<BenchFact[]> {
     // Valid when answered: each expiration is compared with the moment its answer arrived.
     const valid = answers.every((a) => a.status !== 200 || a.expiration > a.at);
     return [
-      { issue: "#4", name: "serve: upstream calls when 1,000 clients arrive while credentials need refresh", value: String(upstream), goal: "1", met: upstream === 1 },
+      {
+        issue: "#4",
+        name: "serve: upstream calls when 1,000 clients arrive while credentials need refresh",
+        value: String(upstream),
+        goal: "1",
+        met: upstream === 1,
+      },
       {
         issue: "#4",
         name: "serve: those 1,000 clients answered 200 with valid credentials",

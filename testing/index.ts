@@ -10,32 +10,32 @@
  * @packageDocumentation
  */
 
-export type { RecordedRequest } from './emulators/emulator-server.js';
+export type { RecordedRequest } from "./emulators/emulator-server.js";
 export {
   type IssueCredentialsRequest,
   type IssuedCredentials,
   IssuedCredentialStore,
-} from './emulators/issued-credentials.js';
-export { createTestCertificateAuthority } from './pki/certificate-authority.js';
-export { generateTestKeyPair } from './pki/key-pairs.js';
+} from "./emulators/issued-credentials.js";
+export { createTestCertificateAuthority } from "./pki/certificate-authority.js";
+export { generateTestKeyPair } from "./pki/key-pairs.js";
 export type {
   CertificateAuthorityOptions,
   IssueOptions,
   TestCertificate,
   TestCertificateAuthority,
   TestKeyType,
-} from './pki/types.js';
-export { startRolesAnywhereEmulator } from './emulators/roles-anywhere/emulator.js';
+} from "./pki/types.js";
+export { startRolesAnywhereEmulator } from "./emulators/roles-anywhere/emulator.js";
 export type {
   RolesAnywhereEmulator,
   RolesAnywhereEmulatorOptions,
   RolesAnywhereFault,
   RolesAnywhereProfileConfig,
   RolesAnywhereTrustAnchorConfig,
-} from './emulators/roles-anywhere/options.js';
-export { type StsEmulator, type StsEmulatorOptions, startStsEmulator } from './emulators/sts/emulator.js';
-export { IOT_ERROR_MESSAGES } from './emulators/iot/authorize.js';
-export { startIotCredentialEmulator } from './emulators/iot/emulator.js';
+} from "./emulators/roles-anywhere/options.js";
+export { type StsEmulator, type StsEmulatorOptions, startStsEmulator } from "./emulators/sts/emulator.js";
+export { IOT_ERROR_MESSAGES } from "./emulators/iot/authorize.js";
+export { startIotCredentialEmulator } from "./emulators/iot/emulator.js";
 export type {
   IotCredentialEmulator,
   IotCredentialEmulatorOptions,
@@ -44,4 +44,4 @@ export type {
   IotRecordedRequest,
   IotRoleAliasConfig,
   IotThingConfig,
-} from './emulators/iot/options.js';
+} from "./emulators/iot/options.js";

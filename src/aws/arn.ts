@@ -35,10 +35,7 @@ export function parseArn(value: unknown, option: string, service: string, resour
   }
   const [, partition, arnService, region, accountId, type, id] = match as unknown as string[];
   if (arnService !== service || type !== resourceType) {
-    throw new ConfigurationError(
-      option,
-      `${option} "${value}" is a ${arnService} ${type} ARN, not a ${service} ${resourceType} ARN. ${expected}`,
-    );
+    throw new ConfigurationError(option, `${option} "${value}" is a ${arnService} ${type} ARN, not a ${service} ${resourceType} ARN. ${expected}`);
   }
   const regional = service !== "iam";
   if (regional && !isRegion(region!)) {

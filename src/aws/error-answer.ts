@@ -20,7 +20,10 @@ interface Answer {
 
 /** A service message fit for an error message: one line, printable, bounded. */
 export function cleanServiceMessage(text: string): string {
-  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, " ").replace(/\s+/g, " ").trim();
+  const flat = text
+    .replace(/[\u0000-\u001f\u007f]+/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
   return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat;
 }
 
@@ -50,5 +53,10 @@ export function readErrorAnswer(response: Answer, now: number): ErrorAnswer {
   }
   const headerType = response.headers["x-amzn-errortype"];
   const errorType = typeof headerType === "string" ? headerType.split(":")[0]?.trim() || undefined : undefined;
-  return { status: response.status, errorType, message: cleanServiceMessage(message), retryAfterSeconds: parseRetryAfter(response.headers["retry-after"], now) };
+  return {
+    status: response.status,
+    errorType,
+    message: cleanServiceMessage(message),
+    retryAfterSeconds: parseRetryAfter(response.headers["retry-after"], now),
+  };
 }

@@ -230,9 +230,7 @@ export class CredentialCache {
     const mandatoryAt = expiry - Math.min(policy.mandatoryWindowMs ?? 5 * MINUTE, lifetime / 3);
     const steady = Math.min(mandatoryAt, expiry - Math.min(15 * MINUTE, lifetime / 2));
     const refreshAt =
-      policy.jitter === false || !this.contended
-        ? steady
-        : now + lifetime / 2 + this.clock.random() * Math.max(0, mandatoryAt - (now + lifetime / 2));
+      policy.jitter === false || !this.contended ? steady : now + lifetime / 2 + this.clock.random() * Math.max(0, mandatoryAt - (now + lifetime / 2));
     this.entry = { credentials, refreshAt, mandatoryAt };
     this.failures = 0;
     this.nextAttemptAt = 0;
@@ -246,12 +244,15 @@ export class CredentialCache {
   private schedule(at: number): void {
     if (!this.options.policy?.autoRefresh || this.closed) return;
     this.timer?.cancel();
-    this.timer = this.clock.setTimer(() => {
-      this.timer = undefined;
-      this.refresh(true).catch(() => {
-        /* logged; rescheduled by refresh() */
-      });
-    }, Math.max(0, at - this.clock.now()));
+    this.timer = this.clock.setTimer(
+      () => {
+        this.timer = undefined;
+        this.refresh(true).catch(() => {
+          /* logged; rescheduled by refresh() */
+        });
+      },
+      Math.max(0, at - this.clock.now()),
+    );
   }
 
   /** Stops the refresh timer and releases the source. */

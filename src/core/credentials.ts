@@ -83,8 +83,7 @@ export function credentialsFromFields(
   const secretAccessKey = requireField(fields.secretAccessKey, "secretAccessKey", service);
   const sessionToken = requireField(fields.sessionToken, "sessionToken", service);
   const expirationText = fields.expiration;
-  const expiration =
-    typeof expirationText === "string" || typeof expirationText === "number" ? new Date(expirationText) : new Date(Number.NaN);
+  const expiration = typeof expirationText === "string" || typeof expirationText === "number" ? new Date(expirationText) : new Date(Number.NaN);
   if (Number.isNaN(expiration.getTime())) {
     throw new ResponseFormatError(service, `The ${service} answer has no valid expiration (${JSON.stringify(String(expirationText)).slice(0, 60)}).`);
   }

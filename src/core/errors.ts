@@ -145,16 +145,7 @@ export class ConfigurationError extends InputError {
  * - `proxy`: the proxy refused or failed the tunnel;
  * - `body-too-large`: the answer exceeded the size cap.
  */
-export type NetworkErrorKind =
-  | "dns"
-  | "connect"
-  | "reset"
-  | "timeout"
-  | "tls-server-untrusted"
-  | "tls-client-refused"
-  | "tls"
-  | "proxy"
-  | "body-too-large";
+export type NetworkErrorKind = "dns" | "connect" | "reset" | "timeout" | "tls-server-untrusted" | "tls-client-refused" | "tls" | "proxy" | "body-too-large";
 
 /** The request never got an HTTP answer: DNS, connection, TLS, time-out. */
 export class NetworkError extends CertcredsError {

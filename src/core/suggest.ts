@@ -38,6 +38,9 @@ export function checkKnownOptions(init: object, known: readonly string[], where:
   for (const key of Object.keys(init)) {
     if (known.includes(key)) continue;
     const guess = nearest(key, known);
-    throw new ConfigurationError(key, `${where} has no option ${JSON.stringify(key.slice(0, 64))}.${guess ? ` Did you mean ${guess}?` : ""} The options are: ${known.join(", ")}.`);
+    throw new ConfigurationError(
+      key,
+      `${where} has no option ${JSON.stringify(key.slice(0, 64))}.${guess ? ` Did you mean ${guess}?` : ""} The options are: ${known.join(", ")}.`,
+    );
   }
 }

@@ -44,10 +44,7 @@ export function parseCertificates(material: Material, option: string): ParsedCer
   }
   if (certificates.length === 0) {
     const found = blocks.length ? ` (found ${blocks.map((b) => b.label).join(", ")})` : "";
-    throw new InputFormatError(
-      option,
-      `${material.label} holds no "-----BEGIN CERTIFICATE-----" block${found}. Pass the X.509 certificate in PEM or DER.`,
-    );
+    throw new InputFormatError(option, `${material.label} holds no "-----BEGIN CERTIFICATE-----" block${found}. Pass the X.509 certificate in PEM or DER.`);
   }
   return { certificates, keyBlocks };
 }

@@ -53,11 +53,7 @@ export async function readMaterial(input: MaterialInput, option: string): Promis
           : code === "EISDIR"
             ? "is a directory, not a file"
             : `could not be read (${code ?? "unknown error"})`;
-    throw new InputReadError(
-      option,
-      `${option} file ${path} ${why}. Pass the path of a PEM or DER file, or the PEM text itself.`,
-      { cause },
-    );
+    throw new InputReadError(option, `${option} file ${path} ${why}. Pass the path of a PEM or DER file, or the PEM text itself.`, { cause });
   }
 }
 
@@ -77,7 +73,10 @@ async function readRegularFile(path: string, option: string): Promise<Buffer> {
       throw new InputReadError(option, `${option} file ${path} is a directory, not a file. Pass the path of a PEM or DER file, or the PEM text itself.`);
     }
     if (!stat.isFile()) {
-      throw new InputReadError(option, `${option} file ${path} is not a regular file (a device, FIFO or socket). Pass the path of a PEM or DER file, or the PEM text itself.`);
+      throw new InputReadError(
+        option,
+        `${option} file ${path} is not a regular file (a device, FIFO or socket). Pass the path of a PEM or DER file, or the PEM text itself.`,
+      );
     }
     const chunks: Buffer[] = [];
     let length = 0;
@@ -89,7 +88,10 @@ async function readRegularFile(path: string, option: string): Promise<Buffer> {
       chunks.push(chunk.subarray(0, bytesRead));
       length += bytesRead;
       if (length > MAX_MATERIAL_BYTES) {
-        throw new InputReadError(option, `${option} file ${path} is larger than ${MAX_MATERIAL_BYTES / 1024 / 1024} MiB: it is not a certificate, key or CA bundle. Check the path.`);
+        throw new InputReadError(
+          option,
+          `${option} file ${path} is larger than ${MAX_MATERIAL_BYTES / 1024 / 1024} MiB: it is not a certificate, key or CA bundle. Check the path.`,
+        );
       }
     }
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);

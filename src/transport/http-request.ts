@@ -6,10 +6,7 @@ import { loadNodeHttp } from "./node-http.js";
 import { openTunnel, redactUserInfo } from "./proxy.js";
 
 /** TLS settings of a request: trust (`ca`), and a client certificate for mutual TLS. */
-export type TlsSettings = Pick<
-  ConnectionOptions,
-  "ca" | "rejectUnauthorized" | "cert" | "key" | "servername" | "minVersion" | "maxVersion" | "session"
->;
+export type TlsSettings = Pick<ConnectionOptions, "ca" | "rejectUnauthorized" | "cert" | "key" | "servername" | "minVersion" | "maxVersion" | "session">;
 
 /** One HTTP exchange. */
 export interface HttpRequest {
@@ -66,7 +63,11 @@ export function classifyNetworkError(cause: unknown, url: URL): NetworkError {
       { cause },
     );
   }
-  if (/ALERT_(UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_REQUIRED|CERTIFICATE_REVOKED|CERTIFICATE_EXPIRED|CERTIFICATE_UNKNOWN|ACCESS_DENIED|HANDSHAKE_FAILURE)/.test(code)) {
+  if (
+    /ALERT_(UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_REQUIRED|CERTIFICATE_REVOKED|CERTIFICATE_EXPIRED|CERTIFICATE_UNKNOWN|ACCESS_DENIED|HANDSHAKE_FAILURE)/.test(
+      code,
+    )
+  ) {
     return new NetworkError(
       "tls-client-refused",
       `${host} refused the client certificate during the TLS handshake (${code}). The certificate is not registered or not active for this endpoint, or its CA is not registered: check it in the AWS console for this account and region.`,
@@ -77,7 +78,9 @@ export function classifyNetworkError(cause: unknown, url: URL): NetworkError {
     return new NetworkError("tls", `The TLS handshake with ${host} failed (${code}: ${error.message}).`, { cause });
   }
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
-    return new NetworkError("dns", `The host name ${url.hostname} does not resolve (${code}). Check the endpoint and region, and this machine's DNS.`, { cause });
+    return new NetworkError("dns", `The host name ${url.hostname} does not resolve (${code}). Check the endpoint and region, and this machine's DNS.`, {
+      cause,
+    });
   }
   if (code === "ECONNREFUSED" || code === "EHOSTUNREACH" || code === "ENETUNREACH" || code === "ETIMEDOUT") {
     return new NetworkError("connect", `Could not connect to ${host} (${code}). Check the endpoint, the network and any proxy.`, { cause });
@@ -151,7 +154,10 @@ export async function sendRequest(req: HttpRequest): Promise<HttpResponse> {
 
     const timer = setTimeout(() => {
       const via = req.proxy ? ` via ${redactUserInfo(req.proxy.href)}` : "";
-      const error = new NetworkError("timeout", `No complete answer from ${req.url.host}${via} within ${req.timeoutMs} ms. Check the endpoint and network, or raise timeoutMs.`);
+      const error = new NetworkError(
+        "timeout",
+        `No complete answer from ${req.url.host}${via} within ${req.timeoutMs} ms. Check the endpoint and network, or raise timeoutMs.`,
+      );
       clientRequest.destroy(error);
       finish(error);
     }, req.timeoutMs);
@@ -163,7 +169,10 @@ export async function sendRequest(req: HttpRequest): Promise<HttpResponse> {
       res.on("data", (chunk: Buffer) => {
         size += chunk.length;
         if (size > maxBytes) {
-          const error = new NetworkError("body-too-large", `The answer from ${req.url.host} is larger than ${maxBytes} bytes; certcreds stopped reading it. Check the endpoint: it does not look like the AWS service.`);
+          const error = new NetworkError(
+            "body-too-large",
+            `The answer from ${req.url.host} is larger than ${maxBytes} bytes; certcreds stopped reading it. Check the endpoint: it does not look like the AWS service.`,
+          );
           finish(error);
           res.destroy(error);
           return;

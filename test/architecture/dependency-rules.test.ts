@@ -78,7 +78,9 @@ const PLANTED: { name: string; files: Tree; rules: string[] }[] = [
   },
   {
     name: "transport importing a value from identity",
-    files: { "src/transport/mtls/index.ts": `import { check } from "../../identity/key-source.js";\nexport const connect = (key: { kind: string }) => check(key.kind);\n` },
+    files: {
+      "src/transport/mtls/index.ts": `import { check } from "../../identity/key-source.js";\nexport const connect = (key: { kind: string }) => check(key.kind);\n`,
+    },
     rules: ["transport-sees-identity-types-only"],
   },
   {
@@ -98,7 +100,10 @@ const PLANTED: { name: string; files: Tree; rules: string[] }[] = [
   },
   {
     name: "production code importing test/",
-    files: { "src/cache/cache.ts": `import { fake } from "../../test/helpers/fake.js";\nexport const cached = new Map<string, unknown>(fake);\n`, "test/helpers/fake.ts": `export const fake: [string, unknown][] = [];\n` },
+    files: {
+      "src/cache/cache.ts": `import { fake } from "../../test/helpers/fake.js";\nexport const cached = new Map<string, unknown>(fake);\n`,
+      "test/helpers/fake.ts": `export const fake: [string, unknown][] = [];\n`,
+    },
     rules: ["production-does-not-import-tests"],
   },
 ];

@@ -26,7 +26,12 @@ class FlakySource implements CredentialSource {
       this.attempts++;
       await this.clock.sleep(50);
       if (!this.down) {
-        return { accessKeyId: `ASIA${String(this.attempts).padStart(16, "0")}`, secretAccessKey: "s", sessionToken: "t", expiration: new Date(this.clock.now() + 3600_000) };
+        return {
+          accessKeyId: `ASIA${String(this.attempts).padStart(16, "0")}`,
+          secretAccessKey: "s",
+          sessionToken: "t",
+          expiration: new Date(this.clock.now() + 3600_000),
+        };
       }
     }
     throw new ServiceError("rolesanywhere", 503, "ServiceUnavailableException", "down", "CreateSession failed: down");
@@ -50,7 +55,10 @@ test("a failed refresh in the mandatory window is logged once, whatever the numb
   const waiting = Promise.all(Array.from({ length: 50 }, () => cache.get()));
   await clock.advance(1_000);
   const served = await waiting;
-  assert.ok(served.every((credentials) => credentials.accessKeyId === first.accessKeyId), "the valid credentials are served");
+  assert.ok(
+    served.every((credentials) => credentials.accessKeyId === first.accessKeyId),
+    "the valid credentials are served",
+  );
   const lines = logger.lines.filter((line) => /refresh failed inside the mandatory window/.test(line));
   assert.equal(lines.length, 1, lines.join("\n"));
 });
@@ -72,11 +80,17 @@ test("no valid credentials: one upstream attempt per backoff interval for a clie
   }
   await settle();
   assert.equal(failures.length, 30);
-  assert.ok(failures.every((error) => error instanceof ServiceError && error.status === 503), "each caller gets the upstream's failure");
+  assert.ok(
+    failures.every((error) => error instanceof ServiceError && error.status === 503),
+    "each caller gets the upstream's failure",
+  );
   // Backoff 1 s, 2 s, 4 s (jittered to 0.75 of that): attempts at 0, ~0.8, ~2.3, ~5.3 s.
   console.log(`outage: ${source.attempts} upstream attempts in 7.5 s for 30 requests`);
   assert.ok(source.attempts <= 6, `${source.attempts} upstream attempts`);
-  assert.ok(source.contexts.slice(1).every((context) => context.background), "after a failure each interval is a single attempt");
+  assert.ok(
+    source.contexts.slice(1).every((context) => context.background),
+    "after a failure each interval is a single attempt",
+  );
   const waitMs = cache.retryInMs();
   assert.ok(waitMs !== undefined && waitMs > 0 && waitMs <= 10_000, `retry in ${waitMs} ms`);
 

@@ -69,7 +69,9 @@ describe("boto3 through certcreds serve", { skip: PYTHONS.length ? false : "no p
       assert.match(answer.arn, /^arn:aws:sts::123456789012:assumed-role\/cli-role\//);
     });
 
-    test(`${interpreter}: container credentials endpoint with AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`, { skip: !readsTokenFile(interpreter) && "this botocore predates AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE" }, async () => {
+    test(`${interpreter}: container credentials endpoint with AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`, {
+      skip: !readsTokenFile(interpreter) && "this botocore predates AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    }, async () => {
       const result = await python(interpreter, script, [f.sts.url], {
         ...env,
         AWS_CONTAINER_CREDENTIALS_FULL_URI: served.containerUri,

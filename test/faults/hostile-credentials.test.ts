@@ -24,7 +24,9 @@ class HostileEndpoint {
       this.calls++;
       req.resume();
       req.on("end", () => {
-        const body = JSON.stringify({ credentialSet: [{ credentials: this.credentials, assumedRoleUser: { arn: "arn:aws:sts::123456789012:assumed-role/r/s" } }] });
+        const body = JSON.stringify({
+          credentialSet: [{ credentials: this.credentials, assumedRoleUser: { arn: "arn:aws:sts::123456789012:assumed-role/r/s" } }],
+        });
         res.writeHead(201, { "Content-Type": "application/json", Date: new Date().toUTCString() });
         res.end(body);
       });

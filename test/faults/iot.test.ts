@@ -56,18 +56,56 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: "500", fault: { status: 500, message: "InternalFailure" }, check: (e) => e instanceof ServiceError && e.status === 500 && e.service === "iot" && /retried with backoff/.test(e.message), sleeps: [99, 199] },
-  { name: "503", fault: { status: 503, message: "Service Unavailable" }, check: (e) => e instanceof ServiceError && e.status === 503 && e.serviceMessage === "Service Unavailable", sleeps: [99, 199] },
-  { name: "429 without Retry-After", fault: { status: 429, message: "Rate exceeded" }, check: (e) => e instanceof ServiceError && e.status === 429 && e.retryAfterSeconds === undefined && /throttling/.test(e.message), sleeps: [99, 199] },
-  { name: "429 with Retry-After: 2", fault: { status: 429, message: "Rate exceeded", retryAfterSeconds: 2 }, check: (e) => e instanceof ServiceError && e.status === 429 && e.retryAfterSeconds === 2, sleeps: [2000, 2000] },
-  { name: "connection reset mid-body", fault: { resetMidBody: true }, check: (e) => e instanceof NetworkError && e.kind === "reset" && /before a full answer/.test(e.message), sleeps: [99, 199] },
-  { name: "accepts and never answers", fault: { hang: true }, check: (e) => e instanceof NetworkError && e.kind === "timeout" && /within 500 ms/.test(e.message), sleeps: [99, 199] },
-  { name: "malformed 200 body", fault: { malformedBody: true }, check: (e) => e instanceof ResponseFormatError && !/502 Bad Gateway/.test(e.message), sleeps: [99, 199] },
+  {
+    name: "500",
+    fault: { status: 500, message: "InternalFailure" },
+    check: (e) => e instanceof ServiceError && e.status === 500 && e.service === "iot" && /retried with backoff/.test(e.message),
+    sleeps: [99, 199],
+  },
+  {
+    name: "503",
+    fault: { status: 503, message: "Service Unavailable" },
+    check: (e) => e instanceof ServiceError && e.status === 503 && e.serviceMessage === "Service Unavailable",
+    sleeps: [99, 199],
+  },
+  {
+    name: "429 without Retry-After",
+    fault: { status: 429, message: "Rate exceeded" },
+    check: (e) => e instanceof ServiceError && e.status === 429 && e.retryAfterSeconds === undefined && /throttling/.test(e.message),
+    sleeps: [99, 199],
+  },
+  {
+    name: "429 with Retry-After: 2",
+    fault: { status: 429, message: "Rate exceeded", retryAfterSeconds: 2 },
+    check: (e) => e instanceof ServiceError && e.status === 429 && e.retryAfterSeconds === 2,
+    sleeps: [2000, 2000],
+  },
+  {
+    name: "connection reset mid-body",
+    fault: { resetMidBody: true },
+    check: (e) => e instanceof NetworkError && e.kind === "reset" && /before a full answer/.test(e.message),
+    sleeps: [99, 199],
+  },
+  {
+    name: "accepts and never answers",
+    fault: { hang: true },
+    check: (e) => e instanceof NetworkError && e.kind === "timeout" && /within 500 ms/.test(e.message),
+    sleeps: [99, 199],
+  },
+  {
+    name: "malformed 200 body",
+    fault: { malformedBody: true },
+    check: (e) => e instanceof ResponseFormatError && !/502 Bad Gateway/.test(e.message),
+    sleeps: [99, 199],
+  },
   {
     name: "connection reset before any answer, every attempt on a new connection",
     fault: { resetConnection: true },
     // Looks exactly like an endpoint that drops an unknown client certificate after the handshake, the likelier cause: reported as that.
-    check: (e) => e instanceof NetworkError && e.kind === "tls-client-refused" && /closed the connection right after the TLS handshake, before answering \(3 attempts/.test(e.message),
+    check: (e) =>
+      e instanceof NetworkError &&
+      e.kind === "tls-client-refused" &&
+      /closed the connection right after the TLS handshake, before answering \(3 attempts/.test(e.message),
     sleeps: [99, 199],
   },
 ];
@@ -151,7 +189,10 @@ describe("TLS handshake failures", () => {
     const clock = new SkippingClock();
     const session = new IotCredentialSession(init({ endpoint: `https://127.0.0.1:${(plainText.address() as AddressInfo).port}`, clock }));
     try {
-      await assert.rejects(session.getCredentials(), (e: unknown) => e instanceof NetworkError && e.kind === "tls" && /TLS handshake with 127\.0\.0\.1/.test(e.message));
+      await assert.rejects(
+        session.getCredentials(),
+        (e: unknown) => e instanceof NetworkError && e.kind === "tls" && /TLS handshake with 127\.0\.0\.1/.test(e.message),
+      );
       assert.deepEqual(clock.sleeps, [], "not retried: it is not transient");
     } finally {
       await session.close();
@@ -188,7 +229,10 @@ describe("DNS failure (dns.lookup answers ENOTFOUND; nothing leaves the machine)
     const before = iot.requests.length;
     const session = new IotCredentialSession(init({ endpoint: endpoint(), clock }));
     try {
-      await assert.rejects(session.getCredentials(), (e: unknown) => e instanceof NetworkError && e.kind === "dns" && /localhost does not resolve \(ENOTFOUND\)/.test(e.message));
+      await assert.rejects(
+        session.getCredentials(),
+        (e: unknown) => e instanceof NetworkError && e.kind === "dns" && /localhost does not resolve \(ENOTFOUND\)/.test(e.message),
+      );
       assert.deepEqual(lookups, ["localhost", "localhost", "localhost"]);
       assert.deepEqual(clock.sleeps, [99, 199]);
       assert.equal(iot.requests.length, before, "no request reached the emulator");
@@ -301,7 +345,8 @@ describe("a session holding valid credentials sees no failure while faults strik
       const before = iot.requests.length;
       assert.equal((await session.getCredentials()).accessKeyId, first.accessKeyId);
       for (let i = 0; i < 400 && iot.requests.length === before; i++) await new Promise((resolve) => setTimeout(resolve, 5));
-      for (let i = 0; i < 400 && (await session.getCredentials()).accessKeyId === first.accessKeyId; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      for (let i = 0; i < 400 && (await session.getCredentials()).accessKeyId === first.accessKeyId; i++)
+        await new Promise((resolve) => setTimeout(resolve, 5));
       assert.notEqual((await session.getCredentials()).accessKeyId, first.accessKeyId, "recovered");
     } finally {
       iot.clearFaults();

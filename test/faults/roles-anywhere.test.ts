@@ -8,7 +8,13 @@ import { createServer as createTcpServer, type Server } from "node:net";
 import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import { NetworkError, ResponseFormatError, RolesAnywhereSession, type RolesAnywhereSessionInit, ServiceError } from "../../src/index.js";
-import { createTestCertificateAuthority, type RolesAnywhereEmulator, type RolesAnywhereFault, startRolesAnywhereEmulator, type TestCertificate } from "../../testing/index.js";
+import {
+  createTestCertificateAuthority,
+  type RolesAnywhereEmulator,
+  type RolesAnywhereFault,
+  startRolesAnywhereEmulator,
+  type TestCertificate,
+} from "../../testing/index.js";
 import { FakeClock, SkippingClock, settle } from "../helpers/fake-clock.js";
 
 let device: TestCertificate;
@@ -18,7 +24,10 @@ let garbageTls: Server;
 before(async () => {
   const root = await createTestCertificateAuthority();
   device = await root.issue();
-  emulator = await startRolesAnywhereEmulator({ trustAnchors: [{ certificates: [root.certificatePem] }], profiles: [{ roleArns: ["arn:aws:iam::123456789012:role/R"] }] });
+  emulator = await startRolesAnywhereEmulator({
+    trustAnchors: [{ certificates: [root.certificatePem] }],
+    profiles: [{ roleArns: ["arn:aws:iam::123456789012:role/R"] }],
+  });
   // A port that answers a TLS client with plain text: a handshake failure.
   garbageTls = createTcpServer((socket) => socket.end("HTTP/1.1 400 Bad Request\r\n\r\n"));
   await new Promise<void>((resolve) => garbageTls.listen(0, "127.0.0.1", resolve));
@@ -51,11 +60,36 @@ interface Case {
 }
 
 const permanentCases: Case[] = [
-  { name: "500", fault: { status: 500, errorType: "InternalServerException", message: "boom" }, check: (e) => e instanceof ServiceError && e.status === 500, sleeps: [99, 199] },
-  { name: "503", fault: { status: 503, errorType: "ServiceUnavailableException", message: "busy" }, check: (e) => e instanceof ServiceError && e.status === 503, sleeps: [99, 199] },
-  { name: "429 without Retry-After", fault: { status: 429, errorType: "ThrottlingException", message: "Rate exceeded" }, check: (e) => e instanceof ServiceError && e.status === 429 && /10 calls per second/.test(e.message), sleeps: [99, 199] },
-  { name: "429 with Retry-After: 2", fault: { status: 429, errorType: "ThrottlingException", message: "Rate exceeded", retryAfterSeconds: 2 }, check: (e) => e instanceof ServiceError && e.retryAfterSeconds === 2, sleeps: [2000, 2000] },
-  { name: "connection reset before the answer", fault: { resetConnection: true }, check: (e) => e instanceof NetworkError && e.kind === "reset", sleeps: [99, 199] },
+  {
+    name: "500",
+    fault: { status: 500, errorType: "InternalServerException", message: "boom" },
+    check: (e) => e instanceof ServiceError && e.status === 500,
+    sleeps: [99, 199],
+  },
+  {
+    name: "503",
+    fault: { status: 503, errorType: "ServiceUnavailableException", message: "busy" },
+    check: (e) => e instanceof ServiceError && e.status === 503,
+    sleeps: [99, 199],
+  },
+  {
+    name: "429 without Retry-After",
+    fault: { status: 429, errorType: "ThrottlingException", message: "Rate exceeded" },
+    check: (e) => e instanceof ServiceError && e.status === 429 && /10 calls per second/.test(e.message),
+    sleeps: [99, 199],
+  },
+  {
+    name: "429 with Retry-After: 2",
+    fault: { status: 429, errorType: "ThrottlingException", message: "Rate exceeded", retryAfterSeconds: 2 },
+    check: (e) => e instanceof ServiceError && e.retryAfterSeconds === 2,
+    sleeps: [2000, 2000],
+  },
+  {
+    name: "connection reset before the answer",
+    fault: { resetConnection: true },
+    check: (e) => e instanceof NetworkError && e.kind === "reset",
+    sleeps: [99, 199],
+  },
   { name: "connection reset mid-body", fault: { resetMidBody: true }, check: (e) => e instanceof NetworkError && e.kind === "reset", sleeps: [99, 199] },
   { name: "accepts and never answers", fault: { hang: true }, check: (e) => e instanceof NetworkError && e.kind === "timeout", sleeps: [99, 199] },
   { name: "malformed success body", fault: { malformedBody: true }, check: (e) => e instanceof ResponseFormatError, sleeps: [99, 199] },

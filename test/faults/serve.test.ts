@@ -111,7 +111,9 @@ describe("serve under upstream faults", { concurrency: true }, () => {
     ["Roles Anywhere", rolesAnywhere, { fault: { resetMidBody: true }, reason: /closed before a full answer/ }],
     ["IoT", iot, { fault: { status: 503, message: "Service Unavailable" }, reason: /HTTP 503: Service Unavailable/ }],
   ] as const) {
-    test(`${mechanism}: each fault strikes a refresh twice (background attempt, then the first of a fetch); then an outage; then recovery`, { timeout: 90_000 }, async () => {
+    test(`${mechanism}: each fault strikes a refresh twice (background attempt, then the first of a fetch); then an outage; then recovery`, {
+      timeout: 90_000,
+    }, async () => {
       // 6-second credentials: background refresh at 3–4 s, the mandatory window from 4 s.
       const setup = await start(6);
       const { upstream } = setup;
@@ -127,7 +129,10 @@ describe("serve under upstream faults", { concurrency: true }, () => {
           upstream.inject({ ...fault, times: 2 });
           const after = upstream.issued.size;
           await until(() => upstream.issued.size > after, 15_000, `credentials after the ${name} fault`);
-          assert.ok(upstream.requests.length - requests >= (fault.delayMs ? 1 : 3), `${name}: the fault met the refresh (${upstream.requests.length - requests} attempts)`);
+          assert.ok(
+            upstream.requests.length - requests >= (fault.delayMs ? 1 : 3),
+            `${name}: the fault met the refresh (${upstream.requests.length - requests} attempts)`,
+          );
         }
         assert.deepEqual(violations(load.answers, issues, upstream.issued), [], "no client failure while valid credentials existed, through every fault");
 
@@ -188,4 +193,3 @@ describe("serve under upstream faults", { concurrency: true }, () => {
     });
   }
 });
-

@@ -164,7 +164,13 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
       // The product's retry policy (3 attempts, full jitter) around each fetch.
       // The product's retry policy: full retries when blocking, one attempt in the background.
       fetchCredentials: (context) =>
-        withRetries(async () => createSession(), context?.background ? { ...options.retry, maxAttempts: 1 } : (options.retry ?? {}), clock, undefined, "CreateSession"),
+        withRetries(
+          async () => createSession(),
+          context?.background ? { ...options.retry, maxAttempts: 1 } : (options.retry ?? {}),
+          clock,
+          undefined,
+          "CreateSession",
+        ),
     };
     const cache = new CredentialCache(source, { clock, policy: { autoRefresh: true, jitter: options.jitter } });
     caches.push(cache);
@@ -208,7 +214,10 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
   const histogram: Record<number, number> = {};
   for (const [second, count] of perSecond) if (second >= hour) histogram[count] = (histogram[count] ?? 0) + 1;
   if (process.env.FLEET_HISTOGRAM) {
-    console.log(JSON.stringify(histogram), [...perSecond].filter(([sec, c]) => sec >= hour && c > options.quotaPerSecond).map(([sec]) => sec));
+    console.log(
+      JSON.stringify(histogram),
+      [...perSecond].filter(([sec, c]) => sec >= hour && c > options.quotaPerSecond).map(([sec]) => sec),
+    );
   }
   return {
     requests,

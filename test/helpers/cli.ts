@@ -295,7 +295,20 @@ export async function createIotFixture(dir: string, options: { keyType?: TestKey
     caFile,
     thingName,
     roleAlias,
-    args: ["--certificate", certFile, "--private-key", keyFile, "--role-alias", roleAlias, "--thing-name", thingName, "--endpoint", iot.url, "--ca-cert", caFile],
+    args: [
+      "--certificate",
+      certFile,
+      "--private-key",
+      keyFile,
+      "--role-alias",
+      roleAlias,
+      "--thing-name",
+      thingName,
+      "--endpoint",
+      iot.url,
+      "--ca-cert",
+      caFile,
+    ],
     async close() {
       await Promise.all([iot.close(), sts.close()]);
     },
@@ -311,7 +324,8 @@ export function parseProcessOutput(stdout: string): {
   Expiration: string;
   AccountId?: string;
 } {
-  if (!stdout.endsWith("\n") || stdout.trim().includes("\n")) throw new Error(`credential-process printed more than one line: ${JSON.stringify(stdout.slice(0, 80))}`);
+  if (!stdout.endsWith("\n") || stdout.trim().includes("\n"))
+    throw new Error(`credential-process printed more than one line: ${JSON.stringify(stdout.slice(0, 80))}`);
   const parsed = JSON.parse(stdout);
   const allowed = ["Version", "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration", "AccountId"];
   for (const key of Object.keys(parsed)) if (!allowed.includes(key)) throw new Error(`unexpected field ${key}`);
@@ -319,7 +333,6 @@ export function parseProcessOutput(stdout: string): {
   if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(parsed.Expiration)) throw new Error(`Expiration ${parsed.Expiration} is not RFC 3339 UTC`);
   return parsed;
 }
-
 
 /** A running `certcreds serve` and what it printed. */
 export interface Served {
@@ -365,10 +378,7 @@ export interface HttpAnswer {
 }
 
 /** One HTTP request on a fresh connection, with exactly the headers given. */
-export function http(
-  url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {},
-): Promise<HttpAnswer> {
+export function http(url: string, options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {}): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: options.method ?? "GET", headers: options.headers ?? {}, agent: false, timeout: options.timeoutMs ?? 5000 }, (res) => {
       const chunks: Buffer[] = [];

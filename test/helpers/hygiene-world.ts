@@ -45,7 +45,13 @@ const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
 /** The vault labels of the keys every world holds. */
-export const WORLD_KEYS = ["the Roles Anywhere device key", "the thing's key", "the expired Roles Anywhere certificate's key", "the expired thing certificate's key", "a stranger key"];
+export const WORLD_KEYS = [
+  "the Roles Anywhere device key",
+  "the thing's key",
+  "the expired Roles Anywhere certificate's key",
+  "the expired thing certificate's key",
+  "a stranger key",
+];
 
 /** Why the PKCS#11 parts cannot run here, or undefined. */
 export const pkcs11Unavailable = softHsmUnavailable();
@@ -114,9 +120,19 @@ export class HygieneWorld {
     w.raIssuing = await w.raRoot.createIntermediate({ commonName: "hygiene RA issuing CA" });
     w.raDevice = (await w.raIssuing.issue({ commonName: "hygiene-ra-device", keyType: "ec-p256" })) as Issued;
     const now = Date.now();
-    w.raExpired = (await w.raIssuing.issue({ commonName: "hygiene-ra-expired", keyType: "ec-p384", notBefore: new Date(now - 3 * DAY), notAfter: new Date(now - DAY) })) as typeof w.raExpired;
+    w.raExpired = (await w.raIssuing.issue({
+      commonName: "hygiene-ra-expired",
+      keyType: "ec-p384",
+      notBefore: new Date(now - 3 * DAY),
+      notAfter: new Date(now - DAY),
+    })) as typeof w.raExpired;
     w.iotServerCa = await createTestCertificateAuthority({ commonName: "hygiene IoT endpoint CA" });
-    const iotServer = await w.iotServerCa.issue({ commonName: "localhost", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"], extendedKeyUsage: ["serverAuth"] });
+    const iotServer = await w.iotServerCa.issue({
+      commonName: "localhost",
+      dnsNames: ["localhost"],
+      ipAddresses: ["127.0.0.1"],
+      extendedKeyUsage: ["serverAuth"],
+    });
     const iotDeviceCa = await createTestCertificateAuthority({ commonName: "hygiene IoT device CA", keyType: "rsa-2048" });
     w.thing = (await iotDeviceCa.issue({ commonName: THING, keyType: "rsa-2048", extendedKeyUsage: ["clientAuth"] })) as Issued;
     w.thingExpired = (await iotDeviceCa.issue({
@@ -133,13 +149,24 @@ export class HygieneWorld {
 
     const thingCertificates = [w.thing.certificatePem, w.thingExpired.certificatePem];
     if (w.hsm) {
-      w.raTokenCert = await w.raIssuing.issue({ commonName: "hygiene-ra-token", publicKey: await w.hsm.generateKey(TOKEN, "ec-p256", { id: "01", label: "ra-key" }) });
+      w.raTokenCert = await w.raIssuing.issue({
+        commonName: "hygiene-ra-token",
+        publicKey: await w.hsm.generateKey(TOKEN, "ec-p256", { id: "01", label: "ra-key" }),
+      });
       await w.hsm.writeCertificate(TOKEN, w.raTokenCert.certificateDer, { id: "01", label: "ra-key" });
-      w.iotTokenCert = await iotDeviceCa.issue({ commonName: THING, publicKey: await w.hsm.generateKey(TOKEN, "ec-p256", { id: "02", label: "iot-key" }), extendedKeyUsage: ["clientAuth"] });
+      w.iotTokenCert = await iotDeviceCa.issue({
+        commonName: THING,
+        publicKey: await w.hsm.generateKey(TOKEN, "ec-p256", { id: "02", label: "iot-key" }),
+        extendedKeyUsage: ["clientAuth"],
+      });
       thingCertificates.push(w.iotTokenCert.certificatePem);
     }
 
-    w.ra = await startRolesAnywhereEmulator({ trustAnchors: [{ certificates: [w.raRoot.certificatePem] }], profiles: [{ roleArns: [ROLE], durationSeconds: 3600 }], issued: w.issued });
+    w.ra = await startRolesAnywhereEmulator({
+      trustAnchors: [{ certificates: [w.raRoot.certificatePem] }],
+      profiles: [{ roleArns: [ROLE], durationSeconds: 3600 }],
+      issued: w.issued,
+    });
     w.iot = await startIotCredentialEmulator({
       serverCertificate: { cert: iotServer.certificatePem, key: iotServer.privateKeyPem! },
       registeredCas: [iotDeviceCa.certificatePem],
@@ -174,7 +201,19 @@ export class HygieneWorld {
     vault.addKey("the thing's key", w.thing.privateKey, [w.thing.privateKeyPem, w.thingPkcs1Pem, w.thingEncryptedPem]);
     vault.addKey("the expired thing certificate's key", w.thingExpired.privateKey!, [w.thingExpired.privateKeyPem]);
     vault.addKey("a stranger key", w.stranger);
-    for (const certificate of [w.raRoot, w.raIssuing, w.raDevice, w.raExpired, w.iotServerCa, iotDeviceCa, w.thing, w.thingExpired, iotServer, w.raTokenCert, w.iotTokenCert]) {
+    for (const certificate of [
+      w.raRoot,
+      w.raIssuing,
+      w.raDevice,
+      w.raExpired,
+      w.iotServerCa,
+      iotDeviceCa,
+      w.thing,
+      w.thingExpired,
+      iotServer,
+      w.raTokenCert,
+      w.iotTokenCert,
+    ]) {
       if (certificate) vault.addCertificate(certificate.certificatePem);
     }
     vault.add("the passphrase", PASSPHRASE);
@@ -242,7 +281,11 @@ export class HygieneWorld {
     return {
       name,
       args: (o) => this.iotArgs(o),
-      files: { expiredCertificate: this.files["thing-expired.pem"]!, expiredKey: this.files["thing-expired.key"]!, encryptedKey: this.files["thing-encrypted.key"]! },
+      files: {
+        expiredCertificate: this.files["thing-expired.pem"]!,
+        expiredKey: this.files["thing-expired.key"]!,
+        encryptedKey: this.files["thing-encrypted.key"]!,
+      },
       denied: () => this.iot.inject({ status: 403, message: "Access Denied" }),
       failing: (times) => this.iot.inject({ status: 500, times }),
       throttled: (times) => this.iot.inject({ status: 429, errorType: "ThrottlingException", retryAfterSeconds: 0, times }),
@@ -354,7 +397,8 @@ export class HygieneWorld {
   plantedLeakSample(): PlantedLeakSample {
     const [issued] = this.issued.values();
     const credentials: IssuedCredentials =
-      issued ?? this.issued.issue({ accountId: "123456789012", roleArn: ROLE, roleSessionName: "hygiene-self-check", expiration: new Date(Date.now() + 3_600_000) });
+      issued ??
+      this.issued.issue({ accountId: "123456789012", roleArn: ROLE, roleSessionName: "hygiene-self-check", expiration: new Date(Date.now() + 3_600_000) });
     return {
       pemKey: this.raDevice.privateKeyPem,
       rsaKey: this.thing.privateKey,

@@ -15,7 +15,9 @@ export class CapturingLogger implements TraceLogger {
 
   private push(level: LineLevel, content: unknown[]) {
     this.records.push({ level, content });
-    this.lines.push(`${level} ${content.map((c) => (c instanceof Error ? `${c.message} ${c.stack}` : typeof c === "string" ? c : JSON.stringify(c))).join(" ")}`);
+    this.lines.push(
+      `${level} ${content.map((c) => (c instanceof Error ? `${c.message} ${c.stack}` : typeof c === "string" ? c : JSON.stringify(c))).join(" ")}`,
+    );
   }
 
   /** The texts of the lines at one level, without the level. */

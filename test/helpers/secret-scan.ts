@@ -93,17 +93,30 @@ export class SecretVault {
     }
     const publicKey = createPublicKey(key);
     const spki = publicKey.export({ type: "spki", format: "der" });
-    this.addPublic(publicKey.export({ type: "spki", format: "pem" }).toString(), spki.toString("base64"), spki.toString("hex"), JSON.stringify(publicKey.export({ format: "jwk" })));
+    this.addPublic(
+      publicKey.export({ type: "spki", format: "pem" }).toString(),
+      spki.toString("base64"),
+      spki.toString("hex"),
+      JSON.stringify(publicKey.export({ format: "jwk" })),
+    );
     const twin = twinOf(key);
     const twinDer = twin.export({ type: "pkcs8", format: "der" });
-    this.addPublic(twin.export({ type: "pkcs8", format: "pem" }).toString(), twinDer.toString("base64"), twinDer.toString("hex"), twinDer.toString("hex").toUpperCase());
+    this.addPublic(
+      twin.export({ type: "pkcs8", format: "pem" }).toString(),
+      twinDer.toString("base64"),
+      twinDer.toString("hex"),
+      twinDer.toString("hex").toUpperCase(),
+    );
     for (const given of givenPems) if (given.includes("RSA PRIVATE KEY")) this.addPublic(twin.export({ type: "pkcs1", format: "pem" }).toString());
   }
 
   private all(): [string, string][] {
     const entries = [...this.values];
     for (const credentials of this.issued.values()) {
-      entries.push([credentials.secretAccessKey, `secret access key ${credentials.accessKeyId}`], [credentials.sessionToken, `session token of ${credentials.accessKeyId}`]);
+      entries.push(
+        [credentials.secretAccessKey, `secret access key ${credentials.accessKeyId}`],
+        [credentials.sessionToken, `session token of ${credentials.accessKeyId}`],
+      );
     }
     return entries;
   }
@@ -236,7 +249,8 @@ export class LeakScan {
     this.corpus.add(`${where} — inspect(provider)`, inspect(session.provider, { depth: Number.POSITIVE_INFINITY, showHidden: true }));
     this.corpus.add(`${where} — JSON.stringify(provider)`, String(JSON.stringify(session.provider)));
     const json = JSON.parse(JSON.stringify(session)) as Record<string, unknown>;
-    for (const key of Object.keys(json)) assert.ok(["mechanism", "accessKeyId", "expiration"].includes(key), `${where}: JSON of a session holds only what identifies it (${key})`);
+    for (const key of Object.keys(json))
+      assert.ok(["mechanism", "accessKeyId", "expiration"].includes(key), `${where}: JSON of a session holds only what identifies it (${key})`);
   }
 
   /** Searches the texts recorded since the last call against every secret known now. */
@@ -292,7 +306,10 @@ export function assertScannerFindsPlantedLeaks(vault: SecretVault, sample: Plant
   assert.ok(error, "planted leaks are found");
   const found = (error.actual as string[]).map((line) => line.split(":")[0]);
   assert.deepEqual([...new Set(found)].sort(), planted.map(([where]) => where).sort(), "every planted leak, and only those");
-  assert.ok(!String(error.message).includes(pemLine.slice(3, 25)) && !(error.actual as string[]).join().includes(credentials.secretAccessKey.slice(4, 24)), "the report names secrets, never shows them");
+  assert.ok(
+    !String(error.message).includes(pemLine.slice(3, 25)) && !(error.actual as string[]).join().includes(credentials.secretAccessKey.slice(4, 24)),
+    "the report names secrets, never shows them",
+  );
   // Public material: certificates and public keys in every form, as read-certificate-data and doctor print them.
   const clean = new Corpus();
   for (const certificate of sample.certificates) {

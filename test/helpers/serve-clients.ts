@@ -136,7 +136,13 @@ export class ServeLoad {
       try {
         token ??= (await exchange(agent, `${base}/api/token`, "PUT", { "x-aws-ec2-metadata-token-ttl-seconds": "21600" }, this.timeoutMs)).body;
         role ??= (await exchange(agent, `${base}/meta-data/iam/security-credentials/`, "GET", { "x-aws-ec2-metadata-token": token }, this.timeoutMs)).body;
-        const outcome = await exchange(agent, `${base}/meta-data/iam/security-credentials/${role}`, "GET", { "x-aws-ec2-metadata-token": token }, this.timeoutMs);
+        const outcome = await exchange(
+          agent,
+          `${base}/meta-data/iam/security-credentials/${role}`,
+          "GET",
+          { "x-aws-ec2-metadata-token": token },
+          this.timeoutMs,
+        );
         if (outcome.status === 401) token = undefined;
         this.record(client, "imds", start, outcome);
       } catch (error) {
@@ -199,7 +205,8 @@ export function seededRandom(seed: number): () => number {
 /** Resident set size of a process in bytes: /proc on Linux, else `ps -o rss=`. */
 export async function rssOf(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => undefined);
-  const kb = status === undefined ? execFileSync("ps", ["-o", "rss=", "-p", String(pid)], { encoding: "utf8" }).trim() : /^VmRSS:\s+(\d+)\s+kB$/m.exec(status)?.[1];
+  const kb =
+    status === undefined ? execFileSync("ps", ["-o", "rss=", "-p", String(pid)], { encoding: "utf8" }).trim() : /^VmRSS:\s+(\d+)\s+kB$/m.exec(status)?.[1];
   if (!kb || !/^\d+$/.test(kb)) throw new Error(`no RSS for process ${pid}`);
   return Number(kb) * 1024;
 }

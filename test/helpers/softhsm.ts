@@ -19,7 +19,12 @@ import { promisify } from "node:util";
 
 const run = promisify(execFile);
 
-const LIBRARY_PATHS = ["/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so", "/usr/lib64/softhsm/libsofthsm2.so", "/usr/local/lib/softhsm/libsofthsm2.so"];
+const LIBRARY_PATHS = [
+  "/usr/lib/softhsm/libsofthsm2.so",
+  "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+  "/usr/lib64/softhsm/libsofthsm2.so",
+  "/usr/local/lib/softhsm/libsofthsm2.so",
+];
 
 /** Why SoftHSM2 tests cannot run here, or undefined when they can. */
 export function softHsmUnavailable(): string | undefined {
@@ -41,7 +46,7 @@ const KEYGEN_TYPES: Record<TokenKeyType, string> = {
   "rsa-1024": "rsa:1024",
   "ec-p256": "EC:prime256v1",
   "ec-p384": "EC:secp384r1",
-  "ed25519": "EC:edwards25519",
+  ed25519: "EC:edwards25519",
 };
 
 export interface TokenSpec {
@@ -94,7 +99,9 @@ export async function createSoftHsm(tokens: TokenSpec[]): Promise<SoftHsm> {
   process.env.SOFTHSM2_CONF = conf;
   const env = { ...process.env, SOFTHSM2_CONF: conf };
   for (const token of tokens) {
-    await run("softhsm2-util", ["--init-token", "--free", "--label", token.label, "--pin", token.pin, "--so-pin", `so-${randomBytes(4).toString("hex")}`], { env });
+    await run("softhsm2-util", ["--init-token", "--free", "--label", token.label, "--pin", token.pin, "--so-pin", `so-${randomBytes(4).toString("hex")}`], {
+      env,
+    });
   }
   const pinOf = (label: string) => {
     const token = tokens.find((t) => t.label === label);

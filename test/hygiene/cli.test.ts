@@ -25,7 +25,11 @@ describe("secret hygiene: no key, PIN, passphrase, secret key or token in anythi
       ["certcreds version", ["version"], 0],
       ["certcreds help serve", ["help", "serve"], 0],
       ["certcreds cache --help", ["cache", "--help"], 0],
-      ...["credential-process", "serve", "update", "sign-string", "read-certificate-data", "doctor"].map((c): [string, string[], number] => [`certcreds ${c} --help`, [c, "--help"], 0]),
+      ...["credential-process", "serve", "update", "sign-string", "read-certificate-data", "doctor"].map((c): [string, string[], number] => [
+        `certcreds ${c} --help`,
+        [c, "--help"],
+        0,
+      ]),
     ];
     await Promise.all(runs.map(([where, args, code]) => w.cli(where, args, { code })));
     w.scan.assertClean();
@@ -38,7 +42,11 @@ describe("secret hygiene: no key, PIN, passphrase, secret key or token in anythi
       ["a PIN as the value of --reuse-pin", ["credential-process", `--reuse-pin=${STRAY_PIN}`, ...w.raArgs()], 2],
       ["a PIN in CERTCREDS_REUSE_PIN", ["credential-process", ...w.raArgs()], 3, { CERTCREDS_REUSE_PIN: STRAY_PIN }],
       ["a passphrase with a space, unquoted", ["credential-process", "--pkcs8-password", ...PASSPHRASE_WORDS, ...w.raArgs()], 2],
-      ["a passphrase with a space, unquoted, --flag=value", ["credential-process", `--pkcs8-password=${PASSPHRASE_WORDS[0]}`, PASSPHRASE_WORDS[1]!, ...w.raArgs()], 2],
+      [
+        "a passphrase with a space, unquoted, --flag=value",
+        ["credential-process", `--pkcs8-password=${PASSPHRASE_WORDS[0]}`, PASSPHRASE_WORDS[1]!, ...w.raArgs()],
+        2,
+      ],
       ["a mistyped passphrase flag", ["credential-process", `--pkcs8-pasword=${PASSPHRASE}`, ...w.raArgs()], 2],
       ["a passphrase flag on a command without it", ["read-certificate-data", "--certificate", w.files["ra.pem"]!, "--pkcs8-password", PASSPHRASE], 2],
       ["a passphrase and no mechanism", ["credential-process", "--pkcs8-password", PASSPHRASE, "--certificate", w.files["ra.pem"]!], 2],
@@ -50,7 +58,9 @@ describe("secret hygiene: no key, PIN, passphrase, secret key or token in anythi
       ["serve with a passphrase and a bad port", ["serve", ...w.raArgs(), "--pkcs8-password", PASSPHRASE, "--port", "99999"], 2],
       ["update with a bad profile name", ["update", ...w.raArgs(), "--profile", "a]b"], 2],
     ];
-    const results = await Promise.all(runs.map(([where, args, code, env]) => w.cli(`usage error: ${where}`, [...args, "--debug"], { code, ...(env ? { env } : {}) })));
+    const results = await Promise.all(
+      runs.map(([where, args, code, env]) => w.cli(`usage error: ${where}`, [...args, "--debug"], { code, ...(env ? { env } : {}) })),
+    );
     w.scan.assertClean();
     // Still saying what to fix.
     assert.match(results[0]!.stderr, /unexpected argument after --reuse-pin .*--reuse-pin takes no value/);
@@ -67,4 +77,8 @@ describe("secret hygiene: no key, PIN, passphrase, secret key or token in anythi
   });
 });
 
-describeCorpusChecks(() => w.scan, () => w.plantedLeakSample(), { texts: 40, secrets: 50, keys: WORLD_KEYS });
+describeCorpusChecks(
+  () => w.scan,
+  () => w.plantedLeakSample(),
+  { texts: 40, secrets: 50, keys: WORLD_KEYS },
+);

@@ -39,16 +39,28 @@ describe("secret hygiene: no key, PIN, passphrase, secret key or token in anythi
           processJson: true,
           env: { DEVICE_KEY: pem },
         });
-        await w.cli(`${where}, key from standard input`, ["credential-process", ...mechanism.args({ privateKey: "-" }), "--no-cache", "--debug"], { code: 0, processJson: true, input: pem });
-        await w.cli(`${where}, encrypted key, CERTCREDS_PKCS8_PASSWORD`, ["credential-process", ...mechanism.args({ privateKey: mechanism.files.encryptedKey }), "--no-cache", "--debug"], {
+        await w.cli(`${where}, key from standard input`, ["credential-process", ...mechanism.args({ privateKey: "-" }), "--no-cache", "--debug"], {
           code: 0,
           processJson: true,
-          env: { CERTCREDS_PKCS8_PASSWORD: PASSPHRASE },
+          input: pem,
         });
-        await w.cli(`${where}, encrypted key, --pkcs8-password`, ["credential-process", ...mechanism.args({ privateKey: mechanism.files.encryptedKey }), "--pkcs8-password", PASSPHRASE, "--debug"], {
-          code: 0,
-          processJson: true,
-        });
+        await w.cli(
+          `${where}, encrypted key, CERTCREDS_PKCS8_PASSWORD`,
+          ["credential-process", ...mechanism.args({ privateKey: mechanism.files.encryptedKey }), "--no-cache", "--debug"],
+          {
+            code: 0,
+            processJson: true,
+            env: { CERTCREDS_PKCS8_PASSWORD: PASSPHRASE },
+          },
+        );
+        await w.cli(
+          `${where}, encrypted key, --pkcs8-password`,
+          ["credential-process", ...mechanism.args({ privateKey: mechanism.files.encryptedKey }), "--pkcs8-password", PASSPHRASE, "--debug"],
+          {
+            code: 0,
+            processJson: true,
+          },
+        );
         w.scan.assertClean();
       });
 
@@ -58,15 +70,31 @@ describe("secret hygiene: no key, PIN, passphrase, secret key or token in anythi
         const base = ["credential-process", "--no-cache", "--debug"];
         await Promise.all([
           w.cli(`${where}, wrong key`, [...base, ...mechanism.args({ privateKey: w.files["stranger.key"]! })], { code: 3 }),
-          w.cli(`${where}, wrong key as PEM text`, [...base, ...mechanism.args({ privateKey: w.stranger.export({ type: "pkcs8", format: "pem" }).toString() })], { code: 3 }),
-          w.cli(`${where}, expired certificate`, [...base, ...mechanism.args({ certificate: mechanism.files.expiredCertificate, privateKey: mechanism.files.expiredKey })], { code: 3 }),
-          w.cli(`${where}, wrong passphrase`, [...base, ...mechanism.args({ privateKey: mechanism.files.encryptedKey }), "--pkcs8-password", WRONG_PASSPHRASE], { code: 3 }),
+          w.cli(
+            `${where}, wrong key as PEM text`,
+            [...base, ...mechanism.args({ privateKey: w.stranger.export({ type: "pkcs8", format: "pem" }).toString() })],
+            { code: 3 },
+          ),
+          w.cli(
+            `${where}, expired certificate`,
+            [...base, ...mechanism.args({ certificate: mechanism.files.expiredCertificate, privateKey: mechanism.files.expiredKey })],
+            { code: 3 },
+          ),
+          w.cli(
+            `${where}, wrong passphrase`,
+            [...base, ...mechanism.args({ privateKey: mechanism.files.encryptedKey }), "--pkcs8-password", WRONG_PASSPHRASE],
+            { code: 3 },
+          ),
           w.cli(`${where}, wrong passphrase from the environment`, [...base, ...mechanism.args({ privateKey: mechanism.files.encryptedKey })], {
             code: 3,
             env: { CERTCREDS_PKCS8_PASSWORD: WRONG_PASSPHRASE },
           }),
           w.cli(`${where}, no passphrase`, [...base, ...mechanism.args({ privateKey: mechanism.files.encryptedKey })], { code: 3 }),
-          w.cli(`${where}, key given as certificate`, [...base, ...mechanism.args({ certificate: mechanism.name === "IoT" ? w.files["thing.key"]! : w.files["ra.key"]! })], { code: 3 }),
+          w.cli(
+            `${where}, key given as certificate`,
+            [...base, ...mechanism.args({ certificate: mechanism.name === "IoT" ? w.files["thing.key"]! : w.files["ra.key"]! })],
+            { code: 3 },
+          ),
         ]);
         mechanism.denied();
         await w.cli(`${where}, access denied`, [...base, ...mechanism.args()], { code: 1 });
@@ -94,7 +122,15 @@ describe("files: modes, contents limited to what is needed, deleted by cache cle
       w.raArgs(),
       w.iotArgs(),
       w.raArgs({ privateKey: w.files["ra-encrypted.key"]! }).concat("--pkcs8-password", PASSPHRASE),
-      ...(w.hsm ? [[...w.raArgs({ certificate: w.files["ra-token.pem"]!, privateKey: `pkcs11:token=${TOKEN};object=ra-key;type=private?pin-value=${PIN}` }), "--pkcs11-lib", w.hsm.library]] : []),
+      ...(w.hsm
+        ? [
+            [
+              ...w.raArgs({ certificate: w.files["ra-token.pem"]!, privateKey: `pkcs11:token=${TOKEN};object=ra-key;type=private?pin-value=${PIN}` }),
+              "--pkcs11-lib",
+              w.hsm.library,
+            ],
+          ]
+        : []),
     ];
     for (const args of runs) {
       const result = await runCli(["credential-process", ...args, "--debug"], { env: { ...env(), ...(w.hsm ? { SOFTHSM2_CONF: w.hsm.conf } : {}) } });
@@ -103,7 +139,20 @@ describe("files: modes, contents limited to what is needed, deleted by cache cle
     assert.equal(modeOf(cacheDir), 0o700, "the cache directory is private");
     const names = readdirSync(cacheDir);
     assert.equal(names.length, runs.length, `one file per configuration, no lock or temporary file left: ${names.join(", ")}`);
-    const configuration = [w.ra.trustAnchorArn, w.ra.profileArn, ROLE, w.ra.url, w.iot.url, ALIAS, THING, w.dir, TOKEN, "pkcs11", w.files["ra.pem"]!, w.raDevice.certificateDer.toString("base64").slice(0, 40)];
+    const configuration = [
+      w.ra.trustAnchorArn,
+      w.ra.profileArn,
+      ROLE,
+      w.ra.url,
+      w.iot.url,
+      ALIAS,
+      THING,
+      w.dir,
+      TOKEN,
+      "pkcs11",
+      w.files["ra.pem"]!,
+      w.raDevice.certificateDer.toString("base64").slice(0, 40),
+    ];
     for (const name of names) {
       assert.match(name, /^[0-9a-f]{64}\.json$/, "the file is named by a hash of the configuration");
       const path = join(cacheDir, name);
@@ -111,7 +160,8 @@ describe("files: modes, contents limited to what is needed, deleted by cache cle
       const text = readFileSync(path, "utf8");
       const entry = JSON.parse(text) as { v: number; obtainedAt: number; credentials: Record<string, string> };
       assert.deepEqual(Object.keys(entry).sort(), ["credentials", "obtainedAt", "v"]);
-      for (const key of Object.keys(entry.credentials)) assert.ok(["Version", "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration", "AccountId"].includes(key), key);
+      for (const key of Object.keys(entry.credentials))
+        assert.ok(["Version", "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration", "AccountId"].includes(key), key);
       const expected = w.issued.get(entry.credentials.AccessKeyId!);
       assert.equal(entry.credentials.SessionToken, expected?.sessionToken, "the cache holds the credentials issued");
       for (const value of configuration) assert.ok(!text.includes(value), `${name} holds no configuration beyond its hash`);
@@ -132,11 +182,18 @@ describe("files: modes, contents limited to what is needed, deleted by cache cle
     await writeFile(join(cacheDir, `.${hash}.json.1234.abcd.tmp`), "{}", { mode: 0o600 });
     await writeFile(join(cacheDir, "serve-999999.token"), "x".repeat(43), { mode: 0o600 });
     await writeFile(join(cacheDir, "notes.txt"), "not ours");
-    assert.ok(readdirSync(cacheDir).some((name) => name.endsWith(".json")), "answers are cached");
+    assert.ok(
+      readdirSync(cacheDir).some((name) => name.endsWith(".json")),
+      "answers are cached",
+    );
     const clear = await runCli(["cache", "clear"], { env: env() });
     assert.equal(clear.code, 0, clear.stderr);
     assert.deepEqual(readdirSync(cacheDir), ["notes.txt"], "only the file certcreds did not write is left");
   });
 });
 
-describeCorpusChecks(() => w.scan, () => w.plantedLeakSample(), { texts: 50, secrets: 50, keys: WORLD_KEYS });
+describeCorpusChecks(
+  () => w.scan,
+  () => w.plantedLeakSample(),
+  { texts: 50, secrets: 50, keys: WORLD_KEYS },
+);

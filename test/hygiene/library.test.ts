@@ -8,7 +8,16 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { inspect } from "node:util";
-import { createCredentialSession, type CredentialSession, fromIotCredentialProvider, fromRolesAnywhere, IotCredentialSession, type IotSessionInit, RolesAnywhereSession, type RolesAnywhereSessionInit } from "../../src/index.js";
+import {
+  createCredentialSession,
+  type CredentialSession,
+  fromIotCredentialProvider,
+  fromRolesAnywhere,
+  IotCredentialSession,
+  type IotSessionInit,
+  RolesAnywhereSession,
+  type RolesAnywhereSessionInit,
+} from "../../src/index.js";
 import { HygieneWorld, PASSPHRASE, WORLD_KEYS, WRONG_PASSPHRASE } from "../helpers/hygiene-world.js";
 import { CapturingLogger } from "../helpers/log-capture.js";
 import { describeCorpusChecks } from "../helpers/secret-scan.js";
@@ -42,7 +51,14 @@ describe("secret hygiene: no key, PIN, passphrase, secret key or token in anythi
       await w.librarySession(
         "RolesAnywhereSession (encrypted PEM text, passphrase)",
         (logger) =>
-          new RolesAnywhereSession(w.raInit(logger, { certificate: w.raDevice.certificatePem, certificateChain: w.raIssuing.certificatePem, privateKey: w.raEncryptedPem, passphrase: PASSPHRASE })),
+          new RolesAnywhereSession(
+            w.raInit(logger, {
+              certificate: w.raDevice.certificatePem,
+              certificateChain: w.raIssuing.certificatePem,
+              privateKey: w.raEncryptedPem,
+              passphrase: PASSPHRASE,
+            }),
+          ),
         w.fetchTwice,
         "success",
       );
@@ -74,7 +90,10 @@ describe("secret hygiene: no key, PIN, passphrase, secret key or token in anythi
         "createCredentialSession (IoT, DER bytes)",
         (logger) =>
           createCredentialSession(
-            w.iotInit(logger, { certificate: new Uint8Array(w.thing.certificateDer), privateKey: new Uint8Array(w.thing.privateKey.export({ type: "pkcs8", format: "der" })) }),
+            w.iotInit(logger, {
+              certificate: new Uint8Array(w.thing.certificateDer),
+              privateKey: new Uint8Array(w.thing.privateKey.export({ type: "pkcs8", format: "der" })),
+            }),
           ),
         w.fetchTwice,
         "success",
@@ -86,9 +105,13 @@ describe("secret hygiene: no key, PIN, passphrase, secret key or token in anythi
       test(`${name} error paths: wrong key, expired certificate, wrong and missing passphrase, service errors, network errors, a failed refresh`, async () => {
         const isIot = name === "IoT";
         const create = (extra: Partial<RolesAnywhereSessionInit & IotSessionInit>) => (logger: CapturingLogger) =>
-          isIot ? new IotCredentialSession(w.iotInit(logger, extra as Partial<IotSessionInit>)) : new RolesAnywhereSession(w.raInit(logger, extra as Partial<RolesAnywhereSessionInit>));
+          isIot
+            ? new IotCredentialSession(w.iotInit(logger, extra as Partial<IotSessionInit>))
+            : new RolesAnywhereSession(w.raInit(logger, extra as Partial<RolesAnywhereSessionInit>));
         const get = (session: CredentialSession) => session.getCredentials();
-        const expired = isIot ? { certificate: w.thingExpired.certificatePem, privateKey: w.thingExpired.privateKeyPem } : { certificate: w.raExpired.certificatePem, privateKey: w.raExpired.privateKeyPem };
+        const expired = isIot
+          ? { certificate: w.thingExpired.certificatePem, privateKey: w.thingExpired.privateKeyPem }
+          : { certificate: w.raExpired.certificatePem, privateKey: w.raExpired.privateKeyPem };
         const encrypted = isIot ? w.thingEncryptedPem : w.raEncryptedPem;
         const cases: [string, Partial<RolesAnywhereSessionInit & IotSessionInit>, (() => void)?][] = [
           ["wrong key", { privateKey: w.stranger.export({ type: "pkcs8", format: "pem" }).toString() }],
@@ -96,12 +119,38 @@ describe("secret hygiene: no key, PIN, passphrase, secret key or token in anythi
           ["wrong passphrase", { privateKey: encrypted, passphrase: WRONG_PASSPHRASE }],
           ["no passphrase", { privateKey: encrypted }],
           ["key given as certificate", { certificate: isIot ? w.thingPkcs1Pem : w.raDevice.privateKeyPem }],
-          ["access denied", {}, () => (isIot ? w.iot.inject({ status: 403, message: "Access Denied" }) : w.ra.inject({ status: 403, errorType: "AccessDeniedException", message: "Untrusted signing certificate" }))],
-          ["500 until retries run out", {}, () => (isIot ? w.iot.inject({ status: 500, times: 3 }) : w.ra.inject({ status: 500, errorType: "InternalServerException", times: 3 }))],
-          ["throttled until retries run out", {}, () => (isIot ? w.iot.inject({ status: 429, retryAfterSeconds: 0, times: 3 }) : w.ra.inject({ status: 429, errorType: "ThrottlingException", retryAfterSeconds: 0, times: 3 }))],
+          [
+            "access denied",
+            {},
+            () =>
+              isIot
+                ? w.iot.inject({ status: 403, message: "Access Denied" })
+                : w.ra.inject({ status: 403, errorType: "AccessDeniedException", message: "Untrusted signing certificate" }),
+          ],
+          [
+            "500 until retries run out",
+            {},
+            () => (isIot ? w.iot.inject({ status: 500, times: 3 }) : w.ra.inject({ status: 500, errorType: "InternalServerException", times: 3 })),
+          ],
+          [
+            "throttled until retries run out",
+            {},
+            () =>
+              isIot
+                ? w.iot.inject({ status: 429, retryAfterSeconds: 0, times: 3 })
+                : w.ra.inject({ status: 429, errorType: "ThrottlingException", retryAfterSeconds: 0, times: 3 }),
+          ],
           ["connection reset", {}, () => (isIot ? w.iot.inject({ resetConnection: true, times: 3 }) : w.ra.inject({ resetConnection: true, times: 3 }))],
-          ["a success answer that is not JSON", {}, () => (isIot ? w.iot.inject({ malformedBody: true, times: 3 }) : w.ra.inject({ malformedBody: true, times: 3 }))],
-          ["no answer within the deadline", { timeoutMs: 300, retry: { maxAttempts: 1 } }, () => (isIot ? w.iot.inject({ hang: true }) : w.ra.inject({ hang: true }))],
+          [
+            "a success answer that is not JSON",
+            {},
+            () => (isIot ? w.iot.inject({ malformedBody: true, times: 3 }) : w.ra.inject({ malformedBody: true, times: 3 })),
+          ],
+          [
+            "no answer within the deadline",
+            { timeoutMs: 300, retry: { maxAttempts: 1 } },
+            () => (isIot ? w.iot.inject({ hang: true }) : w.ra.inject({ hang: true })),
+          ],
         ];
         if (isIot) {
           cases.push(["unknown thing", { thingName: "no-such-thing" }], ["server not trusted (no ca)", { ca: w.raRoot.certificatePem }]);
@@ -134,4 +183,8 @@ describe("secret hygiene: no key, PIN, passphrase, secret key or token in anythi
   });
 });
 
-describeCorpusChecks(() => w.scan, () => w.plantedLeakSample(), { texts: 400, secrets: 50, keys: WORLD_KEYS });
+describeCorpusChecks(
+  () => w.scan,
+  () => w.plantedLeakSample(),
+  { texts: 400, secrets: 50, keys: WORLD_KEYS },
+);

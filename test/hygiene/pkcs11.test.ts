@@ -73,12 +73,15 @@ describe("secret hygiene: no key, PIN, passphrase, secret key or token in anythi
   });
 
   describe("library, with a logger at the most verbose level", () => {
-    test("PKCS#11 token: wrong PIN, right PIN from the config and from a URI", { skip: pkcs11Unavailable ? `skipped: ${pkcs11Unavailable}` : false }, async () => {
+    test("PKCS#11 token: wrong PIN, right PIN from the config and from a URI", {
+      skip: pkcs11Unavailable ? `skipped: ${pkcs11Unavailable}` : false,
+    }, async () => {
       const pkcs11 = (userPin: string) => ({ library: w.hsm!.library, userPin, tokenLabel: TOKEN, privateKeyLabel: "ra-key" });
       // The wrong PIN first: once logged in, a token accepts any later C_Login of the same process.
       const error = await w.librarySession(
         "RolesAnywhereSession, PKCS#11 wrong PIN",
-        (logger) => new RolesAnywhereSession(w.raInit(logger, { certificate: w.raTokenCert!.certificatePem, privateKey: undefined, pkcs11: pkcs11(WRONG_PIN) })),
+        (logger) =>
+          new RolesAnywhereSession(w.raInit(logger, { certificate: w.raTokenCert!.certificatePem, privateKey: undefined, pkcs11: pkcs11(WRONG_PIN) })),
         (session) => session.getCredentials(),
         "error",
       );
@@ -93,14 +96,23 @@ describe("secret hygiene: no key, PIN, passphrase, secret key or token in anythi
         "createCredentialSession, PKCS#11 URI with pin-value",
         (logger) =>
           createCredentialSession(
-            w.raInit(logger, { certificate: w.raTokenCert!.certificatePem, privateKey: `pkcs11:token=${TOKEN};object=ra-key;type=private?pin-value=${PIN}&module-path=${w.hsm!.library}` }),
+            w.raInit(logger, {
+              certificate: w.raTokenCert!.certificatePem,
+              privateKey: `pkcs11:token=${TOKEN};object=ra-key;type=private?pin-value=${PIN}&module-path=${w.hsm!.library}`,
+            }),
           ),
         w.fetchTwice,
         "success",
       );
       await w.librarySession(
         "RolesAnywhereSession, PKCS#11 URI naming a missing key",
-        (logger) => new RolesAnywhereSession(w.raInit(logger, { certificate: w.raTokenCert!.certificatePem, privateKey: `pkcs11:token=${TOKEN};object=nope?pin-value=${PIN}&module-path=${w.hsm!.library}` })),
+        (logger) =>
+          new RolesAnywhereSession(
+            w.raInit(logger, {
+              certificate: w.raTokenCert!.certificatePem,
+              privateKey: `pkcs11:token=${TOKEN};object=nope?pin-value=${PIN}&module-path=${w.hsm!.library}`,
+            }),
+          ),
         (session) => session.getCredentials(),
         "error",
       );
@@ -109,4 +121,9 @@ describe("secret hygiene: no key, PIN, passphrase, secret key or token in anythi
   });
 });
 
-describeCorpusChecks(() => w.scan, () => w.plantedLeakSample(), { texts: 40, secrets: 50, keys: WORLD_KEYS }, { skip: pkcs11Unavailable ? `skipped: ${pkcs11Unavailable}` : false });
+describeCorpusChecks(
+  () => w.scan,
+  () => w.plantedLeakSample(),
+  { texts: 40, secrets: 50, keys: WORLD_KEYS },
+  { skip: pkcs11Unavailable ? `skipped: ${pkcs11Unavailable}` : false },
+);

@@ -44,8 +44,13 @@ describe("secret hygiene: no key, PIN, passphrase, secret key or token in anythi
           const imdsToken = put.body;
           w.scan.vault.add("an IMDSv2 session token", imdsToken);
           w.scan.answer(`${where}: PUT token`, put, [imdsToken]);
-          const listing = w.scan.answer(`${where}: GET role`, await http(`${served.imdsEndpoint}/latest/meta-data/iam/security-credentials/`, { headers: { "x-aws-ec2-metadata-token": imdsToken } }));
-          const imds = await http(`${served.imdsEndpoint}/latest/meta-data/iam/security-credentials/${listing.body}`, { headers: { "x-aws-ec2-metadata-token": imdsToken } });
+          const listing = w.scan.answer(
+            `${where}: GET role`,
+            await http(`${served.imdsEndpoint}/latest/meta-data/iam/security-credentials/`, { headers: { "x-aws-ec2-metadata-token": imdsToken } }),
+          );
+          const imds = await http(`${served.imdsEndpoint}/latest/meta-data/iam/security-credentials/${listing.body}`, {
+            headers: { "x-aws-ec2-metadata-token": imdsToken },
+          });
           const imdsJson = JSON.parse(imds.body) as { AccessKeyId: string; SecretAccessKey: string; Token: string };
           assert.equal(imdsJson.SecretAccessKey, w.issued.get(imdsJson.AccessKeyId)?.secretAccessKey);
           w.scan.answer(`${where}: GET IMDS credentials (authorised)`, imds, [imdsJson.SecretAccessKey, imdsJson.Token]);
@@ -58,15 +63,23 @@ describe("secret hygiene: no key, PIN, passphrase, secret key or token in anythi
             await http(served.containerUri, { headers: { Authorization: `${token.slice(0, -1)}${token.endsWith("A") ? "B" : "A"}` } }),
             await http(served.containerUri, { headers: { Authorization: `Bearer ${token}` } }),
             await http(`${served.imdsEndpoint}/latest/meta-data/iam/security-credentials/${listing.body}`),
-            await http(`${served.imdsEndpoint}/latest/meta-data/iam/security-credentials/${listing.body}`, { headers: { "x-aws-ec2-metadata-token": `${imdsToken}x` } }),
-            await http(`${served.imdsEndpoint}/latest/api/token`, { method: "PUT", headers: { "x-aws-ec2-metadata-token-ttl-seconds": "300", "X-Forwarded-For": "10.1.2.3" } }),
+            await http(`${served.imdsEndpoint}/latest/meta-data/iam/security-credentials/${listing.body}`, {
+              headers: { "x-aws-ec2-metadata-token": `${imdsToken}x` },
+            }),
+            await http(`${served.imdsEndpoint}/latest/api/token`, {
+              method: "PUT",
+              headers: { "x-aws-ec2-metadata-token-ttl-seconds": "300", "X-Forwarded-For": "10.1.2.3" },
+            }),
           ];
           for (const [i, answer] of refused.entries()) {
             assert.ok(answer.status === 401 || answer.status === 403, `${where}: unauthorised request ${i} refused (${answer.status})`);
             w.scan.answer(`${where}: unauthorised request ${i}`, answer);
           }
           w.scan.answer(`${where}: /healthz`, await http(`${served.imdsEndpoint}/healthz`));
-          w.scan.answer(`${where}: OPTIONS /credentials`, await http(served.containerUri, { method: "OPTIONS", headers: { Origin: "http://evil.example", "Access-Control-Request-Method": "GET" } }));
+          w.scan.answer(
+            `${where}: OPTIONS /credentials`,
+            await http(served.containerUri, { method: "OPTIONS", headers: { Origin: "http://evil.example", "Access-Control-Request-Method": "GET" } }),
+          );
         } finally {
           stopped = await served.cli.stop();
         }
@@ -212,7 +225,10 @@ describe("serve hygiene", () => {
         const answer = await http(`${base}/credentials`, { headers: { Authorization: candidate } });
         assert.equal(answer.status, 401, `a wrong token of ${candidate.length} characters is refused`);
       }
-      assert.ok(calls.length >= wrong.filter(Boolean).length, `every non-empty wrong token went through timingSafeEqual (${calls.length} calls for ${wrong.length} tokens)`);
+      assert.ok(
+        calls.length >= wrong.filter(Boolean).length,
+        `every non-empty wrong token went through timingSafeEqual (${calls.length} calls for ${wrong.length} tokens)`,
+      );
       assert.ok(
         calls.every(([a, b]) => a === b && a === 32),
         "timingSafeEqual always compares two SHA-256 digests, so the length given changes nothing",
@@ -241,7 +257,15 @@ describe("serve hygiene", () => {
     const candidates = new Set<string>();
     for (let length = 0; length <= 100; length++) candidates.add(randomBytes(length).toString("base64url").slice(0, length));
     for (let i = 0; i < token.length; i += 7) candidates.add(`${token.slice(0, i)}${token[i] === "A" ? "B" : "A"}${token.slice(i + 1)}`);
-    for (const variant of [token.slice(0, -1), `${token}=`, token.toUpperCase(), token.toLowerCase(), `Bearer ${token}`, `${token},${token}`, token.split("").reverse().join("")]) {
+    for (const variant of [
+      token.slice(0, -1),
+      `${token}=`,
+      token.toUpperCase(),
+      token.toLowerCase(),
+      `Bearer ${token}`,
+      `${token},${token}`,
+      token.split("").reverse().join(""),
+    ]) {
       candidates.add(variant);
     }
     candidates.delete(token);
@@ -253,7 +277,15 @@ describe("serve hygiene", () => {
     const put = await http(`${served.imdsEndpoint}/latest/api/token`, { method: "PUT", headers: { "x-aws-ec2-metadata-token-ttl-seconds": "60" } });
     w.scan.vault.add("an IMDSv2 session token (hygiene)", put.body);
     const [expiry, mac] = put.body.split(".");
-    const forged = [`${Number(expiry) + 3600}.${mac}`, `${expiry}.${mac!.slice(0, -1)}`, `${expiry}.${"A".repeat(mac!.length)}`, mac!, `${expiry}`, `.${mac}`, "x".repeat(129)];
+    const forged = [
+      `${Number(expiry) + 3600}.${mac}`,
+      `${expiry}.${mac!.slice(0, -1)}`,
+      `${expiry}.${"A".repeat(mac!.length)}`,
+      mac!,
+      `${expiry}`,
+      `.${mac}`,
+      "x".repeat(129),
+    ];
     for (const value of forged) {
       const answer = await http(`${served.imdsEndpoint}/latest/meta-data/iam/security-credentials/`, { headers: { "x-aws-ec2-metadata-token": value } });
       assert.equal(answer.status, 401, "a forged IMDSv2 token is refused");
@@ -264,7 +296,11 @@ describe("serve hygiene", () => {
   test("request size and header limits: bodies refused (Content-Length or chunked, any method), headers over 8 KiB refused", async () => {
     const chunked = await http(served.containerUri, { method: "GET", headers: { Authorization: token, "Transfer-Encoding": "chunked" }, body: "hello" });
     assert.equal(chunked.status, 413);
-    const tokenWithBody = await http(`${served.imdsEndpoint}/latest/api/token`, { method: "PUT", headers: { "x-aws-ec2-metadata-token-ttl-seconds": "60", "Content-Length": "2" }, body: "{}" });
+    const tokenWithBody = await http(`${served.imdsEndpoint}/latest/api/token`, {
+      method: "PUT",
+      headers: { "x-aws-ec2-metadata-token-ttl-seconds": "60", "Content-Length": "2" },
+      body: "{}",
+    });
     assert.equal(tokenWithBody.status, 413, "a token request with a body is refused, so no token is handed out");
     assert.ok(!/^\d+\./.test(tokenWithBody.body));
     const justUnder = await http(`${served.imdsEndpoint}/healthz`, { headers: { "X-Padding": "a".repeat(6 * 1024) } });
@@ -274,18 +310,34 @@ describe("serve hygiene", () => {
       { path: `/healthz?${"q".repeat(9 * 1024)}`, headers: {} },
       { path: "/credentials", headers: Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`X-H${i}`, "v".repeat(30)])) },
     ]) {
-      const answer = await http(`${served.imdsEndpoint}${request.path}`, { headers: { Authorization: token, ...request.headers } }).catch((error: Error) => error);
+      const answer = await http(`${served.imdsEndpoint}${request.path}`, { headers: { Authorization: token, ...request.headers } }).catch(
+        (error: Error) => error,
+      );
       assert.ok(answer instanceof Error || answer.status === 431, `oversized request refused (${answer instanceof Error ? answer.message : answer.status})`);
       if (!(answer instanceof Error)) w.scan.answer("serve hygiene: oversized request", answer);
     }
   });
 
   test("no CORS headers on any answer, OPTIONS preflights included", async () => {
-    const paths = ["/credentials", "/latest/api/token", "/latest/meta-data/iam/security-credentials/", "/latest/meta-data/iam/security-credentials/hygiene-role", "/healthz", "/"];
-    const preflight = { Origin: "http://evil.example", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization, x-aws-ec2-metadata-token" };
+    const paths = [
+      "/credentials",
+      "/latest/api/token",
+      "/latest/meta-data/iam/security-credentials/",
+      "/latest/meta-data/iam/security-credentials/hygiene-role",
+      "/healthz",
+      "/",
+    ];
+    const preflight = {
+      Origin: "http://evil.example",
+      "Access-Control-Request-Method": "GET",
+      "Access-Control-Request-Headers": "authorization, x-aws-ec2-metadata-token",
+    };
     for (const path of paths) {
       for (const method of ["OPTIONS", "GET", "PUT", "POST", "DELETE", "HEAD"]) {
-        const answer = await http(`${served.imdsEndpoint}${path}`, { method, headers: { ...preflight, Authorization: token, "x-aws-ec2-metadata-token-ttl-seconds": "60" } });
+        const answer = await http(`${served.imdsEndpoint}${path}`, {
+          method,
+          headers: { ...preflight, Authorization: token, "x-aws-ec2-metadata-token-ttl-seconds": "60" },
+        });
         // The authorised answers hold what they exist to hand out: credentials, an IMDSv2 token.
         const allowed: (string | undefined)[] = [token];
         if (answer.status === 200 && path === "/credentials" && method === "GET") {
@@ -306,7 +358,10 @@ describe("serve hygiene", () => {
   test("X-Forwarded-For is refused on token requests, whatever its spelling or value", async () => {
     for (const header of ["X-Forwarded-For", "x-forwarded-for", "X-FORWARDED-FOR"]) {
       for (const value of ["203.0.113.9", "127.0.0.1", "", "10.0.0.1, 127.0.0.1"]) {
-        const answer = await http(`${served.imdsEndpoint}/latest/api/token`, { method: "PUT", headers: { "x-aws-ec2-metadata-token-ttl-seconds": "60", [header]: value } });
+        const answer = await http(`${served.imdsEndpoint}/latest/api/token`, {
+          method: "PUT",
+          headers: { "x-aws-ec2-metadata-token-ttl-seconds": "60", [header]: value },
+        });
         assert.equal(answer.status, 403, `${header}: "${value}" refused`);
         assert.ok(!/^\d+\./.test(answer.body), "no token in the refusal");
       }
@@ -336,4 +391,8 @@ describe("serve hygiene", () => {
   });
 });
 
-describeCorpusChecks(() => w.scan, () => w.plantedLeakSample(), { texts: 120, secrets: 50, keys: WORLD_KEYS });
+describeCorpusChecks(
+  () => w.scan,
+  () => w.plantedLeakSample(),
+  { texts: 120, secrets: 50, keys: WORLD_KEYS },
+);

@@ -65,7 +65,8 @@ describe("supply chain: a lockfile, and no install scripts in the runtime depend
       if (runtime.has(found)) continue;
       runtime.add(found);
       const entry = lock.packages[found]!;
-      for (const dependency of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies, ...entry.peerDependencies })) queue.push([found, dependency]);
+      for (const dependency of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies, ...entry.peerDependencies }))
+        queue.push([found, dependency]);
     }
     assert.ok(runtime.has("node_modules/@smithy/types"), "the walk found the runtime dependencies");
     const withScripts = [...runtime].filter((path) => lock.packages[path]!.hasInstallScript).map((path) => path.slice(path.lastIndexOf("node_modules/") + 13));
@@ -79,7 +80,10 @@ describe("supply chain: a lockfile, and no install scripts in the runtime depend
     const flagged = Object.entries(lock.packages)
       .filter(([path, entry]) => path !== "" && !entry.dev && entry.hasInstallScript)
       .map(([path]) => path.slice(path.lastIndexOf("node_modules/") + 13));
-    assert.deepEqual(flagged.filter((name) => !allowed(name)), []);
+    assert.deepEqual(
+      flagged.filter((name) => !allowed(name)),
+      [],
+    );
     assert.equal(manifest.allowScripts?.pkcs11js, true, "the PKCS#11 binding's build is the one allowed script");
   });
 });

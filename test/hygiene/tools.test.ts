@@ -25,14 +25,36 @@ describe("secret hygiene: no key, PIN, passphrase, secret key or token in anythi
         await Promise.all([
           w.cli(where("doctor, passing"), ["doctor", ...mechanism.args(), "--debug"], { code: 0 }),
           w.cli(where("doctor, wrong key"), ["doctor", ...mechanism.args({ privateKey: w.files["stranger.key"]! }), "--debug"], { code: 1 }),
-          w.cli(where("doctor, expired certificate"), ["doctor", ...mechanism.args({ certificate: mechanism.files.expiredCertificate, privateKey: mechanism.files.expiredKey }), "--debug"], { code: 1 }),
-          w.cli(where("doctor, wrong passphrase"), ["doctor", ...mechanism.args({ privateKey: mechanism.files.encryptedKey }), "--pkcs8-password", WRONG_PASSPHRASE, "--debug"], { code: 1 }),
+          w.cli(
+            where("doctor, expired certificate"),
+            ["doctor", ...mechanism.args({ certificate: mechanism.files.expiredCertificate, privateKey: mechanism.files.expiredKey }), "--debug"],
+            { code: 1 },
+          ),
+          w.cli(
+            where("doctor, wrong passphrase"),
+            ["doctor", ...mechanism.args({ privateKey: mechanism.files.encryptedKey }), "--pkcs8-password", WRONG_PASSPHRASE, "--debug"],
+            { code: 1 },
+          ),
           w.cli(where("doctor, key given as certificate"), ["doctor", ...mechanism.args({ certificate: key }), "--debug"], { code: 1 }),
           w.cli(where("sign-string json"), ["sign-string", "--private-key", key, "--string", "hello", "--debug"], { code: 0 }),
-          w.cli(where("sign-string text, SHA384"), ["sign-string", "--private-key", key, "--string", "hello", "--format", "text", "--digest", "SHA384", "--debug"], { code: 0 }),
-          w.cli(where("sign-string bin, from standard input"), ["sign-string", "--private-key", key, "--format", "bin", "--debug"], { code: 0, input: "hello" }),
-          w.cli(where("sign-string, key from standard input"), ["sign-string", "--private-key", "-", "--string", "hello", "--debug"], { code: 0, input: readFileSync(key) }),
-          w.cli(where("sign-string, encrypted key"), ["sign-string", "--private-key", mechanism.files.encryptedKey, "--pkcs8-password", PASSPHRASE, "--string", "x", "--debug"], { code: 0 }),
+          w.cli(
+            where("sign-string text, SHA384"),
+            ["sign-string", "--private-key", key, "--string", "hello", "--format", "text", "--digest", "SHA384", "--debug"],
+            { code: 0 },
+          ),
+          w.cli(where("sign-string bin, from standard input"), ["sign-string", "--private-key", key, "--format", "bin", "--debug"], {
+            code: 0,
+            input: "hello",
+          }),
+          w.cli(where("sign-string, key from standard input"), ["sign-string", "--private-key", "-", "--string", "hello", "--debug"], {
+            code: 0,
+            input: readFileSync(key),
+          }),
+          w.cli(
+            where("sign-string, encrypted key"),
+            ["sign-string", "--private-key", mechanism.files.encryptedKey, "--pkcs8-password", PASSPHRASE, "--string", "x", "--debug"],
+            { code: 0 },
+          ),
           w.cli(where("sign-string, wrong passphrase"), ["sign-string", "--private-key", mechanism.files.encryptedKey, "--string", "x", "--debug"], {
             code: 3,
             env: { CERTCREDS_PKCS8_PASSWORD: WRONG_PASSPHRASE },
@@ -49,4 +71,8 @@ describe("secret hygiene: no key, PIN, passphrase, secret key or token in anythi
   }
 });
 
-describeCorpusChecks(() => w.scan, () => w.plantedLeakSample(), { texts: 40, secrets: 50, keys: WORLD_KEYS });
+describeCorpusChecks(
+  () => w.scan,
+  () => w.plantedLeakSample(),
+  { texts: 40, secrets: 50, keys: WORLD_KEYS },
+);

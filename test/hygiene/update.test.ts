@@ -41,19 +41,28 @@ describe("secret hygiene: no key, PIN, passphrase, secret key or token in anythi
         w.scan.corpus.add(where("the credentials file update wrote"), masked(written, [expected.secretAccessKey, expected.sessionToken]));
         w.scan.counts.files++;
         // Kept running: the refresh loop's lines too.
-        const running = startCli(["update", ...mechanism.args(), "--profile", "running", "--debug"], { env: { HOME: w.home, AWS_SHARED_CREDENTIALS_FILE: credentialsFile } });
+        const running = startCli(["update", ...mechanism.args(), "--profile", "running", "--debug"], {
+          env: { HOME: w.home, AWS_SHARED_CREDENTIALS_FILE: credentialsFile },
+        });
         await running.waitForError(/next refresh in \d+ s/);
         const stopped = await running.stop();
         assert.equal(stopped.code, 0, stopped.stderr);
         w.scan.counts.cliRuns++;
         w.scan.corpus.add(where("update, running — stdout"), stopped.stdout);
         w.scan.corpus.add(where("update, running — stderr"), stopped.stderr);
-        await w.cli(where("update --once, wrong passphrase"), ["update", ...mechanism.args({ privateKey: mechanism.files.encryptedKey }), "--once", "--debug"], {
-          code: 3,
-          env: { AWS_SHARED_CREDENTIALS_FILE: credentialsFile, CERTCREDS_PKCS8_PASSWORD: WRONG_PASSPHRASE },
-        });
+        await w.cli(
+          where("update --once, wrong passphrase"),
+          ["update", ...mechanism.args({ privateKey: mechanism.files.encryptedKey }), "--once", "--debug"],
+          {
+            code: 3,
+            env: { AWS_SHARED_CREDENTIALS_FILE: credentialsFile, CERTCREDS_PKCS8_PASSWORD: WRONG_PASSPHRASE },
+          },
+        );
         mechanism.failing(3);
-        await w.cli(where("update --once, service failing"), ["update", ...mechanism.args(), "--once", "--debug"], { code: 1, env: { AWS_SHARED_CREDENTIALS_FILE: credentialsFile } });
+        await w.cli(where("update --once, service failing"), ["update", ...mechanism.args(), "--once", "--debug"], {
+          code: 1,
+          env: { AWS_SHARED_CREDENTIALS_FILE: credentialsFile },
+        });
         w.scan.assertClean();
       });
     });
@@ -98,4 +107,8 @@ describe("files: modes, contents limited to what is needed, deleted by cache cle
   });
 });
 
-describeCorpusChecks(() => w.scan, () => w.plantedLeakSample(), { texts: 12, secrets: 50, keys: WORLD_KEYS });
+describeCorpusChecks(
+  () => w.scan,
+  () => w.plantedLeakSample(),
+  { texts: 12, secrets: 50, keys: WORLD_KEYS },
+);

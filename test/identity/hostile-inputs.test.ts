@@ -69,7 +69,10 @@ test("files: a device, a FIFO and a directory are refused at once, with the inpu
     [fifo, /is not a regular file/],
     [dir, /is a directory/],
   ] as const) {
-    await assert.rejects(readMaterial(path, "certificate"), (error: unknown) => error instanceof InputReadError && error.input === "certificate" && why.test(error.message));
+    await assert.rejects(
+      readMaterial(path, "certificate"),
+      (error: unknown) => error instanceof InputReadError && error.input === "certificate" && why.test(error.message),
+    );
   }
 });
 

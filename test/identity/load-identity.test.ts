@@ -82,19 +82,28 @@ test("encrypted PKCS#8: works with the passphrase; without or wrong gives Passph
   const init = { certificate: ec.certificatePem, certificateChain: intermediate.certificatePem, privateKey: encrypted };
   assert.ok(await loadIdentity({ ...init, passphrase: "correct horse" }, now));
   await assert.rejects(loadIdentity(init, now), (e: unknown) => e instanceof PassphraseError && /encrypted/.test(e.message) && /passphrase/.test(e.message));
-  await assert.rejects(loadIdentity({ ...init, passphrase: "wrong" }, now), (e: unknown) => e instanceof PassphraseError && !e.message.includes("wrong\""));
+  await assert.rejects(loadIdentity({ ...init, passphrase: "wrong" }, now), (e: unknown) => e instanceof PassphraseError && !e.message.includes('wrong"'));
   const der = ec.privateKey!.export({ type: "pkcs8", format: "der", cipher: "aes-256-cbc", passphrase: "pw" });
   assert.ok(await loadIdentity({ ...init, privateKey: der, passphrase: "pw" }, now));
 });
 
 test("missing, unreadable and directory paths give InputReadError naming the path", async () => {
   const missing = join(dir, "nope.pem");
-  await assert.rejects(loadIdentity({ certificate: missing, privateKey: ec.privateKeyPem! }, now), (e: unknown) => e instanceof InputReadError && e.message.includes(missing) && /does not exist/.test(e.message));
-  await assert.rejects(loadIdentity({ certificate: dir, privateKey: ec.privateKeyPem! }, now), (e: unknown) => e instanceof InputReadError && /directory/.test(e.message));
+  await assert.rejects(
+    loadIdentity({ certificate: missing, privateKey: ec.privateKeyPem! }, now),
+    (e: unknown) => e instanceof InputReadError && e.message.includes(missing) && /does not exist/.test(e.message),
+  );
+  await assert.rejects(
+    loadIdentity({ certificate: dir, privateKey: ec.privateKeyPem! }, now),
+    (e: unknown) => e instanceof InputReadError && /directory/.test(e.message),
+  );
   if (process.getuid?.() !== 0) {
     const locked = await file("locked.pem", ec.certificatePem);
     await chmod(locked, 0);
-    await assert.rejects(loadIdentity({ certificate: locked, privateKey: ec.privateKeyPem! }, now), (e: unknown) => e instanceof InputReadError && /permissions/.test(e.message));
+    await assert.rejects(
+      loadIdentity({ certificate: locked, privateKey: ec.privateKeyPem! }, now),
+      (e: unknown) => e instanceof InputReadError && /permissions/.test(e.message),
+    );
   }
 });
 
@@ -127,7 +136,10 @@ test("Ed25519, RSA-1024 and DSA keys are refused with UnsupportedKeyError", asyn
   const ed = await root.issue({ keyType: "ed25519" });
   const weak = await root.issue({ keyType: "rsa-1024" });
   for (const cert of [ed, weak]) {
-    await assert.rejects(loadIdentity({ certificate: cert.certificatePem, privateKey: cert.privateKeyPem! }, now), (e: unknown) => e instanceof UnsupportedKeyError && /2048/.test(e.message));
+    await assert.rejects(
+      loadIdentity({ certificate: cert.certificatePem, privateKey: cert.privateKeyPem! }, now),
+      (e: unknown) => e instanceof UnsupportedKeyError && /2048/.test(e.message),
+    );
   }
   const dsa = generateKeyPairSync("dsa", { modulusLength: 2048, divisorLength: 256 }).privateKey.export({ type: "pkcs8", format: "pem" });
   await assert.rejects(loadIdentity({ certificate: rsa.certificatePem, privateKey: dsa }, now), UnsupportedKeyError);
@@ -135,16 +147,28 @@ test("Ed25519, RSA-1024 and DSA keys are refused with UnsupportedKeyError", asyn
 
 test("expired and not-yet-valid certificates say when", async () => {
   const expired = await root.issue({ notBefore: new Date(Date.now() - 10 * 86400e3), notAfter: new Date(Date.now() - 86400e3) });
-  await assert.rejects(loadIdentity({ certificate: expired.certificatePem, privateKey: expired.privateKeyPem! }, now), (e: unknown) => e instanceof CertificateValidityError && /expired on \d{4}-/.test(e.message));
+  await assert.rejects(
+    loadIdentity({ certificate: expired.certificatePem, privateKey: expired.privateKeyPem! }, now),
+    (e: unknown) => e instanceof CertificateValidityError && /expired on \d{4}-/.test(e.message),
+  );
   const future = await root.issue({ notBefore: new Date(Date.now() + 86400e3), notAfter: new Date(Date.now() + 10 * 86400e3) });
-  await assert.rejects(loadIdentity({ certificate: future.certificatePem, privateKey: future.privateKeyPem! }, now), (e: unknown) => e instanceof CertificateValidityError && /not valid until/.test(e.message));
+  await assert.rejects(
+    loadIdentity({ certificate: future.certificatePem, privateKey: future.privateKeyPem! }, now),
+    (e: unknown) => e instanceof CertificateValidityError && /not valid until/.test(e.message),
+  );
 });
 
 test("chain: reversed order is fixed; a certificate that does not link is an error", async () => {
   const second = await intermediate.createIntermediate({ commonName: "Second level" });
   const leaf = await second.issue({ commonName: "deep" });
-  const identity = await loadIdentity({ certificate: leaf.certificatePem, privateKey: leaf.privateKeyPem!, certificateChain: [intermediate.certificatePem, second.certificatePem] }, now);
-  assert.deepEqual(identity.chain.map((c) => c.subject), [second.certificate.subject, intermediate.certificate.subject]);
+  const identity = await loadIdentity(
+    { certificate: leaf.certificatePem, privateKey: leaf.privateKeyPem!, certificateChain: [intermediate.certificatePem, second.certificatePem] },
+    now,
+  );
+  assert.deepEqual(
+    identity.chain.map((c) => c.subject),
+    [second.certificate.subject, intermediate.certificate.subject],
+  );
   const stranger = await createTestCertificateAuthority({ commonName: "Unrelated CA" });
   await assert.rejects(
     loadIdentity({ certificate: ec.certificatePem, privateKey: ec.privateKeyPem!, certificateChain: stranger.certificatePem }, now),

@@ -80,11 +80,25 @@ function frontHalf(command: string, argv: string[], env: NodeJS.ProcessEnv): Set
 
 /** Values a user (or an attacker) may type: paths, numbers, booleans, unicode, control characters, huge. */
 const value = fc.oneof(
-  { weight: 3, arbitrary: fc.constantFrom("/etc/certcreds/device.pem", "~/device.pem", "relative/key.pem", "env:KEY_PEM", "-", "pkcs11:object=k", "arn:aws:rolesanywhere:us-east-1:123456789012:trust-anchor/x") },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      "/etc/certcreds/device.pem",
+      "~/device.pem",
+      "relative/key.pem",
+      "env:KEY_PEM",
+      "-",
+      "pkcs11:object=k",
+      "arn:aws:rolesanywhere:us-east-1:123456789012:trust-anchor/x",
+    ),
+  },
   { weight: 2, arbitrary: fc.constantFrom("0", "1", "-1", "3600", " 900 ", "21601", "99999999999999999999999", "1e3", "0x10", "3.5", "", " ") },
   { weight: 2, arbitrary: fc.constantFrom("true", "FALSE", "yes", "off", "maybe", "1", "0", "on") },
   { weight: 2, arbitrary: fc.string({ unit: "binary", maxLength: 40 }) },
-  { weight: 1, arbitrary: fc.constantFrom("a\nb", "a\r\nb", "x\ry", "\u001b[31mred\u001b[0m", "tab\there", "line\u2028sep", "nul\u0000x", "é\u0301", "🙂", "\u202e evil") },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom("a\nb", "a\r\nb", "x\ry", "\u001b[31mred\u001b[0m", "tab\there", "line\u2028sep", "nul\u0000x", "é\u0301", "🙂", "\u202e evil"),
+  },
   { weight: 1, arbitrary: fc.nat({ max: 200_000 }).map((n) => "x".repeat(n)) },
 );
 
@@ -120,7 +134,12 @@ const iniText = fc
     eol: fc.constantFrom("\n", "\r\n", "\r"),
     lines: fc.array(
       fc.oneof(
-        { weight: 2, arbitrary: fc.oneof(fc.constantFrom("default", "device", "profile device", " spaced ", "ünï", "", "a]b"), fc.string({ maxLength: 12 })).map((n) => `[${n}]`) },
+        {
+          weight: 2,
+          arbitrary: fc
+            .oneof(fc.constantFrom("default", "device", "profile device", " spaced ", "ünï", "", "a]b"), fc.string({ maxLength: 12 }))
+            .map((n) => `[${n}]`),
+        },
         {
           weight: 5,
           arbitrary: fc
@@ -190,12 +209,24 @@ test("hostile command lines, environments and config files: Settings or a typed 
 /** A value that converts for the flag's kind, with what the Settings must hold. */
 function validValue(name: FlagName) {
   const kind = FLAGS[name].kind;
-  if (kind === "boolean") return fc.constantFrom(["true", true], ["1", true], ["YES", true], [" on ", true], ["", true], ["false", false], ["0", false], ["Off", false]) as fc.Arbitrary<[string, boolean]>;
+  if (kind === "boolean")
+    return fc.constantFrom(
+      ["true", true],
+      ["1", true],
+      ["YES", true],
+      [" on ", true],
+      ["", true],
+      ["false", false],
+      ["0", false],
+      ["Off", false],
+    ) as fc.Arbitrary<[string, boolean]>;
   if (kind === "integer") return fc.integer({ min: -5, max: 70_000 }).chain((n) => fc.constantFrom<[string, number]>([String(n), n], [` ${n} `, n]));
-  return fc.oneof(
-    fc.constantFrom("/abs/path/file.pem", "relative/file.pem", "~/home-file.pem", "env:VAR", "-", "pkcs11:object=k", "arn:aws:x", "us-east-1", "a b c", "é"),
-    fc.stringMatching(/^[A-Za-z0-9/._:-]{1,20}$/),
-  ).map((v): [string, string] => [v, v]);
+  return fc
+    .oneof(
+      fc.constantFrom("/abs/path/file.pem", "relative/file.pem", "~/home-file.pem", "env:VAR", "-", "pkcs11:object=k", "arn:aws:x", "us-east-1", "a b c", "é"),
+      fc.stringMatching(/^[A-Za-z0-9/._:-]{1,20}$/),
+    )
+    .map((v): [string, string] => [v, v]);
 }
 
 /** What a string value becomes once read: `~/` expanded, a profile's relative paths resolved against its file's directory. */
@@ -227,7 +258,15 @@ test("well-formed inputs: every setting comes from the flag, else the variable, 
       ({ command, flags, env, profile, section, eol, bom }) => {
         // A boolean flag takes its value only after "=" (a word after it is a stray argument).
         const argv = flags.flatMap(([s, form]) => (form === "equals" || FLAGS[s.name].kind === "boolean" ? [`--${s.name}=${s.raw}`] : [`--${s.name}`, s.raw]));
-        const lines = [`[${section}]`, "# written by the test", ...profile.map(([s, sep, underscore, quoted]) => `${underscore ? s.name.replace(/-/g, "_").toUpperCase() : s.name}${sep}${quoted ? `"${s.raw}"` : s.raw}`), "[other]", "region = elsewhere"];
+        const lines = [
+          `[${section}]`,
+          "# written by the test",
+          ...profile.map(
+            ([s, sep, underscore, quoted]) => `${underscore ? s.name.replace(/-/g, "_").toUpperCase() : s.name}${sep}${quoted ? `"${s.raw}"` : s.raw}`,
+          ),
+          "[other]",
+          "region = elsewhere",
+        ];
         const file = writeConfig(`${bom ? "\uFEFF" : ""}${lines.join(eol)}${eol}`);
         const fullEnv: NodeJS.ProcessEnv = { XDG_CONFIG_HOME: emptyXdg };
         for (const s of env) if (s.raw !== "") fullEnv[envName(s.name)] = s.raw;
@@ -310,7 +349,14 @@ test("parseIni: arbitrary text never throws; generated files read back as writte
 test("pathological config files: linear time, bounded reads, typed errors for what is not a config file", () => {
   const started = performance.now();
   const spaces = " ".repeat(100_000);
-  for (const text of [`[${spaces}a\n`, `[profile${spaces}a\n`, `[${spaces}]\n`, `${"[a]\n".repeat(100_000)}`, `[a]\n${"k = v\n".repeat(200_000)}`, `[a]\nk =${spaces}\n`]) {
+  for (const text of [
+    `[${spaces}a\n`,
+    `[profile${spaces}a\n`,
+    `[${spaces}]\n`,
+    `${"[a]\n".repeat(100_000)}`,
+    `[a]\n${"k = v\n".repeat(200_000)}`,
+    `[a]\nk =${spaces}\n`,
+  ]) {
     parseIni(text);
   }
   const elapsed = performance.now() - started;
@@ -352,39 +398,47 @@ test("pathological config files: linear time, bounded reads, typed errors for wh
 // The real program
 
 test("the real program: generated bad command lines exit 2 or 3 with one line on stderr and no stack", { timeout: 60_000 }, async () => {
-    await requireBuild();
-    const config = writeConfig("[default]\nregion = us-east-1\n[bad]\nsession_duration = soon\nbogus = 1\n[nested]\nprofile-name = x\n");
-    const samples = fc.sample(
-      fc.record({
-        argv: argvFor("credential-process").map((a) => a.filter((t) => !t.includes("\u0000")).map((t) => (t.length > 20_000 ? t.slice(0, 20_000) : t))),
-        // The kernel takes no NUL in argv or environment, and no single string over 128 KiB.
-        env: envFor("credential-process").map((e) => Object.fromEntries(Object.entries(e).map(([k, v]) => [k, v.replace(/\u0000/g, "").slice(0, 20_000)]))),
-        profile: fc.constantFrom(undefined, "default", "bad", "nested", "absent"),
-      }),
-      { numRuns: 40, seed: 6 },
-    );
-    const runs = samples.map(({ argv, env, profile }) => {
-      // Never a usable identity, so nothing can reach a network: each run stops at a usage or configuration error.
-      const args = ["credential-process", ...argv, "--certificate", join(dir, "no-such-certificate.pem"), "--config-file", config, ...(profile ? ["--profile-name", profile] : [])];
-      return { args, env };
-    });
-    // Two hand-written ones the generator may miss: a stray word and a missing value.
-    runs.push({ args: ["credential-process", "stray"], env: {} }, { args: ["credential-process", "--role-arn"], env: {} });
-    let index = 0;
-    const results: { args: string[]; code: number | null; stderr: string }[] = [];
-    await Promise.all(
-      Array.from({ length: 4 }, async () => {
-        while (index < runs.length) {
-          const run = runs[index++]!;
-          const result = await runCli(run.args, { env: { HOME: join(dir, "home"), XDG_CONFIG_HOME: emptyXdg, ...run.env }, timeoutMs: 20_000 });
-          results.push({ args: run.args, code: result.code, stderr: result.stderr });
-        }
-      }),
-    );
-    for (const { args, code, stderr } of results) {
-      const context = JSON.stringify(args).slice(0, 300);
-      assert.ok(code === 2 || code === 3, `${context}: exit ${code}, stderr ${JSON.stringify(stderr.slice(0, 300))}`);
-      assertOneLine(stderr, context);
-      assert.match(stderr, /^certcreds credential-process: /);
-    }
+  await requireBuild();
+  const config = writeConfig("[default]\nregion = us-east-1\n[bad]\nsession_duration = soon\nbogus = 1\n[nested]\nprofile-name = x\n");
+  const samples = fc.sample(
+    fc.record({
+      argv: argvFor("credential-process").map((a) => a.filter((t) => !t.includes("\u0000")).map((t) => (t.length > 20_000 ? t.slice(0, 20_000) : t))),
+      // The kernel takes no NUL in argv or environment, and no single string over 128 KiB.
+      env: envFor("credential-process").map((e) => Object.fromEntries(Object.entries(e).map(([k, v]) => [k, v.replace(/\u0000/g, "").slice(0, 20_000)]))),
+      profile: fc.constantFrom(undefined, "default", "bad", "nested", "absent"),
+    }),
+    { numRuns: 40, seed: 6 },
+  );
+  const runs = samples.map(({ argv, env, profile }) => {
+    // Never a usable identity, so nothing can reach a network: each run stops at a usage or configuration error.
+    const args = [
+      "credential-process",
+      ...argv,
+      "--certificate",
+      join(dir, "no-such-certificate.pem"),
+      "--config-file",
+      config,
+      ...(profile ? ["--profile-name", profile] : []),
+    ];
+    return { args, env };
+  });
+  // Two hand-written ones the generator may miss: a stray word and a missing value.
+  runs.push({ args: ["credential-process", "stray"], env: {} }, { args: ["credential-process", "--role-arn"], env: {} });
+  let index = 0;
+  const results: { args: string[]; code: number | null; stderr: string }[] = [];
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (index < runs.length) {
+        const run = runs[index++]!;
+        const result = await runCli(run.args, { env: { HOME: join(dir, "home"), XDG_CONFIG_HOME: emptyXdg, ...run.env }, timeoutMs: 20_000 });
+        results.push({ args: run.args, code: result.code, stderr: result.stderr });
+      }
+    }),
+  );
+  for (const { args, code, stderr } of results) {
+    const context = JSON.stringify(args).slice(0, 300);
+    assert.ok(code === 2 || code === 3, `${context}: exit ${code}, stderr ${JSON.stringify(stderr.slice(0, 300))}`);
+    assertOneLine(stderr, context);
+    assert.match(stderr, /^certcreds credential-process: /);
+  }
 });

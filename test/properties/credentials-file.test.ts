@@ -44,9 +44,7 @@ interface Item {
 const junk = (bytesMode: boolean) =>
   bytesMode
     ? fc.uint8Array({ maxLength: 40 }).map((b) => `~${Buffer.from(b.filter((x) => x !== 0x0a && x !== 0x0d)).toString("latin1")}~`)
-    : fc
-        .string({ unit: "binary", maxLength: 30 })
-        .map((s) => `~${bytesOf(s.replace(/[\r\n\u2028\u2029\u0085]/g, "").replace(/[\ud800-\udfff]/g, "?"))}~`);
+    : fc.string({ unit: "binary", maxLength: 30 }).map((s) => `~${bytesOf(s.replace(/[\r\n\u2028\u2029\u0085]/g, "").replace(/[\ud800-\udfff]/g, "?"))}~`);
 
 const blank = fc.constantFrom("", " ", "   ", "\t");
 const comment = fc.tuple(fc.constantFrom("", "  ", "\t"), fc.constantFrom("#", ";"), fc.stringMatching(/^[ -~]{0,30}$/)).map(([i, c, t]) => `${i}${c}${t}`);
@@ -64,7 +62,10 @@ function body(isTarget: boolean, indent: string, bytesMode: boolean) {
         {
           weight: 3,
           arbitrary: fc
-            .tuple(fc.constantFrom("  ", "    ", "\t "), fc.oneof(junk(bytesMode), fc.constantFrom("part2", "max = 1", subSection ? "aws_session_token = nested" : "part3")))
+            .tuple(
+              fc.constantFrom("  ", "    ", "\t "),
+              fc.oneof(junk(bytesMode), fc.constantFrom("part2", "max = 1", subSection ? "aws_session_token = nested" : "part3")),
+            )
             .map(([d, t]) => ({ content: `${indent}${d}${t}`, kind })),
         },
         { weight: 1, arbitrary: blank.map((content) => ({ content, kind: "other" as Kind })) },
@@ -73,12 +74,26 @@ function body(isTarget: boolean, indent: string, bytesMode: boolean) {
     );
   const targetKey = fc
     .tuple(fc.constantFrom(...TARGET_KEYS).chain(keySpelling), separator, oldValue)
-    .chain(([key, sep, value]) => cont(isTarget ? "target" : "other", false).map((rest): Item[] => [{ content: `${indent}${key}${sep}${value}`, kind: isTarget ? "target" : "other" }, ...rest]));
+    .chain(([key, sep, value]) =>
+      cont(isTarget ? "target" : "other", false).map((rest): Item[] => [
+        { content: `${indent}${key}${sep}${value}`, kind: isTarget ? "target" : "other" },
+        ...rest,
+      ]),
+    );
   // An empty value (for the SDK: nothing after the first "=") opens an SDK sub-section that only an
   // unindented line closes: generated only without indentation.
   const otherKey = fc
-    .tuple(fc.constantFrom("region", "output", "foo_bar", "s3", "aws_session_token_x"), separator, indent === "" ? oldValue : oldValue.map((v) => `${v.trim()}v`))
-    .chain(([key, sep, value]) => cont("other", indent === "" && value === "" && sep.includes("=")).map((rest): Item[] => [{ content: `${indent}${key}${sep}${value}`, kind: "other" }, ...rest]));
+    .tuple(
+      fc.constantFrom("region", "output", "foo_bar", "s3", "aws_session_token_x"),
+      separator,
+      indent === "" ? oldValue : oldValue.map((v) => `${v.trim()}v`),
+    )
+    .chain(([key, sep, value]) =>
+      cont("other", indent === "" && value === "" && sep.includes("=")).map((rest): Item[] => [
+        { content: `${indent}${key}${sep}${value}`, kind: "other" },
+        ...rest,
+      ]),
+    );
   return fc
     .array(
       fc.oneof(
@@ -116,7 +131,9 @@ function model(bytesMode: boolean) {
           .tuple(isTarget ? targetHeader : decoyHeader, body(isTarget, indent, bytesMode))
           .map(([header, items]) => ({ isTarget, items: [{ content: header, kind: "other" as Kind }, ...items] })),
       );
-    const preamble = fc.array(fc.oneof(comment, blank, junk(bytesMode)), { maxLength: 3 }).map((lines) => lines.map((content): Item => ({ content, kind: "other" })));
+    const preamble = fc
+      .array(fc.oneof(comment, blank, junk(bytesMode)), { maxLength: 3 })
+      .map((lines) => lines.map((content): Item => ({ content, kind: "other" })));
     return fc
       .record({
         preamble,
@@ -161,12 +178,20 @@ function checkRewrite(m: Model, values: ReturnType<typeof newValues>): string {
   const withoutNew = lines(rewritten)
     .filter((line) => !newLines.includes(line))
     .join("");
-  for (const value of Object.values(values)) assert.ok(newLines.some((line) => line.includes(value)), `${value} written`);
-  for (const line of newLines) assert.match(line, /^[ \t]*aws_(access_key_id|secret_access_key|session_token)[ \t]*=[ \t]*\S+(\r\n|\n|\r)?$/, "a key line of ours");
+  for (const value of Object.values(values))
+    assert.ok(
+      newLines.some((line) => line.includes(value)),
+      `${value} written`,
+    );
+  for (const line of newLines)
+    assert.match(line, /^[ \t]*aws_(access_key_id|secret_access_key|session_token)[ \t]*=[ \t]*\S+(\r\n|\n|\r)?$/, "a key line of ours");
   if (withoutNew === withoutTarget) return rewritten;
   const p = bytesOf(m.profile).replace(/[.[\]]/g, "\\$&");
   const added = withoutNew.slice(withoutTarget.length);
-  assert.ok(withoutNew.startsWith(withoutTarget), `bytes outside the three key lines changed:\n${JSON.stringify(withoutTarget)}\n${JSON.stringify(withoutNew)}`);
+  assert.ok(
+    withoutNew.startsWith(withoutTarget),
+    `bytes outside the three key lines changed:\n${JSON.stringify(withoutTarget)}\n${JSON.stringify(withoutNew)}`,
+  );
   // Only two additions are allowed: a line ending after a last line that had none, or a new section at the end.
   if (m.hasTarget) assert.match(added, /^(\r\n|\n)$/, `unexpected addition ${JSON.stringify(added)}`);
   else assert.match(added, new RegExp(`^(\\r\\n|\\n){0,2}\\[${p}\\](\\r\\n|\\n)$`), `unexpected addition ${JSON.stringify(added)}`);
@@ -213,7 +238,10 @@ test("binary files: invalid UTF-8, NUL, lone CR, BOM — every other byte surviv
 test("arbitrary text and bytes: setProfileKeys never throws, keeps the text before the profile and writes each value", () => {
   fc.assert(
     fc.property(
-      fc.oneof(fc.string({ unit: "binary", maxLength: 400 }), fc.uint8Array({ maxLength: 400 }).map((b) => Buffer.from(b).toString("latin1"))),
+      fc.oneof(
+        fc.string({ unit: "binary", maxLength: 400 }),
+        fc.uint8Array({ maxLength: 400 }).map((b) => Buffer.from(b).toString("latin1")),
+      ),
       fc.constantFrom(...PROFILES),
       (text, profile) => {
         const values = newValues();
@@ -357,7 +385,10 @@ test("what the properties found, as the SDK v3 reads it: spaced headers, upper-c
   assert.deepEqual(pick(await read("[p]\ns3 =\n  aws_session_token = nested\n")), expected);
   // A lone-CR line ending on a multi-line value does not fuse with the next line's LF.
   const out = setProfileKeys("[p]\naws_session_token =\r  part\n\nregion = x\n", "p", values);
-  assert.equal(out, `[p]\naws_session_token =${values.aws_session_token}\n\nregion = x\naws_access_key_id = ${values.aws_access_key_id}\naws_secret_access_key = ${values.aws_secret_access_key}\n`);
+  assert.equal(
+    out,
+    `[p]\naws_session_token =${values.aws_session_token}\n\nregion = x\naws_access_key_id = ${values.aws_access_key_id}\naws_secret_access_key = ${values.aws_secret_access_key}\n`,
+  );
 });
 
 /** New values for the profile's three keys. */
@@ -366,12 +397,23 @@ const KEYS = { aws_access_key_id: "AKNEW", aws_secret_access_key: "SECRETNEW", a
 describe("setProfileKeys properties (fast-check)", () => {
   const name = fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/);
   const line = fc.oneof(
-    fc.tuple(fc.constantFrom("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "region", "output", "AWS_SESSION_TOKEN"), fc.constantFrom("=", " = ", " =  ", ":"), fc.stringMatching(/^[\w+/=]{0,20}$/)).map(([k, sep, v]) => `${k}${sep}${v}`),
+    fc
+      .tuple(
+        fc.constantFrom("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "region", "output", "AWS_SESSION_TOKEN"),
+        fc.constantFrom("=", " = ", " =  ", ":"),
+        fc.stringMatching(/^[\w+/=]{0,20}$/),
+      )
+      .map(([k, sep, v]) => `${k}${sep}${v}`),
     fc.stringMatching(/^[#;][ -~]{0,20}$/),
     fc.constant(""),
   );
   const file = fc
-    .tuple(fc.uniqueArray(name, { minLength: 0, maxLength: 4 }), fc.array(fc.array(line, { maxLength: 5 }), { minLength: 4, maxLength: 4 }), fc.constantFrom("\n", "\r\n"), fc.boolean())
+    .tuple(
+      fc.uniqueArray(name, { minLength: 0, maxLength: 4 }),
+      fc.array(fc.array(line, { maxLength: 5 }), { minLength: 4, maxLength: 4 }),
+      fc.constantFrom("\n", "\r\n"),
+      fc.boolean(),
+    )
     .map(([names, bodies, eol, finalEol]) => {
       const text = names.map((n, i) => [`[${n}]`, ...bodies[i]!].join(eol)).join(eol);
       return { names, eol, text: finalEol && text ? text + eol : text };

@@ -49,9 +49,9 @@ function mutatedPem(pem: () => string) {
       const at = 30 + (i % Math.max(1, text.length - 60));
       return text.slice(0, at) + c + text.slice(at + 1);
     }),
-    fc.constantFrom("CERTIFICATE", "PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "PUBLIC KEY", "X", "").map((label) =>
-      pem().replace(/-----(BEGIN|END) [A-Z ]+-----/g, `-----$1 ${label}-----`),
-    ),
+    fc
+      .constantFrom("CERTIFICATE", "PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "PUBLIC KEY", "X", "")
+      .map((label) => pem().replace(/-----(BEGIN|END) [A-Z ]+-----/g, `-----$1 ${label}-----`)),
     fc.tuple(fc.string(), fc.string()).map(([a, b]) => `${a}\n${pem()}\n${b}`),
     fc.base64String({ minLength: 0, maxLength: 3000 }).map((b) => `-----BEGIN CERTIFICATE-----\n${b}\n-----END CERTIFICATE-----\n`),
   );
@@ -81,7 +81,10 @@ test("private key inputs: arbitrary and mutated keys, passphrases", { timeout: 1
   await fc.assert(
     fc.asyncProperty(inputs, fc.option(fc.string({ maxLength: 20 })), (privateKey, passphrase) =>
       typedOrOk(() =>
-        loadIdentity({ certificate: leaf.certificatePem, certificateChain: issuing.certificatePem, privateKey, ...(passphrase === null ? {} : { passphrase }) }, now),
+        loadIdentity(
+          { certificate: leaf.certificatePem, certificateChain: issuing.certificatePem, privateKey, ...(passphrase === null ? {} : { passphrase }) },
+          now,
+        ),
       ),
     ),
     { numRuns: 2000 },
@@ -111,7 +114,12 @@ test("chains in any order and subset: ordered, or CertificateChainError", { time
         }
         return true;
       } catch (error) {
-        return error instanceof CertcredsError || (() => { throw error; })();
+        return (
+          error instanceof CertcredsError ||
+          (() => {
+            throw error;
+          })()
+        );
       }
     }),
     { numRuns: 300 },
@@ -188,7 +196,11 @@ test("CreateSession answers: any JSON, wrong types, bad expirations → credenti
       accessKeyId: fc.oneof(fc.string(), fc.anything()),
       secretAccessKey: fc.oneof(fc.string(), fc.anything()),
       sessionToken: fc.oneof(fc.string(), fc.anything()),
-      expiration: fc.oneof(fc.date({ noInvalidDate: false }).map((d) => (Number.isNaN(d.getTime()) ? "not a date" : d.toISOString())), fc.string(), fc.anything()),
+      expiration: fc.oneof(
+        fc.date({ noInvalidDate: false }).map((d) => (Number.isNaN(d.getTime()) ? "not a date" : d.toISOString())),
+        fc.string(),
+        fc.anything(),
+      ),
     },
     { requiredKeys: [] },
   );
@@ -203,7 +215,7 @@ test("CreateSession answers: any JSON, wrong types, bad expirations → credenti
   );
   fc.assert(
     fc.property(fc.oneof(fc.jsonValue(), nearValid, fc.string()), (value) => {
-      const body = Buffer.from(typeof value === "string" ? value : JSON.stringify(value) ?? "");
+      const body = Buffer.from(typeof value === "string" ? value : (JSON.stringify(value) ?? ""));
       try {
         const credentials = parseCreateSessionSuccess(body, nowMs, "123456789012");
         assert.ok(credentials.accessKeyId && credentials.secretAccessKey && credentials.sessionToken);
@@ -223,9 +235,19 @@ test("CreateSession errors: any status, body and headers → a ServiceError with
   fc.assert(
     fc.property(
       fc.integer({ min: 100, max: 599 }),
-      fc.oneof(fc.jsonValue().map((v) => JSON.stringify(v) ?? ""), fc.string({ maxLength: 5000 }), fc.constant("x".repeat(100_000))),
+      fc.oneof(
+        fc.jsonValue().map((v) => JSON.stringify(v) ?? ""),
+        fc.string({ maxLength: 5000 }),
+        fc.constant("x".repeat(100_000)),
+      ),
       fc.option(fc.string()),
-      fc.option(fc.oneof(fc.string(), fc.integer().map(String), fc.date().map((d) => d.toUTCString()))),
+      fc.option(
+        fc.oneof(
+          fc.string(),
+          fc.integer().map(String),
+          fc.date().map((d) => d.toUTCString()),
+        ),
+      ),
       (status, body, type, retryAfter) => {
         const headers: Record<string, string> = {};
         if (type !== null) headers["x-amzn-errortype"] = type;

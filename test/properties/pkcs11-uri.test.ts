@@ -55,7 +55,24 @@ const QUERY_NAMES = ["pin-value", "pin-source", "module-path", "module-name"];
 /** Attribute names: known, misplaced, unknown, vendor, odd case, empty, PIN look-alikes. */
 const attributeName = fc.oneof(
   fc.constantFrom(...PATH_NAMES, ...QUERY_NAMES),
-  fc.constantFrom("label", "x-vendor", "X-Other", "TOKEN", "Object", "pin", "pin-valu", "PIN-VALUE", "Pin-Value", "slot_id", "", " ", "pin%2Dvalue", "constructor", "__proto__", "toString"),
+  fc.constantFrom(
+    "label",
+    "x-vendor",
+    "X-Other",
+    "TOKEN",
+    "Object",
+    "pin",
+    "pin-valu",
+    "PIN-VALUE",
+    "Pin-Value",
+    "slot_id",
+    "",
+    " ",
+    "pin%2Dvalue",
+    "constructor",
+    "__proto__",
+    "toString",
+  ),
   fc.stringMatching(/^[a-z-]{1,12}$/),
 );
 
@@ -63,8 +80,33 @@ const attributeName = fc.oneof(
 const attributeValue = fc.oneof(
   { weight: 4, arbitrary: fc.stringMatching(/^[A-Za-z0-9._~-]{0,16}$/) },
   // Bytes 0xce/0xcf are left to the PINs' encoding (see pinLeak).
-  { weight: 2, arbitrary: fc.uint8Array({ maxLength: 8 }).map((b) => Array.from(b, (x) => `%${(x & 0xfe) === 0xce ? "00" : x.toString(16).padStart(2, "0")}`).join("")) },
-  { weight: 2, arbitrary: fc.constantFrom("%", "%1", "%g0", "%%", "%2", "%ZZ", "a%", "%c3%28", "%ff%fe", "%00", "%e2%82", "private", "cert", "secret", "-1", "007", "1e3", "0x10") },
+  {
+    weight: 2,
+    arbitrary: fc.uint8Array({ maxLength: 8 }).map((b) => Array.from(b, (x) => `%${(x & 0xfe) === 0xce ? "00" : x.toString(16).padStart(2, "0")}`).join("")),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      "%",
+      "%1",
+      "%g0",
+      "%%",
+      "%2",
+      "%ZZ",
+      "a%",
+      "%c3%28",
+      "%ff%fe",
+      "%00",
+      "%e2%82",
+      "private",
+      "cert",
+      "secret",
+      "-1",
+      "007",
+      "1e3",
+      "0x10",
+    ),
+  },
   { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 12 }).map((s) => s.replace(/[α-ω]/g, "a")) },
   { weight: 1, arbitrary: fc.constantFrom(";", "&", "=", "?", "#", "/", "a=b", " x ") },
   { weight: 1, arbitrary: fc.stringMatching(/^\d{1,40}$/) },
@@ -87,7 +129,10 @@ const hostileUri = fc
       fc.array(
         fc.oneof(
           { weight: 4, arbitrary: fc.tuple(attributeName, attributeValue).map(([n, v]) => `${n}=${v}`) },
-          { weight: 3, arbitrary: fc.tuple(fc.constantFrom("pin-value", "PIN-VALUE", "pin-valuex", "pin"), fc.oneof(rawPin, encodedPin)).map(([n, v]) => `${n}=${v}`) },
+          {
+            weight: 3,
+            arbitrary: fc.tuple(fc.constantFrom("pin-value", "PIN-VALUE", "pin-valuex", "pin"), fc.oneof(rawPin, encodedPin)).map(([n, v]) => `${n}=${v}`),
+          },
           { weight: 1, arbitrary: rawPin.map((p) => `pin-value${p}`) },
           { weight: 1, arbitrary: fc.constantFrom("", "module-path", "=") },
         ),
@@ -100,9 +145,9 @@ const hostileUri = fc
 
 /** Valid values for each known attribute. */
 const validPathAttribute = fc.oneof(
-  fc.tuple(fc.constantFrom("token", "manufacturer", "serial", "model", "object", "slot-description"), fc.stringMatching(/^[A-Za-z0-9._~%20-]{0,12}$/)).map(
-    ([n, v]) => `${n}=${v.replace(/%(?!20)/g, "")}`,
-  ),
+  fc
+    .tuple(fc.constantFrom("token", "manufacturer", "serial", "model", "object", "slot-description"), fc.stringMatching(/^[A-Za-z0-9._~%20-]{0,12}$/))
+    .map(([n, v]) => `${n}=${v.replace(/%(?!20)/g, "")}`),
   fc.uint8Array({ maxLength: 6 }).map((b) => `id=${Array.from(b, (x) => `%${(x & 0xfe) === 0xce ? "00" : x.toString(16).padStart(2, "0")}`).join("")}`),
   fc.nat().map((n) => `slot-id=${n}`),
   fc.constantFrom("private", "cert").map((t) => `type=${t}`),
@@ -130,7 +175,10 @@ const mistake = fc.constantFrom(
 const nearValidCase = fc
   .record({
     path: fc.uniqueArray(validPathAttribute, { maxLength: 5, selector: (a) => a.split("=")[0] }),
-    pin: fc.oneof(encodedPin, fc.array(fc.constantFrom(...PIN_LETTERS), { minLength: 1, maxLength: 8 }).map((l) => l.join(""))),
+    pin: fc.oneof(
+      encodedPin,
+      fc.array(fc.constantFrom(...PIN_LETTERS), { minLength: 1, maxLength: 8 }).map((l) => l.join("")),
+    ),
     module: fc.option(fc.constantFrom("module-path=/usr/lib/softhsm/libsofthsm2.so", "module-name=softhsm2")),
     mistake,
     // What cuts or breaks a PIN in the query ("?", ";" and "=" are ordinary characters there).
@@ -155,7 +203,11 @@ const nearValidCase = fc
     if (mistake === "slot-huge") p.push(`slot-id=${"9".repeat(30)}`);
     if (mistake === "pin-and-source") q.push("pin-source=file:/run/pin");
     if (mistake === "module-name-path") q.push("module-name=../lib/x");
-    return { uri: `pkcs11:${p.join(";")}${q.length ? `?${q.join("&")}` : ""}`, pin: Buffer.from(pin.replace(/%/g, ""), pin.startsWith("%") ? "hex" : "utf8").toString("utf8"), mistake };
+    return {
+      uri: `pkcs11:${p.join(";")}${q.length ? `?${q.join("&")}` : ""}`,
+      pin: Buffer.from(pin.replace(/%/g, ""), pin.startsWith("%") ? "hex" : "utf8").toString("utf8"),
+      mistake,
+    };
   });
 const nearValidUri = nearValidCase.map(({ uri }) => uri);
 
@@ -310,7 +362,10 @@ test("round trip: generated attributes, encoded in any order and case, parse to 
       fc.record(
         {
           "module-path": text.filter((s) => s !== ""),
-          pin: fc.oneof(text.map((v) => ["pin-value", v] as const), text.map((v) => ["pin-source", v] as const)),
+          pin: fc.oneof(
+            text.map((v) => ["pin-value", v] as const),
+            text.map((v) => ["pin-source", v] as const),
+          ),
         },
         { requiredKeys: [] },
       ),
@@ -348,10 +403,7 @@ test("round trip: generated attributes, encoded in any order and case, parse to 
         if (type !== null) expected.type = type;
         if (queryValues["module-path"] !== undefined) expected.modulePath = queryValues["module-path"];
         if (queryValues.pin) expected[queryValues.pin[0] === "pin-value" ? "pinValue" : "pinSource"] = queryValues.pin[1];
-        assert.deepEqual(
-          { ...parsed, ...(parsed.id ? { id: [...parsed.id] } : {}) },
-          { ...expected, ...(expected.id ? { id: [...expected.id] } : {}) },
-        );
+        assert.deepEqual({ ...parsed, ...(parsed.id ? { id: [...parsed.id] } : {}) }, { ...expected, ...(expected.id ? { id: [...expected.id] } : {}) });
       },
     ),
     { numRuns: 5_000 },
@@ -379,7 +431,11 @@ const anyField = fc.oneof(
   { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant([]), fc.constant({}), fc.bigInt()) },
 );
 
-const pinOrNot = fc.oneof(fc.constant(""), rawPin.map((p) => `?pin-value=${p}`), fc.constant("?pin-source=file:/run/pin"));
+const pinOrNot = fc.oneof(
+  fc.constant(""),
+  rawPin.map((p) => `?pin-value=${p}`),
+  fc.constant("?pin-source=file:/run/pin"),
+);
 
 /**
  * Config objects a caller would write: the library named, the other fields of the right types. The library path is

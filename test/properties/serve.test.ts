@@ -59,7 +59,10 @@ before(async () => {
   server = createCredentialServer({ supplier: session, roleName: ROLE_NAME, authorizationToken, onError: (error) => serverErrors.push(error) });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   port = (server.address() as { port: number }).port;
-  const answer = await exchange(port, `PUT /latest/api/token HTTP/1.1\r\nHost: 127.0.0.1\r\nx-aws-ec2-metadata-token-ttl-seconds: 21600\r\nConnection: close\r\n\r\n`);
+  const answer = await exchange(
+    port,
+    `PUT /latest/api/token HTTP/1.1\r\nHost: 127.0.0.1\r\nx-aws-ec2-metadata-token-ttl-seconds: 21600\r\nConnection: close\r\n\r\n`,
+  );
   imdsToken = answer.responses[0]!.body;
 });
 
@@ -169,7 +172,29 @@ const paths = fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: "binary-ascii", maxLength: 40 }).map((s) => `/${s}`) },
 );
 const ttls = fc.oneof(
-  fc.constantFrom("1", "60", "21600", "0", "-1", "21601", "1.5", "60.0", "0x10", "1e3", "+60", " 60 ", "\t60", "000060", "0021600", "99999999999999999999", "", "abc", "٦٠", "6 0", "60,60"),
+  fc.constantFrom(
+    "1",
+    "60",
+    "21600",
+    "0",
+    "-1",
+    "21601",
+    "1.5",
+    "60.0",
+    "0x10",
+    "1e3",
+    "+60",
+    " 60 ",
+    "\t60",
+    "000060",
+    "0021600",
+    "99999999999999999999",
+    "",
+    "abc",
+    "٦٠",
+    "6 0",
+    "60,60",
+  ),
   fc.integer({ min: -100, max: 30_000 }).map(String),
 );
 const hosts = fc.constantFrom<string | undefined>(
@@ -195,11 +220,23 @@ const hostileRequest: fc.Arbitrary<Generated> = fc
   .record({
     method: methods,
     path: paths,
-    version: fc.oneof({ weight: 8, arbitrary: fc.constant("HTTP/1.1") }, { weight: 1, arbitrary: fc.constantFrom("HTTP/1.0", "HTTP/2.0", "HTTP/1.1 x", "", "HTTP/9.9") }),
+    version: fc.oneof(
+      { weight: 8, arbitrary: fc.constant("HTTP/1.1") },
+      { weight: 1, arbitrary: fc.constantFrom("HTTP/1.0", "HTTP/2.0", "HTTP/1.1 x", "", "HTTP/9.9") },
+    ),
     host: hosts,
     secondHost: rarely(hosts, 8),
     authorization: rarely(
-      fc.constantFrom(authorizationToken, `${authorizationToken} `, `Bearer ${authorizationToken}`, authorizationToken.slice(1), "wrong", "", "x".repeat(9_000), authorizationToken.toUpperCase()),
+      fc.constantFrom(
+        authorizationToken,
+        `${authorizationToken} `,
+        `Bearer ${authorizationToken}`,
+        authorizationToken.slice(1),
+        "wrong",
+        "",
+        "x".repeat(9_000),
+        authorizationToken.toUpperCase(),
+      ),
       2,
     ),
     secondAuthorization: rarely(fc.constantFrom(authorizationToken, "wrong"), 8),
@@ -270,7 +307,11 @@ const authorisedRequest: fc.Arbitrary<Generated> = fc
   });
 
 /** Checks one exchange; returns the statuses seen. */
-async function check(to: number, generated: Generated, secrets: () => Promise<{ secretAccessKey: string; sessionToken: string; accessKeyId: string }>): Promise<number[]> {
+async function check(
+  to: number,
+  generated: Generated,
+  secrets: () => Promise<{ secretAccessKey: string; sessionToken: string; accessKeyId: string }>,
+): Promise<number[]> {
   const { responses, raw } = await exchange(to, generated.bytes);
   assert.ok(responses.length >= 1, `an answer to ${JSON.stringify(generated.bytes.slice(0, 200))}`);
   const current = await secrets();
@@ -318,7 +359,9 @@ const currentSecrets = async () => {
   return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken };
 };
 
-test("hostile and authorised requests over raw sockets: error statuses or correct answers, no secret leaks, the server keeps serving", { timeout: 60_000 }, async () => {
+test("hostile and authorised requests over raw sockets: error statuses or correct answers, no secret leaks, the server keeps serving", {
+  timeout: 60_000,
+}, async () => {
   const statuses = new Map<number, number>();
   let runs = 0;
   await fc.assert(
@@ -332,14 +375,18 @@ test("hostile and authorised requests over raw sockets: error statuses or correc
   await stillServes(port);
   assert.ok(server.listening);
   // The generators must reach the interesting answers.
-  for (const status of [200, 400, 401, 403, 404, 405, 413, 431]) assert.ok((statuses.get(status) ?? 0) > 0, `no ${status} among ${JSON.stringify([...statuses])}`);
+  for (const status of [200, 400, 401, 403, 404, 405, 413, 431])
+    assert.ok((statuses.get(status) ?? 0) > 0, `no ${status} among ${JSON.stringify([...statuses])}`);
   assert.deepEqual(serverErrors, [], "no request made the handler fail");
 });
 
 test("token TTLs: a canonical 1–21600 gets a token for that TTL, anything not a number in range is a 400", { timeout: 30_000 }, async () => {
   await fc.assert(
     fc.asyncProperty(ttls, async (ttl) => {
-      const { responses } = await exchange(port, `PUT /latest/api/token HTTP/1.1\r\nHost: 127.0.0.1\r\nX-aws-ec2-metadata-token-ttl-seconds: ${ttl}\r\nConnection: close\r\n\r\n`);
+      const { responses } = await exchange(
+        port,
+        `PUT /latest/api/token HTTP/1.1\r\nHost: 127.0.0.1\r\nX-aws-ec2-metadata-token-ttl-seconds: ${ttl}\r\nConnection: close\r\n\r\n`,
+      );
       const [response] = responses;
       const value = ttl.trim();
       const canonical = /^[1-9]\d*$/.test(value) && Number(value) <= 21_600;
@@ -410,7 +457,10 @@ test("the real program: certcreds serve answers generated requests the same way 
     served = await startServe(f.args, { env: f.env });
     const cliPort = Number(new URL(served.imdsEndpoint).port);
     const token = readFileSync(served.tokenFile, "utf8");
-    const put = await exchange(cliPort, "PUT /latest/api/token HTTP/1.1\r\nHost: 127.0.0.1\r\nX-aws-ec2-metadata-token-ttl-seconds: 60\r\nConnection: close\r\n\r\n");
+    const put = await exchange(
+      cliPort,
+      "PUT /latest/api/token HTTP/1.1\r\nHost: 127.0.0.1\r\nX-aws-ec2-metadata-token-ttl-seconds: 60\r\nConnection: close\r\n\r\n",
+    );
     const cliImdsToken = put.responses[0]!.body;
     const cliSecrets = async () => {
       const { responses } = await exchange(cliPort, `GET /credentials HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${token}\r\nConnection: close\r\n\r\n`);
@@ -420,7 +470,10 @@ test("the real program: certcreds serve answers generated requests the same way 
     // The generators' tokens and role are the in-process server's: swap in this server's.
     const retarget = (g: Generated): Generated => ({
       ...g,
-      bytes: g.bytes.replaceAll(authorizationToken, token).replaceAll(imdsToken, cliImdsToken).replaceAll(`/${ROLE_NAME}`, `/${f!.ra.roleArn.split("/").at(-1)}`),
+      bytes: g.bytes
+        .replaceAll(authorizationToken, token)
+        .replaceAll(imdsToken, cliImdsToken)
+        .replaceAll(`/${ROLE_NAME}`, `/${f!.ra.roleArn.split("/").at(-1)}`),
     });
     const samples = fc.sample(fc.oneof({ weight: 3, arbitrary: hostileRequest }, { weight: 1, arbitrary: authorisedRequest }), { numRuns: 120, seed: 42 });
     for (const generated of samples) {

@@ -68,7 +68,9 @@ function faultSchedule(length: number): { schedule: RolesAnywhereFault[]; longes
   return { schedule, longestStreak };
 }
 
-test(`serve through ${REFRESHES} refreshes of ${LIFETIME_SECONDS}-second credentials under client load and random upstream faults`, { timeout: HARD_CAP_MS + 60_000 }, async () => {
+test(`serve through ${REFRESHES} refreshes of ${LIFETIME_SECONDS}-second credentials under client load and random upstream faults`, {
+  timeout: HARD_CAP_MS + 60_000,
+}, async () => {
   const { schedule, longestStreak } = faultSchedule(300);
   assert.ok(longestStreak >= 3, "the schedule holds streaks that defeat a whole fetch");
   for (const fault of schedule) f.ra.inject(fault);

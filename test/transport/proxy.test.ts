@@ -25,5 +25,8 @@ test("proxy: option, HTTPS_PROXY and NO_PROXY", () => {
   assert.ok(!bypassesProxy(target));
   process.env.NO_PROXY = "*";
   assert.ok(bypassesProxy(target));
-  assert.throws(() => resolveProxy(target, "ftp://user:secret@x"), (e: unknown) => e instanceof ConfigurationError && !e.message.includes("secret"));
+  assert.throws(
+    () => resolveProxy(target, "ftp://user:secret@x"),
+    (e: unknown) => e instanceof ConfigurationError && !e.message.includes("secret"),
+  );
 });

@@ -67,7 +67,12 @@ export async function runDemo(_argv: string[]): Promise<number> {
 
     out("\nAWS IoT Core credential provider");
     const endpointCa = await createTestCertificateAuthority({ commonName: "certcreds demo IoT endpoint CA" });
-    const endpointCertificate = await endpointCa.issue({ commonName: "localhost", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"], extendedKeyUsage: ["serverAuth"] });
+    const endpointCertificate = await endpointCa.issue({
+      commonName: "localhost",
+      dnsNames: ["localhost"],
+      ipAddresses: ["127.0.0.1"],
+      extendedKeyUsage: ["serverAuth"],
+    });
     const thingCa = await createTestCertificateAuthority({ commonName: "certcreds demo thing CA", keyType: "rsa-2048" });
     const thing = await thingCa.issue({ commonName: "demo-thing-001", keyType: "rsa-2048", extendedKeyUsage: ["clientAuth"] });
     out("5. PKI       registered thing CA → thing certificate (RSA 2048); a separate CA for the endpoint's server certificate");

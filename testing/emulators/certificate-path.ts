@@ -6,7 +6,7 @@
  * @module
  */
 
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate } from "node:crypto";
 
 /** Paths longer than this are refused (also bounds the work a hostile chain can cause). */
 const MAX_INTERMEDIATES = 8;
@@ -50,13 +50,13 @@ export function buildCertificationPath(
 
 /** A certificate's subject CN, or `undefined` when the subject has none. */
 export function commonNameOf(cert: X509Certificate): string | undefined {
-  const line = cert.subject.split('\n').find((entry) => entry.startsWith('CN='));
+  const line = cert.subject.split("\n").find((entry) => entry.startsWith("CN="));
   return line?.slice(3);
 }
 
 /** Human-readable identification of a certificate for error messages: subject and decimal serial. */
 export function describeCertificate(cert: X509Certificate): string {
-  return `'${cert.subject.replace(/\n/g, ', ')}' (serial ${serialOf(cert)})`;
+  return `'${cert.subject.replace(/\n/g, ", ")}' (serial ${serialOf(cert)})`;
 }
 
 /** The serial number as a bigint (Node reports it as upper-case hex). */
@@ -84,14 +84,14 @@ export function validityError(cert: X509Certificate, nowMs: number): string | un
 export function parseCertificates(input: string | X509Certificate): X509Certificate[] {
   if (input instanceof X509Certificate) return [input];
   const blocks = input.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
-  if (!blocks) throw new TypeError('No PEM certificate found');
+  if (!blocks) throw new TypeError("No PEM certificate found");
   return blocks.map((pem) => new X509Certificate(pem));
 }
 
 /** Strict standard base64 (padded, no whitespace) to DER, or `undefined`. */
 export function decodeStrictBase64(value: string): Buffer | undefined {
   if (value.length === 0 || value.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return undefined;
-  return Buffer.from(value, 'base64');
+  return Buffer.from(value, "base64");
 }
 
 /** A DER certificate from strict base64, or `undefined` when either layer is malformed. */

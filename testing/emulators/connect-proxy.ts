@@ -18,10 +18,11 @@ export async function startTestConnectProxy(options: { port?: number } = {}): Pr
     url: "",
     tunnels: [],
     refuseWith: undefined,
-    close: () => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
   const server: Server = createServer((_req, res) => {
     res.writeHead(405, { "Content-Type": "text/plain" }).end("only CONNECT is supported\n");

@@ -7,9 +7,9 @@
  * @module
  */
 
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo, Socket } from "node:net";
 
 /** One request as an emulator saw it, for assertions in tests. */
 export interface RecordedRequest {
@@ -46,36 +46,31 @@ export interface EmulatorServer {
 }
 
 /** Starts an HTTP(S) server for `handler` and resolves once it is listening. */
-export async function startEmulatorServer(
-  handler: (req: IncomingMessage, res: ServerResponse) => void,
-  options: ListenOptions = {},
-): Promise<EmulatorServer> {
-  const host = options.host ?? '127.0.0.1';
-  const server: Server = options.tls
-    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler)
-    : createHttpServer(handler);
+export async function startEmulatorServer(handler: (req: IncomingMessage, res: ServerResponse) => void, options: ListenOptions = {}): Promise<EmulatorServer> {
+  const host = options.host ?? "127.0.0.1";
+  const server: Server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createHttpServer(handler);
   // Track raw sockets: a hung request must still be torn down by close().
   const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
+  server.on("connection", (socket: Socket) => {
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    socket.on("close", () => sockets.delete(socket));
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once("error", reject);
     server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
+      server.off("error", reject);
       resolve();
     });
   });
 
   const { port } = server.address() as AddressInfo;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const urlHost = host.includes(":") ? `[${host}]` : host;
   const controller = new AbortController();
   let closed: Promise<void> | undefined;
 
   return {
-    url: `${options.tls ? 'https' : 'http'}://${urlHost}:${port}`,
+    url: `${options.tls ? "https" : "http"}://${urlHost}:${port}`,
     closing: controller.signal,
     close() {
       closed ??= new Promise<void>((resolve) => {
@@ -106,18 +101,16 @@ export function readBody(req: IncomingMessage, limit: number): Promise<ReadBody>
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    req.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size <= limit) chunks.push(chunk);
       else if (size > drainCap) req.destroy();
     });
-    req.on('end', () =>
-      resolve(size > limit ? { body: Buffer.alloc(0), tooLarge: true } : { body: Buffer.concat(chunks), tooLarge: false }),
-    );
-    req.on('error', reject);
+    req.on("end", () => resolve(size > limit ? { body: Buffer.alloc(0), tooLarge: true } : { body: Buffer.concat(chunks), tooLarge: false }));
+    req.on("error", reject);
     // A client that disconnects mid-upload gets neither 'end' nor always 'error'; settle anyway.
-    req.on('close', () => {
-      if (!req.complete) reject(new Error('Request aborted by the client'));
+    req.on("close", () => {
+      if (!req.complete) reject(new Error("Request aborted by the client"));
     });
   });
 }
@@ -129,10 +122,10 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     function done(): void {
       clearTimeout(timer);
-      signal.removeEventListener('abort', done);
+      signal.removeEventListener("abort", done);
       resolve();
     }
-    signal.addEventListener('abort', done, { once: true });
+    signal.addEventListener("abort", done, { once: true });
   });
 }
 
@@ -143,7 +136,7 @@ export function httpDate(ms: number): string {
 
 /** A fresh, not yet answered {@link RecordedRequest} (the body is filled in once read). */
 export function recordRequest(req: IncomingMessage): RecordedRequest {
-  return { method: req.method ?? '', path: req.url ?? '', headers: { ...req.headers }, body: '', status: 0 };
+  return { method: req.method ?? "", path: req.url ?? "", headers: { ...req.headers }, body: "", status: 0 };
 }
 
 /** The first value of a header Node may have folded into an array. */
@@ -162,7 +155,7 @@ export class FaultQueue<F extends { times?: number }> {
   /** Queues a fault; `times` must be a positive integer. */
   push(fault: F): void {
     const times = fault.times ?? 1;
-    if (!Number.isInteger(times) || times < 1) throw new TypeError('fault.times must be a positive integer');
+    if (!Number.isInteger(times) || times < 1) throw new TypeError("fault.times must be a positive integer");
     this.queue.push({ fault: { ...fault }, remaining: times });
   }
 

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from "node:crypto";
 
 /** One set of temporary credentials and the identity they were issued for. */
 export interface IssuedCredentials {
@@ -46,11 +46,11 @@ export interface IssueCredentialsRequest {
 }
 
 /** The alphabet of real AWS access key ids (base32: A–Z, 2–7). */
-const KEY_ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-const SECRET_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const KEY_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+const SECRET_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 function randomString(alphabet: string, length: number): string {
-  let out = '';
+  let out = "";
   // randomInt is uniform, unlike `byte % alphabet.length`.
   for (let i = 0; i < length; i++) out += alphabet[randomInt(alphabet.length)];
   return out;
@@ -61,8 +61,8 @@ function randomString(alphabet: string, length: number): string {
  * derived from a hash so no state is needed.
  */
 function roleIdFor(roleArn: string): string {
-  const digest = createHash('sha256').update(roleArn).digest();
-  let id = 'AROA';
+  const digest = createHash("sha256").update(roleArn).digest();
+  let id = "AROA";
   for (let i = 0; i < 17; i++) id += KEY_ID_ALPHABET[(digest[i] ?? 0) % KEY_ID_ALPHABET.length];
   return id;
 }
@@ -93,7 +93,7 @@ export class IssuedCredentialStore extends Map<string, IssuedCredentials> {
       secretAccessKey: randomString(SECRET_ALPHABET, 40),
       // Real tokens are several hundred base64 characters including '+', '/' and
       // '='; keep those so consumers that mangle them (URL or INI encoding) fail.
-      sessionToken: `IQoJb3JpZ2luX2Vj${randomBytes(332).toString('base64')}`,
+      sessionToken: `IQoJb3JpZ2luX2Vj${randomBytes(332).toString("base64")}`,
       expiration: new Date(request.expiration.getTime()),
       accountId: request.accountId,
       roleArn: request.roleArn,

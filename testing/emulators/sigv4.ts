@@ -9,7 +9,7 @@
  * @module
  */
 
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac } from "node:crypto";
 
 /** The components of a SigV4 `Authorization` header. */
 export interface ParsedAuthorization {
@@ -36,43 +36,40 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
  * Parses `ALGORITHM Credential=<id>/<date>/<region>/<service>/aws4_request, SignedHeaders=a;b, Signature=<hex>`.
  * Anything else, including an algorithm outside `algorithms`, is reported as malformed.
  */
-export function parseAuthorization(
-  header: string | undefined,
-  algorithms: readonly string[],
-): Parsed<ParsedAuthorization> {
-  if (!header) return { ok: false, message: 'Missing Authorization header' };
-  const space = header.indexOf(' ');
+export function parseAuthorization(header: string | undefined, algorithms: readonly string[]): Parsed<ParsedAuthorization> {
+  if (!header) return { ok: false, message: "Missing Authorization header" };
+  const space = header.indexOf(" ");
   const algorithm = space < 0 ? header : header.slice(0, space);
   if (!algorithms.includes(algorithm)) {
-    return { ok: false, message: `Unsupported authorization algorithm; expected one of ${algorithms.join(', ')}` };
+    return { ok: false, message: `Unsupported authorization algorithm; expected one of ${algorithms.join(", ")}` };
   }
   const fields = new Map<string, string>();
-  for (const part of header.slice(space + 1).split(',')) {
-    const eq = part.indexOf('=');
+  for (const part of header.slice(space + 1).split(",")) {
+    const eq = part.indexOf("=");
     const key = part.slice(0, eq).trim();
-    if (eq < 0 || fields.has(key)) return { ok: false, message: 'Malformed Authorization header' };
+    if (eq < 0 || fields.has(key)) return { ok: false, message: "Malformed Authorization header" };
     fields.set(key, part.slice(eq + 1).trim());
   }
-  const credential = fields.get('Credential');
-  const signedHeaders = fields.get('SignedHeaders');
-  const signature = fields.get('Signature');
+  const credential = fields.get("Credential");
+  const signedHeaders = fields.get("SignedHeaders");
+  const signature = fields.get("Signature");
   if (fields.size !== 3 || !credential || !signedHeaders || !signature) {
     return {
       ok: false,
-      message: 'Authorization header requires Credential, SignedHeaders and Signature and nothing else',
+      message: "Authorization header requires Credential, SignedHeaders and Signature and nothing else",
     };
   }
-  const [credentialId, scopeDate, scopeRegion, scopeService, terminator, ...extra] = credential.split('/');
-  if (!credentialId || !scopeDate || !scopeRegion || !scopeService || terminator !== 'aws4_request' || extra.length) {
+  const [credentialId, scopeDate, scopeRegion, scopeService, terminator, ...extra] = credential.split("/");
+  if (!credentialId || !scopeDate || !scopeRegion || !scopeService || terminator !== "aws4_request" || extra.length) {
     return {
       ok: false,
       message: "Credential must have the form '<id>/<YYYYMMDD>/<region>/<service>/aws4_request'",
     };
   }
-  const headers = signedHeaders.split(';');
+  const headers = signedHeaders.split(";");
   const sorted = [...new Set(headers)].sort();
-  if (headers.some((h) => !/^[a-z0-9-]+$/.test(h)) || headers.join(';') !== sorted.join(';')) {
-    return { ok: false, message: 'SignedHeaders must be unique lower-case header names sorted and separated by ;' };
+  if (headers.some((h) => !/^[a-z0-9-]+$/.test(h)) || headers.join(";") !== sorted.join(";")) {
+    return { ok: false, message: "SignedHeaders must be unique lower-case header names sorted and separated by ;" };
   }
   return {
     ok: true,
@@ -101,7 +98,10 @@ export function parseAmzDate(value: string | undefined): number | undefined {
 
 /** Formats epoch milliseconds as an `X-Amz-Date` (`YYYYMMDDTHHMMSSZ`), dropping milliseconds. */
 export function formatAmzDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}Z$/, "Z");
 }
 
 /** How far a request's `X-Amz-Date` may be from the server's clock. */
@@ -141,24 +141,24 @@ function decodeLenient(value: string): string {
  * more on top of its wire form (i.e. "encoded twice" relative to the raw path).
  */
 function canonicalUri(path: string): string {
-  return path === '' ? '/' : path.split('/').map(encodeRfc3986).join('/');
+  return path === "" ? "/" : path.split("/").map(encodeRfc3986).join("/");
 }
 
 /** Canonical query: every key and value decoded, re-encoded with RFC 3986 and sorted by key, then value. */
 function canonicalQuery(query: string): string {
-  if (query === '') return '';
+  if (query === "") return "";
   return query
-    .split('&')
-    .filter((pair) => pair !== '')
+    .split("&")
+    .filter((pair) => pair !== "")
     .map((pair) => {
-      const eq = pair.indexOf('=');
+      const eq = pair.indexOf("=");
       const key = eq < 0 ? pair : pair.slice(0, eq);
-      const value = eq < 0 ? '' : pair.slice(eq + 1);
+      const value = eq < 0 ? "" : pair.slice(eq + 1);
       return [encodeRfc3986(decodeLenient(key)), encodeRfc3986(decodeLenient(value))] as const;
     })
     .sort(([ka, va], [kb, vb]) => (ka < kb ? -1 : ka > kb ? 1 : va < vb ? -1 : va > vb ? 1 : 0))
     .map(([key, value]) => `${key}=${value}`)
-    .join('&');
+    .join("&");
 }
 
 /** The inputs of a canonical request, as received. */
@@ -179,36 +179,29 @@ export interface ReceivedRequest {
 export function canonicalRequest(request: ReceivedRequest, signedHeaders: readonly string[]): Parsed<string> {
   const values = new Map<string, string[]>();
   for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
-    const name = (request.rawHeaders[i] ?? '').toLowerCase();
+    const name = (request.rawHeaders[i] ?? "").toLowerCase();
     // Trim and collapse inner whitespace runs; repeated headers join with ','.
-    const value = (request.rawHeaders[i + 1] ?? '').trim().replace(/\s+/g, ' ');
+    const value = (request.rawHeaders[i + 1] ?? "").trim().replace(/\s+/g, " ");
     values.set(name, [...(values.get(name) ?? []), value]);
   }
   const lines: string[] = [];
   for (const name of signedHeaders) {
     const value = values.get(name);
     if (!value) return { ok: false, message: `Signed header '${name}' is not present in the request` };
-    lines.push(`${name}:${value.join(',')}`);
+    lines.push(`${name}:${value.join(",")}`);
   }
-  const q = request.target.indexOf('?');
+  const q = request.target.indexOf("?");
   const path = q < 0 ? request.target : request.target.slice(0, q);
-  const query = q < 0 ? '' : request.target.slice(q + 1);
+  const query = q < 0 ? "" : request.target.slice(q + 1);
   return {
     ok: true,
-    value: [
-      request.method,
-      canonicalUri(path),
-      canonicalQuery(query),
-      `${lines.join('\n')}\n`,
-      signedHeaders.join(';'),
-      request.payloadHash,
-    ].join('\n'),
+    value: [request.method, canonicalUri(path), canonicalQuery(query), `${lines.join("\n")}\n`, signedHeaders.join(";"), request.payloadHash].join("\n"),
   };
 }
 
 /** Hex SHA-256. */
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+  return createHash("sha256").update(data).digest("hex");
 }
 
 /** `ALGORITHM\n<amzdate>\n<scope>\n<hex sha256(canonical request)>`. */
@@ -218,11 +211,11 @@ export function stringToSign(algorithm: string, amzDate: string, scope: string, 
 
 /** The SigV4 HMAC signing key: HMAC chain over date, region, service and `aws4_request`. */
 export function signingKey(secretAccessKey: string, date: string, region: string, service: string): Buffer {
-  const hmac = (key: string | Buffer, data: string): Buffer => createHmac('sha256', key).update(data).digest();
-  return hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, date), region), service), 'aws4_request');
+  const hmac = (key: string | Buffer, data: string): Buffer => createHmac("sha256", key).update(data).digest();
+  return hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, date), region), service), "aws4_request");
 }
 
 /** Hex HMAC-SHA256 signature of a string to sign. */
 export function hmacSignature(key: Buffer, toSign: string): string {
-  return createHmac('sha256', key).update(toSign).digest('hex');
+  return createHmac("sha256", key).update(toSign).digest("hex");
 }

@@ -9,10 +9,10 @@
  * @module
  */
 
-import { randomBytes, type KeyObject, X509Certificate } from 'node:crypto';
-import { generateTestKeyPair } from './key-pairs.js';
-import type { CertificateAuthorityOptions, IssueOptions, TestCertificate, TestCertificateAuthority } from './types.js';
-import { buildCertificate, distinguishedName, keyIdentifier, type Signer } from './x509-certificate.js';
+import { randomBytes, type KeyObject, X509Certificate } from "node:crypto";
+import { generateTestKeyPair } from "./key-pairs.js";
+import type { CertificateAuthorityOptions, IssueOptions, TestCertificate, TestCertificateAuthority } from "./types.js";
+import { buildCertificate, distinguishedName, keyIdentifier, type Signer } from "./x509-certificate.js";
 
 const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;
@@ -21,24 +21,24 @@ const DAY_MS = 24 * HOUR_MS;
 function randomSerial(): bigint {
   const bytes = randomBytes(20);
   bytes[0] = ((bytes[0] ?? 0) & 0x7f) | 0x40;
-  return BigInt(`0x${bytes.toString('hex')}`);
+  return BigInt(`0x${bytes.toString("hex")}`);
 }
 
 function toPem(der: Buffer, label: string): string {
-  const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
+  const lines = der.toString("base64").match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
 }
 
 function describe(der: Buffer, serialNumber: bigint, privateKey?: KeyObject): TestCertificate {
   const result: TestCertificate = {
-    certificatePem: toPem(der, 'CERTIFICATE'),
+    certificatePem: toPem(der, "CERTIFICATE"),
     certificateDer: der,
     certificate: new X509Certificate(der),
     serialNumber,
   };
   if (privateKey) {
     result.privateKey = privateKey;
-    result.privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    result.privateKeyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
   }
   return result;
 }
@@ -55,16 +55,16 @@ function makeAuthority(
     ca: { pathLength?: number } | undefined,
     defaultCommonName: string,
   ): Promise<{ issued: TestCertificate; subjectName: Buffer }> {
-    const keys = opts.publicKey ? undefined : await generateTestKeyPair(opts.keyType ?? 'ec-p256');
+    const keys = opts.publicKey ? undefined : await generateTestKeyPair(opts.keyType ?? "ec-p256");
     const publicKey = opts.publicKey ?? keys?.publicKey;
-    if (!publicKey) throw new TypeError('No public key to certify');
+    if (!publicKey) throw new TypeError("No public key to certify");
     const now = Date.now();
     const serialNumber = opts.serialNumber ?? randomSerial();
     const subjectName = distinguishedName(opts.commonName ?? defaultCommonName);
     const der = buildCertificate(
       {
         subjectName,
-        spki: publicKey.export({ type: 'spki', format: 'der' }),
+        spki: publicKey.export({ type: "spki", format: "der" }),
         keyType: publicKey.asymmetricKeyType,
         serialNumber,
         notBefore: opts.notBefore ?? new Date(now - HOUR_MS),
@@ -83,19 +83,15 @@ function makeAuthority(
   return {
     ...certificate,
     async issue(opts = {}) {
-      return (await certify(opts, undefined, 'certcreds test device')).issued;
+      return (await certify(opts, undefined, "certcreds test device")).issued;
     },
     async createIntermediate(opts = {}) {
-      if (opts.publicKey) throw new TypeError('createIntermediate generates its own key; publicKey is not supported');
+      if (opts.publicKey) throw new TypeError("createIntermediate generates its own key; publicKey is not supported");
       const pathLength = opts.pathLength === undefined ? {} : { pathLength: opts.pathLength };
-      const { issued, subjectName: name } = await certify(opts, pathLength, 'certcreds test intermediate CA');
+      const { issued, subjectName: name } = await certify(opts, pathLength, "certcreds test intermediate CA");
       const { privateKey, privateKeyPem } = issued;
-      if (!privateKey || !privateKeyPem) throw new Error('unreachable: an intermediate always has a generated key');
-      return makeAuthority(
-        { ...issued, privateKey, privateKeyPem },
-        name,
-        keyIdentifier(issued.certificate.publicKey.export({ type: 'spki', format: 'der' })),
-      );
+      if (!privateKey || !privateKeyPem) throw new Error("unreachable: an intermediate always has a generated key");
+      return makeAuthority({ ...issued, privateKey, privateKeyPem }, name, keyIdentifier(issued.certificate.publicKey.export({ type: "spki", format: "der" })));
     },
   };
 }
@@ -109,15 +105,13 @@ function makeAuthority(
  * const device = await ca.issue({ commonName: 'device-1', extendedKeyUsage: ['clientAuth'] });
  * ```
  */
-export async function createTestCertificateAuthority(
-  opts: CertificateAuthorityOptions = {},
-): Promise<TestCertificateAuthority> {
-  const { privateKey, publicKey } = await generateTestKeyPair(opts.keyType ?? 'ec-p256');
+export async function createTestCertificateAuthority(opts: CertificateAuthorityOptions = {}): Promise<TestCertificateAuthority> {
+  const { privateKey, publicKey } = await generateTestKeyPair(opts.keyType ?? "ec-p256");
   const now = Date.now();
   const notAfter = new Date(now);
   notAfter.setUTCFullYear(notAfter.getUTCFullYear() + 10);
-  const subjectName = distinguishedName(opts.commonName ?? 'certcreds test root CA');
-  const spki = publicKey.export({ type: 'spki', format: 'der' });
+  const subjectName = distinguishedName(opts.commonName ?? "certcreds test root CA");
+  const spki = publicKey.export({ type: "spki", format: "der" });
   const serialNumber = randomSerial();
   const der = buildCertificate(
     {
@@ -129,13 +123,9 @@ export async function createTestCertificateAuthority(
       notAfter: opts.notAfter ?? notAfter,
       ca: {},
     },
-    'self',
+    "self",
     privateKey,
   );
   const certificate = describe(der, serialNumber, privateKey);
-  return makeAuthority(
-    { ...certificate, privateKey, privateKeyPem: certificate.privateKeyPem ?? '' },
-    subjectName,
-    keyIdentifier(spki),
-  );
+  return makeAuthority({ ...certificate, privateKey, privateKeyPem: certificate.privateKeyPem ?? "" }, subjectName, keyIdentifier(spki));
 }

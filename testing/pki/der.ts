@@ -106,7 +106,7 @@ export function nullValue(): Buffer {
  */
 export function oid(dotted: string): Buffer {
   if (!/^[0-2](\.\d+)+$/.test(dotted)) throw new TypeError(`Invalid OID: ${dotted}`);
-  const arcs = dotted.split('.').map((arc) => BigInt(arc));
+  const arcs = dotted.split(".").map((arc) => BigInt(arc));
   const [first = 0n, second = 0n, ...rest] = arcs;
   if (first < 2n && second > 39n) throw new TypeError(`Invalid OID: ${dotted}`);
   const out: number[] = [];
@@ -127,7 +127,7 @@ export function oid(dotted: string): Buffer {
  */
 export function bitString(bytes: Uint8Array, unusedBits = 0): Buffer {
   if (!Number.isInteger(unusedBits) || unusedBits < 0 || unusedBits > 7) {
-    throw new RangeError('unusedBits must be 0..7');
+    throw new RangeError("unusedBits must be 0..7");
   }
   return tlv(TAG.BIT_STRING, Buffer.concat([Buffer.from([unusedBits]), bytes]));
 }
@@ -143,7 +143,7 @@ export function namedBitString(bits: readonly number[]): Buffer {
   const octets = Buffer.alloc(Math.floor(highest / 8) + 1);
   for (const bit of bits) {
     const index = Math.floor(bit / 8);
-    octets[index] = (octets[index] ?? 0) | (0x80 >> bit % 8);
+    octets[index] = (octets[index] ?? 0) | (0x80 >> (bit % 8));
   }
   return bitString(octets, 7 - (highest % 8));
 }
@@ -155,7 +155,7 @@ export function octetString(bytes: Uint8Array): Buffer {
 
 /** `UTF8String`. */
 export function utf8String(value: string): Buffer {
-  return tlv(TAG.UTF8_STRING, Buffer.from(value, 'utf8'));
+  return tlv(TAG.UTF8_STRING, Buffer.from(value, "utf8"));
 }
 
 /** `PrintableString`; throws on characters outside its restricted alphabet. */
@@ -163,28 +163,23 @@ export function printableString(value: string): Buffer {
   if (!/^[A-Za-z0-9 '()+,\-./:=?]*$/.test(value)) {
     throw new TypeError(`Not a PrintableString: ${JSON.stringify(value)}`);
   }
-  return tlv(TAG.PRINTABLE_STRING, Buffer.from(value, 'ascii'));
+  return tlv(TAG.PRINTABLE_STRING, Buffer.from(value, "ascii"));
 }
 
 /** `IA5String` (ASCII); throws on non-ASCII characters. */
 export function ia5String(value: string): Buffer {
   if (!/^[\x00-\x7f]*$/.test(value)) throw new TypeError(`Not an IA5String: ${JSON.stringify(value)}`);
-  return tlv(TAG.IA5_STRING, Buffer.from(value, 'ascii'));
+  return tlv(TAG.IA5_STRING, Buffer.from(value, "ascii"));
 }
 
 function pad(n: number, width: number): string {
-  return String(n).padStart(width, '0');
+  return String(n).padStart(width, "0");
 }
 
 function timeDigits(date: Date): string {
-  if (Number.isNaN(date.getTime())) throw new RangeError('Invalid date');
+  if (Number.isNaN(date.getTime())) throw new RangeError("Invalid date");
   return (
-    pad(date.getUTCMonth() + 1, 2) +
-    pad(date.getUTCDate(), 2) +
-    pad(date.getUTCHours(), 2) +
-    pad(date.getUTCMinutes(), 2) +
-    pad(date.getUTCSeconds(), 2) +
-    'Z'
+    pad(date.getUTCMonth() + 1, 2) + pad(date.getUTCDate(), 2) + pad(date.getUTCHours(), 2) + pad(date.getUTCMinutes(), 2) + pad(date.getUTCSeconds(), 2) + "Z"
   );
 }
 
@@ -192,14 +187,14 @@ function timeDigits(date: Date): string {
 export function utcTime(date: Date): Buffer {
   const year = date.getUTCFullYear();
   if (year < 1950 || year > 2049) throw new RangeError(`UTCTime cannot represent year ${year}`);
-  return tlv(TAG.UTC_TIME, Buffer.from(pad(year % 100, 2) + timeDigits(date), 'ascii'));
+  return tlv(TAG.UTC_TIME, Buffer.from(pad(year % 100, 2) + timeDigits(date), "ascii"));
 }
 
 /** `GeneralizedTime` (`YYYYMMDDHHMMSSZ`). Sub-second precision is dropped. */
 export function generalizedTime(date: Date): Buffer {
   const year = date.getUTCFullYear();
   if (year < 0 || year > 9999) throw new RangeError(`GeneralizedTime cannot represent year ${year}`);
-  return tlv(TAG.GENERALIZED_TIME, Buffer.from(pad(year, 4) + timeDigits(date), 'ascii'));
+  return tlv(TAG.GENERALIZED_TIME, Buffer.from(pad(year, 4) + timeDigits(date), "ascii"));
 }
 
 /**
@@ -230,7 +225,7 @@ export function implicit(tagNumber: number, contents: Uint8Array, constructed = 
 
 function checkTagNumber(tagNumber: number): void {
   if (!Number.isInteger(tagNumber) || tagNumber < 0 || tagNumber > 30) {
-    throw new RangeError('Only low tag numbers (0..30) are supported');
+    throw new RangeError("Only low tag numbers (0..30) are supported");
   }
 }
 
@@ -252,21 +247,21 @@ export interface DerElement {
 export function readElement(der: Uint8Array, offset = 0): DerElement {
   const tag = der[offset];
   const first = der[offset + 1];
-  if (tag === undefined || first === undefined) throw new RangeError('Truncated DER');
+  if (tag === undefined || first === undefined) throw new RangeError("Truncated DER");
   let contentStart = offset + 2;
   let length = first;
   if (first & 0x80) {
     const count = first & 0x7f;
-    if (count === 0 || count > 4) throw new RangeError('Unsupported DER length');
+    if (count === 0 || count > 4) throw new RangeError("Unsupported DER length");
     length = 0;
     for (let i = 0; i < count; i++) {
       const octet = der[contentStart + i];
-      if (octet === undefined) throw new RangeError('Truncated DER');
+      if (octet === undefined) throw new RangeError("Truncated DER");
       length = length * 256 + octet;
     }
     contentStart += count;
   }
   const end = contentStart + length;
-  if (end > der.length) throw new RangeError('Truncated DER');
+  if (end > der.length) throw new RangeError("Truncated DER");
   return { tag, contentStart, end };
 }

@@ -1,5 +1,5 @@
-import { generateKeyPair, type KeyObject } from 'node:crypto';
-import type { TestKeyType } from './types.js';
+import { generateKeyPair, type KeyObject } from "node:crypto";
+import type { TestKeyType } from "./types.js";
 
 /**
  * Generates a key pair of the given type with Node's asynchronous key
@@ -12,19 +12,19 @@ export function generateTestKeyPair(keyType: TestKeyType): Promise<{ privateKey:
       else resolve({ privateKey, publicKey });
     };
     switch (keyType) {
-      case 'rsa-1024':
-      case 'rsa-2048':
-      case 'rsa-3072':
-      case 'rsa-4096':
-        generateKeyPair('rsa', { modulusLength: Number(keyType.slice(4)), publicExponent: 0x10001 }, done);
+      case "rsa-1024":
+      case "rsa-2048":
+      case "rsa-3072":
+      case "rsa-4096":
+        generateKeyPair("rsa", { modulusLength: Number(keyType.slice(4)), publicExponent: 0x10001 }, done);
         return;
-      case 'ec-p256':
-      case 'ec-p384':
-      case 'ec-p521':
-        generateKeyPair('ec', { namedCurve: `P-${keyType.slice(4)}` }, done);
+      case "ec-p256":
+      case "ec-p384":
+      case "ec-p521":
+        generateKeyPair("ec", { namedCurve: `P-${keyType.slice(4)}` }, done);
         return;
-      case 'ed25519':
-        generateKeyPair('ed25519', {}, done);
+      case "ed25519":
+        generateKeyPair("ed25519", {}, done);
         return;
       default:
         reject(new TypeError(`Unknown key type: ${String(keyType)}`));

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { KeyObject, X509Certificate } from 'node:crypto';
+import type { KeyObject, X509Certificate } from "node:crypto";
 
 /**
  * Key types the test PKI can generate.
@@ -13,7 +13,7 @@ import type { KeyObject, X509Certificate } from 'node:crypto';
  * `rsa-1024` and `ed25519` exist for negative tests: IAM Roles Anywhere does
  * not accept them for signing, so a client (or emulator) should reject them.
  */
-export type TestKeyType = 'rsa-2048' | 'rsa-3072' | 'rsa-4096' | 'ec-p256' | 'ec-p384' | 'ec-p521' | 'rsa-1024' | 'ed25519';
+export type TestKeyType = "rsa-2048" | "rsa-3072" | "rsa-4096" | "ec-p256" | "ec-p384" | "ec-p521" | "rsa-1024" | "ed25519";
 
 /** Options for a certificate issued by a {@link TestCertificateAuthority}. */
 export interface IssueOptions {
@@ -38,7 +38,7 @@ export interface IssueOptions {
   /** IPv4 or IPv6 addresses for the subjectAltName extension. */
   ipAddresses?: string[];
   /** Extended key usages; the extension is omitted when absent. */
-  extendedKeyUsage?: ('serverAuth' | 'clientAuth')[];
+  extendedKeyUsage?: ("serverAuth" | "clientAuth")[];
 }
 
 /** A generated certificate, in every form a test may need. */

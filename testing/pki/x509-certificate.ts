@@ -6,7 +6,7 @@
  * @module
  */
 
-import { createHash, type KeyObject, sign } from 'node:crypto';
+import { createHash, type KeyObject, sign } from "node:crypto";
 import {
   bitString,
   boolean,
@@ -22,23 +22,23 @@ import {
   set,
   utf8String,
   x509Time,
-} from './der.js';
-import { ipAddressBytes } from './ip-address.js';
+} from "./der.js";
+import { ipAddressBytes } from "./ip-address.js";
 
 const OID = {
-  commonName: '2.5.4.3',
-  basicConstraints: '2.5.29.19',
-  keyUsage: '2.5.29.15',
-  subjectKeyIdentifier: '2.5.29.14',
-  authorityKeyIdentifier: '2.5.29.35',
-  extendedKeyUsage: '2.5.29.37',
-  subjectAltName: '2.5.29.17',
-  serverAuth: '1.3.6.1.5.5.7.3.1',
-  clientAuth: '1.3.6.1.5.5.7.3.2',
-  sha256WithRSAEncryption: '1.2.840.113549.1.1.11',
-  ecdsaWithSHA256: '1.2.840.10045.4.3.2',
-  ecdsaWithSHA384: '1.2.840.10045.4.3.3',
-  ed25519: '1.3.101.112',
+  commonName: "2.5.4.3",
+  basicConstraints: "2.5.29.19",
+  keyUsage: "2.5.29.15",
+  subjectKeyIdentifier: "2.5.29.14",
+  authorityKeyIdentifier: "2.5.29.35",
+  extendedKeyUsage: "2.5.29.37",
+  subjectAltName: "2.5.29.17",
+  serverAuth: "1.3.6.1.5.5.7.3.1",
+  clientAuth: "1.3.6.1.5.5.7.3.2",
+  sha256WithRSAEncryption: "1.2.840.113549.1.1.11",
+  ecdsaWithSHA256: "1.2.840.10045.4.3.2",
+  ecdsaWithSHA384: "1.2.840.10045.4.3.3",
+  ed25519: "1.3.101.112",
 } as const;
 
 /** KeyUsage bit positions (RFC 5280 §4.2.1.3). */
@@ -52,20 +52,20 @@ interface SignatureScheme {
 
 function signatureSchemeFor(issuerKey: KeyObject): SignatureScheme {
   switch (issuerKey.asymmetricKeyType) {
-    case 'rsa':
+    case "rsa":
       // RFC 4055: the parameters of sha256WithRSAEncryption are an explicit NULL.
-      return { algorithmIdentifier: sequence(oid(OID.sha256WithRSAEncryption), nullValue()), digest: 'sha256' };
-    case 'ec': {
+      return { algorithmIdentifier: sequence(oid(OID.sha256WithRSAEncryption), nullValue()), digest: "sha256" };
+    case "ec": {
       // RFC 5758: ECDSA identifiers carry no parameters. Pair the digest with the
       // curve strength, as public CAs do (P-384/P-521 sign with SHA-384).
       const curve = issuerKey.asymmetricKeyDetails?.namedCurve;
-      if (curve === 'prime256v1') return { algorithmIdentifier: sequence(oid(OID.ecdsaWithSHA256)), digest: 'sha256' };
-      if (curve === 'secp384r1' || curve === 'secp521r1') {
-        return { algorithmIdentifier: sequence(oid(OID.ecdsaWithSHA384)), digest: 'sha384' };
+      if (curve === "prime256v1") return { algorithmIdentifier: sequence(oid(OID.ecdsaWithSHA256)), digest: "sha256" };
+      if (curve === "secp384r1" || curve === "secp521r1") {
+        return { algorithmIdentifier: sequence(oid(OID.ecdsaWithSHA384)), digest: "sha384" };
       }
       throw new TypeError(`Unsupported issuer curve: ${String(curve)}`);
     }
-    case 'ed25519':
+    case "ed25519":
       // RFC 8410: Ed25519 hashes internally, so crypto.sign takes a null digest.
       return { algorithmIdentifier: sequence(oid(OID.ed25519)), digest: null };
     default:
@@ -86,7 +86,7 @@ export function keyIdentifier(spki: Buffer): Buffer {
   const outer = readElement(spki, 0);
   const algorithm = readElement(spki, outer.contentStart);
   const keyBits = readElement(spki, algorithm.end);
-  return createHash('sha1')
+  return createHash("sha1")
     .update(spki.subarray(keyBits.contentStart + 1, keyBits.end))
     .digest();
 }
@@ -114,7 +114,7 @@ export interface CertificateSpec {
   ca?: { pathLength?: number };
   dnsNames?: string[];
   ipAddresses?: string[];
-  extendedKeyUsage?: ('serverAuth' | 'clientAuth')[];
+  extendedKeyUsage?: ("serverAuth" | "clientAuth")[];
 }
 
 function buildExtensions(spec: CertificateSpec, subjectKeyId: Buffer, signer: Signer): Buffer {
@@ -129,7 +129,7 @@ function buildExtensions(spec: CertificateSpec, subjectKeyId: Buffer, signer: Si
 
   const usage: number[] = spec.ca
     ? [KEY_USAGE.keyCertSign, KEY_USAGE.cRLSign]
-    : spec.keyType === 'rsa'
+    : spec.keyType === "rsa"
       ? [KEY_USAGE.digitalSignature, KEY_USAGE.keyEncipherment]
       : [KEY_USAGE.digitalSignature];
   extensions.push(extension(OID.keyUsage, true, namedBitString(usage)));
@@ -139,14 +139,12 @@ function buildExtensions(spec: CertificateSpec, subjectKeyId: Buffer, signer: Si
   extensions.push(extension(OID.authorityKeyIdentifier, false, sequence(implicit(0, signer.keyId))));
 
   if (spec.extendedKeyUsage?.length) {
-    extensions.push(
-      extension(OID.extendedKeyUsage, false, sequence(...spec.extendedKeyUsage.map((usage) => oid(OID[usage])))),
-    );
+    extensions.push(extension(OID.extendedKeyUsage, false, sequence(...spec.extendedKeyUsage.map((usage) => oid(OID[usage])))));
   }
 
   const altNames = [
     // GeneralName: dNSName [2] IMPLICIT IA5String, iPAddress [7] IMPLICIT OCTET STRING.
-    ...(spec.dnsNames ?? []).map((name) => implicit(2, Buffer.from(name, 'ascii'))),
+    ...(spec.dnsNames ?? []).map((name) => implicit(2, Buffer.from(name, "ascii"))),
     ...(spec.ipAddresses ?? []).map((address) => implicit(7, ipAddressBytes(address))),
   ];
   if (altNames.length > 0) extensions.push(extension(OID.subjectAltName, false, sequence(...altNames)));
@@ -154,10 +152,9 @@ function buildExtensions(spec: CertificateSpec, subjectKeyId: Buffer, signer: Si
   return explicit(3, sequence(...extensions));
 }
 
-export function buildCertificate(spec: CertificateSpec, signerOrSelf: Signer | 'self', signingKey: KeyObject): Buffer {
+export function buildCertificate(spec: CertificateSpec, signerOrSelf: Signer | "self", signingKey: KeyObject): Buffer {
   const subjectKeyId = keyIdentifier(spec.spki);
-  const signer: Signer =
-    signerOrSelf === 'self' ? { name: spec.subjectName, privateKey: signingKey, keyId: subjectKeyId } : signerOrSelf;
+  const signer: Signer = signerOrSelf === "self" ? { name: spec.subjectName, privateKey: signingKey, keyId: subjectKeyId } : signerOrSelf;
   const scheme = signatureSchemeFor(signer.privateKey);
   const tbs = sequence(
     explicit(0, integer(2)), // version v3

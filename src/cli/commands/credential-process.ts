@@ -27,7 +27,8 @@ export const doc: CommandDoc = {
 /** One upstream call through the library's session. */
 async function fetchOnce(settings: Settings, mechanism: Mechanism): Promise<ProcessCredentials> {
   const logger = stderrLogger(settings.boolean("debug"), { quietWarnings: true });
-  if (settings.boolean("no-verify-ssl")) stderrLogger(false).warn?.("--no-verify-ssl: the endpoint's TLS certificate is NOT verified. Use it only against a local emulator.");
+  if (settings.boolean("no-verify-ssl"))
+    stderrLogger(false).warn?.("--no-verify-ssl: the endpoint's TLS certificate is NOT verified. Use it only against a local emulator.");
   const session = await openSession(settings, mechanism, { logger });
   try {
     return toProcessCredentials(await session.getCredentials());
@@ -88,9 +89,7 @@ export async function run(settings: Settings): Promise<number> {
       // Keep-old-on-failure across processes: still-valid cached credentials beat an error.
       const previous = readCacheEntry(file);
       if (previous && Date.parse(previous.credentials.Expiration) - Date.now() > 60_000) {
-        stderrLogger(false).warn?.(
-          `refresh failed, using cached credentials valid until ${previous.credentials.Expiration}: ${(error as Error).message}`,
-        );
+        stderrLogger(false).warn?.(`refresh failed, using cached credentials valid until ${previous.credentials.Expiration}: ${(error as Error).message}`);
         process.stdout.write(processOutput(previous.credentials));
         return 0;
       }

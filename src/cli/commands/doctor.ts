@@ -66,10 +66,14 @@ async function checkIdentity(report: Report, settings: Settings, now: Date): Pro
     });
     return;
   }
-  const init = await report.check("key source", async () => {
-    const value = await identityInit(settings);
-    return { value, detail: "" };
-  }, { quietPass: true });
+  const init = await report.check(
+    "key source",
+    async () => {
+      const value = await identityInit(settings);
+      return { value, detail: "" };
+    },
+    { quietPass: true },
+  );
   if (!init) return;
   const identity = openIdentity(init, { logger: stderrLogger(false) });
   try {

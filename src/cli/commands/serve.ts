@@ -84,7 +84,8 @@ export async function run(settings: Settings): Promise<number> {
         `a loopback name, ${where} or a name given with --allow-host: give it only names whose DNS you control.`,
     );
   }
-  if (settings.boolean("no-verify-ssl")) logger.warn?.("--no-verify-ssl: the endpoint's TLS certificate is NOT verified. Use it only against a local emulator.");
+  if (settings.boolean("no-verify-ssl"))
+    logger.warn?.("--no-verify-ssl: the endpoint's TLS certificate is NOT verified. Use it only against a local emulator.");
 
   // Clients of IMDS and the container endpoint give up after about a second: never hold them on a slow upstream while valid credentials are held.
   const session = await openSession(settings, mechanism, { logger, refresh: { autoRefresh: true, maxWaitWhileValidMs: 500 } });
@@ -129,7 +130,9 @@ export async function run(settings: Settings): Promise<number> {
     await session.close();
     const code = (error as NodeJS.ErrnoException).code;
     throw new CliConfigurationError(
-      code === "EADDRINUSE" ? `port ${port} on ${host} is in use: stop the other server or pass --port.` : `cannot listen on ${host}:${port}: ${(error as Error).message}`,
+      code === "EADDRINUSE"
+        ? `port ${port} on ${host} is in use: stop the other server or pass --port.`
+        : `cannot listen on ${host}:${port}: ${(error as Error).message}`,
     );
   }
   const { server, base } = endpoint;

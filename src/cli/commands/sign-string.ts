@@ -11,7 +11,10 @@ export const doc: CommandDoc = {
   usage: "certcreds sign-string --private-key <key> [--string <text>] [--format json|text|bin] [--digest SHA256|SHA384|SHA512]",
   description:
     "Signs the string (from --string, else standard input) with the key: RSA PKCS#1 v1.5 or ECDSA (ASN.1 DER), over the chosen digest, and prints the signature as hex (json: quoted, text: bare) or raw bytes (bin).",
-  examples: ["printf 'hello' | certcreds sign-string --private-key device.key --format text", "certcreds sign-string --private-key device.key --string hello --digest SHA384"],
+  examples: [
+    "printf 'hello' | certcreds sign-string --private-key device.key --format text",
+    "certcreds sign-string --private-key device.key --string hello --digest SHA384",
+  ],
 };
 
 const FORMATS = ["json", "text", "bin"] as const;

@@ -79,7 +79,8 @@ export async function run(settings: Settings): Promise<number> {
     throw new UsageError(`${settings.describe("profile")} "${profile}" is not a usable profile name (no brackets, line breaks or surrounding spaces).`);
   }
   const file = sharedCredentialsFile();
-  if (settings.boolean("no-verify-ssl")) logger.warn?.("--no-verify-ssl: the endpoint's TLS certificate is NOT verified. Use it only against a local emulator.");
+  if (settings.boolean("no-verify-ssl"))
+    logger.warn?.("--no-verify-ssl: the endpoint's TLS certificate is NOT verified. Use it only against a local emulator.");
   const session = await openSession(settings, mechanism, { logger });
   const once = settings.boolean("once");
 

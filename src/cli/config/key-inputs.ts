@@ -72,7 +72,10 @@ export function keyInputHelp(): Record<"certificate" | "private-key" | KeySource
   return {
     certificate: `<file|env:VAR${forms}>  the certificate (PEM or DER; a PEM may also hold the chain and the key)`,
     "private-key": `<file|env:VAR|-${forms}>  the private key; env:VAR reads PEM text from a variable, - from standard input (no key on disk)`,
-    ...(Object.fromEntries(SOURCES.flatMap((source) => Object.entries(source.flags).map(([name, flag]) => [name, flag.help]))) as Record<KeySourceFlagName, string>),
+    ...(Object.fromEntries(SOURCES.flatMap((source) => Object.entries(source.flags).map(([name, flag]) => [name, flag.help]))) as Record<
+      KeySourceFlagName,
+      string
+    >),
   };
 }
 
@@ -82,7 +85,9 @@ let stdinRead: Promise<Buffer> | undefined;
 function readStdin(): Promise<Buffer> {
   stdinRead ??= (async () => {
     if (process.stdin.isTTY) {
-      throw new UsageError("--private-key - reads the key from standard input, but standard input is a terminal: pipe the key in, e.g. `vault read ... | certcreds ...`.");
+      throw new UsageError(
+        "--private-key - reads the key from standard input, but standard input is a terminal: pipe the key in, e.g. `vault read ... | certcreds ...`.",
+      );
     }
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -109,14 +114,18 @@ export async function materialFrom(settings: Settings, name: FlagName): Promise<
     const variable = value.slice(4);
     const text = process.env[variable];
     if (text === undefined || text.trim() === "") {
-      throw new CliConfigurationError(`${settings.describe(name)} is "${value}" but the environment variable ${variable} is not set or empty: export it with the PEM text.`);
+      throw new CliConfigurationError(
+        `${settings.describe(name)} is "${value}" but the environment variable ${variable} is not set or empty: export it with the PEM text.`,
+      );
     }
     if (text.includes("-----BEGIN")) return text.replace(/\\n/g, "\n");
     return Buffer.from(text.replace(/\s+/g, ""), "base64");
   }
   const source = schemeOf(value);
   if (source) {
-    throw new CliConfigurationError(`${settings.describe(name)} is a ${source.scheme} URI, which "certcreds ${settings.command}" cannot use: pass a file, env:VAR or -.`);
+    throw new CliConfigurationError(
+      `${settings.describe(name)} is a ${source.scheme} URI, which "certcreds ${settings.command}" cannot use: pass a file, env:VAR or -.`,
+    );
   }
   return value;
 }
@@ -140,7 +149,11 @@ export async function identityInit(settings: Settings): Promise<IdentityInit> {
       privateKey: settings.string("private-key"),
       flag: (name) => {
         const kind = source.flags[name]?.kind;
-        return kind === "boolean" ? settings.boolean(name as FlagName) : kind === "integer" ? settings.integer(name as FlagName) : settings.string(name as FlagName);
+        return kind === "boolean"
+          ? settings.boolean(name as FlagName)
+          : kind === "integer"
+            ? settings.integer(name as FlagName)
+            : settings.string(name as FlagName);
       },
       material: (name) => materialFrom(settings, name),
     });

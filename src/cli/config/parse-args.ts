@@ -27,11 +27,7 @@ function unknownFlag(command: string, name: string): UsageError {
   const accepted = COMMAND_FLAGS[command] ?? [];
   const guess = nearest(name, accepted);
   const owners = isFlagName(name) ? ownersOf(name) : [];
-  const hint = guess
-    ? ` Did you mean --${guess}?`
-    : owners.length
-      ? ` It is an option of ${owners.map((c) => `"certcreds ${c}"`).join(", ")}.`
-      : "";
+  const hint = guess ? ` Did you mean --${guess}?` : owners.length ? ` It is an option of ${owners.map((c) => `"certcreds ${c}"`).join(", ")}.` : "";
   // A flag-like name is shown as typed; anything else quoted and bounded.
   const shown = /^[\w-]{0,60}$/.test(name) ? `--${name}` : showValue(`--${name}`);
   return new UsageError(`unknown option ${shown} for "certcreds ${command}".${hint} Run "certcreds ${command} --help" for its options.`);

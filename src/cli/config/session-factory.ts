@@ -16,11 +16,7 @@ export interface SessionSettings {
 }
 
 /** Maps the flags to `RolesAnywhereSessionInit` or `IotSessionInit`; the library validates them. */
-export async function sessionInit(
-  settings: Settings,
-  mechanism: Mechanism,
-  session: SessionSettings,
-): Promise<RolesAnywhereSessionInit | IotSessionInit> {
+export async function sessionInit(settings: Settings, mechanism: Mechanism, session: SessionSettings): Promise<RolesAnywhereSessionInit | IotSessionInit> {
   const identity = await identityInit(settings);
   const ca = await materialFrom(settings, "ca-cert");
   const region = settings.string("region");

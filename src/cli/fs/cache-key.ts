@@ -9,7 +9,9 @@ import { sha256Hex } from "./sha256.js";
  * Settings that change which credentials come back: every credentials flag but where settings come from and the
  * passphrase (a secret, and it does not choose the credentials). Derived, so that a new flag cannot be forgotten here.
  */
-const KEYED: FlagName[] = CREDENTIAL_FLAGS.filter((flag) => !SOURCE_FLAGS.includes(flag) && flag !== "pkcs8-password" && !(SECRET_KEY_SOURCE_FLAGS as readonly string[]).includes(flag));
+const KEYED: FlagName[] = CREDENTIAL_FLAGS.filter(
+  (flag) => !SOURCE_FLAGS.includes(flag) && flag !== "pkcs8-password" && !(SECRET_KEY_SOURCE_FLAGS as readonly string[]).includes(flag),
+);
 
 /**
  * The cache key: SHA-256 over the whole normalised configuration and the

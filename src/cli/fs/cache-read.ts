@@ -93,4 +93,3 @@ export function readCacheEntry(path: string): CacheEntry | undefined {
     return undefined;
   }
 }
-

@@ -36,4 +36,3 @@ export function writeAll(fd: number, text: string): void {
     }
   }
 }
-

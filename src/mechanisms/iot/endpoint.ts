@@ -1,7 +1,8 @@
 import { parseEndpointText } from "../../aws/endpoint-url.js";
 import { ConfigurationError } from "../../core/errors.js";
 
-const EXAMPLE = "Pass the host name from `aws iot describe-endpoint --endpoint-type iot:CredentialProvider`, e.g. c2abcdefgh1234.credentials.iot.us-east-1.amazonaws.com";
+const EXAMPLE =
+  "Pass the host name from `aws iot describe-endpoint --endpoint-type iot:CredentialProvider`, e.g. c2abcdefgh1234.credentials.iot.us-east-1.amazonaws.com";
 
 /**
  * `<prefix>.credentials.iot[-fips].<region>.amazonaws.com[.cn]`: the region is

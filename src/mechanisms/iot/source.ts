@@ -87,7 +87,9 @@ export class IotCredentialSource extends CertificateCredentialSource<Prepared> {
     prepared.attempts++;
     ctx.certificate = identity.certificate;
     const trace: AttemptTrace = { freshHandshake: false, answered: false };
-    this.log.debug(`certcreds: GET ${url.href} for thing ${this.init.thingName} (attempt ${attempt + 1}${proxy ? `, via proxy ${redactUserInfo(proxy.href)}` : ""})`);
+    this.log.debug(
+      `certcreds: GET ${url.href} for thing ${this.init.thingName} (attempt ${attempt + 1}${proxy ? `, via proxy ${redactUserInfo(proxy.href)}` : ""})`,
+    );
     let response: HttpResponse;
     try {
       response = await this.tls.send({
@@ -111,7 +113,9 @@ export class IotCredentialSource extends CertificateCredentialSource<Prepared> {
       throw error;
     }
     if (this.log.enabled("trace")) {
-      this.log.trace(`certcreds: ${host} answered HTTP ${response.status} (${response.body.length} bytes, request id ${String(response.headers["x-amzn-requestid"] ?? "none")})`);
+      this.log.trace(
+        `certcreds: ${host} answered HTTP ${response.status} (${response.body.length} bytes, request id ${String(response.headers["x-amzn-requestid"] ?? "none")})`,
+      );
     }
     if (response.status !== 200) {
       const answer = readErrorAnswer(response, this.clock.now());

@@ -22,7 +22,8 @@ export function parseEndpoint(endpoint: string | URL, option = "endpoint"): URL 
     throw new ConfigurationError(option, `${option} must be a URL or host name string, e.g. https://rolesanywhere.us-east-1.amazonaws.com.`);
   }
   const url = parseEndpointText(String(endpoint));
-  if (!url) throw new ConfigurationError(option, `${option} "${String(endpoint)}" is not a URL or host name. Pass e.g. https://rolesanywhere.us-east-1.amazonaws.com.`);
+  if (!url)
+    throw new ConfigurationError(option, `${option} "${String(endpoint)}" is not a URL or host name. Pass e.g. https://rolesanywhere.us-east-1.amazonaws.com.`);
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new ConfigurationError(option, `${option} "${url.href}" must use https:// (or http:// for a local emulator).`);
   }

@@ -48,7 +48,10 @@ export function checkRolesAnywhereOptions(init: RolesAnywhereOptions): CheckedRo
     );
   }
   if (anchor.accountId !== profile.accountId) {
-    throw new ConfigurationError("profileArn", `The trust anchor belongs to account ${anchor.accountId} but the profile to ${profile.accountId}: use ARNs of one account.`);
+    throw new ConfigurationError(
+      "profileArn",
+      `The trust anchor belongs to account ${anchor.accountId} but the profile to ${profile.accountId}: use ARNs of one account.`,
+    );
   }
   const region = checkRegion(init.region ?? anchor.region);
   if (init.region !== undefined && init.region !== anchor.region && init.endpoint === undefined) {
@@ -59,10 +62,16 @@ export function checkRolesAnywhereOptions(init: RolesAnywhereOptions): CheckedRo
   }
   const durationSeconds: number = init.durationSeconds ?? 3600;
   if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > 43200) {
-    throw new ConfigurationError("durationSeconds", `durationSeconds ${showValue(init.durationSeconds)} is out of range: use a whole number from 900 to 43200.`);
+    throw new ConfigurationError(
+      "durationSeconds",
+      `durationSeconds ${showValue(init.durationSeconds)} is out of range: use a whole number from 900 to 43200.`,
+    );
   }
   if (init.roleSessionName !== undefined && (typeof init.roleSessionName !== "string" || !/^[\w+=,.@-]{2,64}$/.test(init.roleSessionName))) {
-    throw new ConfigurationError("roleSessionName", `roleSessionName ${showValue(init.roleSessionName)} is invalid: 2–64 characters of letters, digits and + = , . @ _ -.`);
+    throw new ConfigurationError(
+      "roleSessionName",
+      `roleSessionName ${showValue(init.roleSessionName)} is invalid: 2–64 characters of letters, digits and + = , . @ _ -.`,
+    );
   }
   const common = checkMechanismOptions(init);
   const url = resolveRolesAnywhereEndpoint({

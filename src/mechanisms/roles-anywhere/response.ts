@@ -4,7 +4,11 @@ import { ResponseFormatError } from "../../core/errors.js";
 
 /** The credentials of a 201 CreateSession answer; ResponseFormatError for anything unusable. */
 export function parseCreateSessionSuccess(body: Buffer, now: number, accountId: string): TemporaryCredentials {
-  const json = parseJsonAnswer(body, "rolesanywhere", "The CreateSession answer is not JSON. Check the endpoint option: it does not look like IAM Roles Anywhere.");
+  const json = parseJsonAnswer(
+    body,
+    "rolesanywhere",
+    "The CreateSession answer is not JSON. Check the endpoint option: it does not look like IAM Roles Anywhere.",
+  );
   const set = isJsonObject(json) ? json.credentialSet : undefined;
   const first = Array.isArray(set) && isJsonObject(set[0]) ? set[0] : undefined;
   const credentials = first && isJsonObject(first.credentials) ? first.credentials : undefined;

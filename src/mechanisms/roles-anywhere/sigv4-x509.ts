@@ -21,7 +21,10 @@ let lastAmzDate = "";
 export function amzDate(date: Date): string {
   const second = Math.floor(date.getTime() / 1000);
   if (second !== lastSecond) {
-    lastAmzDate = date.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+    lastAmzDate = date
+      .toISOString()
+      .replace(/[-:]/g, "")
+      .replace(/\.\d{3}/, "");
     lastSecond = second;
   }
   return lastAmzDate;

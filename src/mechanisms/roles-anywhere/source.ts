@@ -50,7 +50,8 @@ export class RolesAnywhereSource extends CertificateCredentialSource<Prepared> {
     if (!this.agent) {
       // Keep-alive: a refresh reuses the connection (and TLS session) when the service allows.
       const { http, https } = await loadNodeHttp();
-      this.agent = this.endpoint.protocol === "https:" ? new https.Agent({ keepAlive: true, maxSockets: 2 }) : new http.Agent({ keepAlive: true, maxSockets: 2 });
+      this.agent =
+        this.endpoint.protocol === "https:" ? new https.Agent({ keepAlive: true, maxSockets: 2 }) : new http.Agent({ keepAlive: true, maxSockets: 2 });
     }
     return { ca: await readTrustBundle(this.init.caBundle, "caBundle"), proxy: resolveProxy(this.endpoint, this.init.proxy), agent: this.agent };
   }

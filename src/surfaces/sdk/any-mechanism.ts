@@ -21,7 +21,10 @@ export function createCredentialSession(init: IotSessionInit): IotCredentialSess
 export function createCredentialSession(init: CertificateSessionInit): CredentialSession;
 export function createCredentialSession(init: CertificateSessionInit): CredentialSession {
   if (init === null || typeof init !== "object") {
-    throw new ConfigurationError("init", "Pass an init object: trustAnchorArn, profileArn and roleArn for IAM Roles Anywhere, or endpoint, roleAlias and thingName for AWS IoT.");
+    throw new ConfigurationError(
+      "init",
+      "Pass an init object: trustAnchorArn, profileArn and roleArn for IAM Roles Anywhere, or endpoint, roleAlias and thingName for AWS IoT.",
+    );
   }
   const rolesAnywhere = has(init, "trustAnchorArn");
   const iot = has(init, "roleAlias");

@@ -52,7 +52,11 @@ describe("doctor", () => {
   });
 
   test("an expired certificate", async () => {
-    const expired = await f.issuing.issue({ commonName: "old", notBefore: new Date(Date.now() - 10 * 86_400_000), notAfter: new Date(Date.now() - 86_400_000) });
+    const expired = await f.issuing.issue({
+      commonName: "old",
+      notBefore: new Date(Date.now() - 10 * 86_400_000),
+      notAfter: new Date(Date.now() - 86_400_000),
+    });
     const cert = join(f.dir, "expired.pem");
     const key = join(f.dir, "expired.key");
     await writeFile(cert, expired.certificatePem);

@@ -43,16 +43,34 @@ describe("serve: the Host check holds wherever serve listens", () => {
       assert.match(warning, /DNS rebinding/);
       assert.match(warning, /--allow-host/);
       const port = new URL(served.imdsEndpoint).port;
-      for (const host of ["attacker.example", `attacker.example:${port}`, "127.0.0.1.attacker.example", "localhost.attacker.example", "myhost.example.attacker.example"]) {
+      for (const host of [
+        "attacker.example",
+        `attacker.example:${port}`,
+        "127.0.0.1.attacker.example",
+        "localhost.attacker.example",
+        "myhost.example.attacker.example",
+      ]) {
         assert.equal(await healthzWithHost(port, host), 403, `Host ${host} is refused`);
       }
-      for (const host of ["127.0.0.1", `localhost:${port}`, "[::1]", `[::ffff:127.0.0.1]:${port}`, `0.0.0.0:${port}`, `myhost.example:${port}`, "MYHOST.EXAMPLE", "other.example"]) {
+      for (const host of [
+        "127.0.0.1",
+        `localhost:${port}`,
+        "[::1]",
+        `[::ffff:127.0.0.1]:${port}`,
+        `0.0.0.0:${port}`,
+        `myhost.example:${port}`,
+        "MYHOST.EXAMPLE",
+        "other.example",
+      ]) {
         assert.equal(await healthzWithHost(port, host), 200, `Host ${host} is answered`);
       }
       const address = interfaceAddress();
       if (address) assert.equal(await healthzWithHost(port, `${address}:${port}`), 200, `Host ${address}, an address of this machine, is answered`);
       // The credentials themselves, not only /healthz.
-      const put = await http(`http://127.0.0.1:${port}/latest/api/token`, { method: "PUT", headers: { Host: "attacker.example", "x-aws-ec2-metadata-token-ttl-seconds": "60" } });
+      const put = await http(`http://127.0.0.1:${port}/latest/api/token`, {
+        method: "PUT",
+        headers: { Host: "attacker.example", "x-aws-ec2-metadata-token-ttl-seconds": "60" },
+      });
       assert.equal(put.status, 403);
     } finally {
       await served.cli.stop();

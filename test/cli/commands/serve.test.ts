@@ -64,7 +64,10 @@ describe("serve: IMDSv2 and the container credentials endpoint", () => {
 
   test("IMDSv2 rules: TTL 1–21600, token required, X-Forwarded-For refused", async () => {
     const token = (ttl?: string, extra: Record<string, string> = {}) =>
-      http(`${served.imdsEndpoint}/latest/api/token`, { method: "PUT", headers: { ...(ttl !== undefined ? { "x-aws-ec2-metadata-token-ttl-seconds": ttl } : {}), ...extra } });
+      http(`${served.imdsEndpoint}/latest/api/token`, {
+        method: "PUT",
+        headers: { ...(ttl !== undefined ? { "x-aws-ec2-metadata-token-ttl-seconds": ttl } : {}), ...extra },
+      });
     assert.equal((await token(undefined)).status, 400);
     assert.equal((await token("0")).status, 400);
     assert.equal((await token("21601")).status, 400);
@@ -76,7 +79,11 @@ describe("serve: IMDSv2 and the container credentials endpoint", () => {
     assert.equal((await http(`${served.imdsEndpoint}${CREDENTIALS}cli-role`, { headers: { "x-aws-ec2-metadata-token": "1.forged" } })).status, 401);
     const expiring = (await token("1")).body;
     await new Promise((resolve) => setTimeout(resolve, 2100));
-    assert.equal((await http(`${served.imdsEndpoint}${CREDENTIALS}`, { headers: { "x-aws-ec2-metadata-token": expiring } })).status, 401, "an expired token is refused");
+    assert.equal(
+      (await http(`${served.imdsEndpoint}${CREDENTIALS}`, { headers: { "x-aws-ec2-metadata-token": expiring } })).status,
+      401,
+      "an expired token is refused",
+    );
     const valid = (await token("60")).body;
     assert.equal((await http(`${served.imdsEndpoint}${CREDENTIALS}other-role`, { headers: { "x-aws-ec2-metadata-token": valid } })).status, 404);
   });
@@ -225,7 +232,8 @@ describe("serve: AWS IoT", () => {
   test("IMDS lists the role alias; both endpoints serve IoT credentials", async () => {
     const served = await startServe(fx.args, { env: f.env });
     try {
-      const imdsToken = (await http(`${served.imdsEndpoint}/latest/api/token`, { method: "PUT", headers: { "x-aws-ec2-metadata-token-ttl-seconds": "60" } })).body;
+      const imdsToken = (await http(`${served.imdsEndpoint}/latest/api/token`, { method: "PUT", headers: { "x-aws-ec2-metadata-token-ttl-seconds": "60" } }))
+        .body;
       const headers = { "x-aws-ec2-metadata-token": imdsToken };
       assert.equal((await http(`${served.imdsEndpoint}${CREDENTIALS}`, { headers })).body, fx.roleAlias);
       const imds = JSON.parse((await http(`${served.imdsEndpoint}${CREDENTIALS}${fx.roleAlias}`, { headers })).body);

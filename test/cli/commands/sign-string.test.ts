@@ -25,7 +25,9 @@ describe("sign-string (as aws_signing_helper)", () => {
       [rsaKey, rsaPublic],
     ] as const) {
       for (const digest of ["SHA256", "SHA384", "SHA512"]) {
-        const result = await runCli(["sign-string", "--private-key", key, "--string", "string to sign", "--format", "text", "--digest", digest], { env: f.env });
+        const result = await runCli(["sign-string", "--private-key", key, "--string", "string to sign", "--format", "text", "--digest", digest], {
+          env: f.env,
+        });
         assert.equal(result.code, 0, result.stderr);
         assert.match(result.stdout, /^[0-9a-f]+$/, "bare hex, no newline");
         assert.ok(verify(digest.toLowerCase(), Buffer.from("string to sign"), publicKey, Buffer.from(result.stdout, "hex")), `${digest} verifies`);

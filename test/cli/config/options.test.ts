@@ -112,4 +112,3 @@ describe("options from flags, CERTCREDS_* variables and a config-file profile", 
     assert.match(noFile.stderr, /absent\.ini does not exist \(profile "x" was asked for\)/);
   });
 });
-

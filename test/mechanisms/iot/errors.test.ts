@@ -5,7 +5,15 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { InputFormatError, InputReadError, IotCredentialSession, type IotSessionInit, NetworkError, ResponseFormatError, ServiceError } from "../../../src/index.js";
+import {
+  InputFormatError,
+  InputReadError,
+  IotCredentialSession,
+  type IotSessionInit,
+  NetworkError,
+  ResponseFormatError,
+  ServiceError,
+} from "../../../src/index.js";
 import {
   createTestCertificateAuthority,
   IOT_ERROR_MESSAGES,
@@ -60,13 +68,55 @@ async function failure(extra: Partial<IotSessionInit>, emulator = iot): Promise<
 
 describe("each error of the service becomes a ServiceError with its message and the fix", () => {
   const rows: { name: string; extra: () => Partial<IotSessionInit>; status: number; message: string; fix: RegExp }[] = [
-    { name: "thing that does not exist", extra: () => ({ thingName: "no-such-thing" }), status: 403, message: IOT_ERROR_MESSAGES.invalidThingName, fix: /thing "no-such-thing" does not exist .* attach-thing-principal --thing-name no-such-thing/ },
-    { name: "thing the certificate is not attached to", extra: () => ({ thingName: "unattached-thing" }), status: 403, message: IOT_ERROR_MESSAGES.invalidThingName, fix: /is not attached to it/ },
-    { name: "policy without iot:AssumeRoleWithCertificate", extra: () => ({ roleAlias: "denied-alias" }), status: 403, message: IOT_ERROR_MESSAGES.accessDenied, fix: /does not allow iot:AssumeRoleWithCertificate on the role alias "denied-alias".*rolealias\/denied-alias/ },
-    { name: "inactive certificate", extra: () => ({ certificate: inactive.certificatePem, privateKey: inactive.privateKeyPem }), status: 403, message: IOT_ERROR_MESSAGES.invalidCertificate, fix: /"CN=retired-thing" \(certificate id [0-9a-f]{64}\) is not registered, or not ACTIVE.*update-certificate --new-status ACTIVE/ },
-    { name: "role alias that does not exist", extra: () => ({ roleAlias: "no-such-alias" }), status: 404, message: IOT_ERROR_MESSAGES.roleAliasMissing, fix: /no role alias "no-such-alias" .*list-role-aliases/ },
-    { name: "role that cannot be assumed", extra: () => ({ roleAlias: "unassumable-alias" }), status: 400, message: IOT_ERROR_MESSAGES.cannotAssumeRole, fix: /trust policy does not let credentials\.iot\.amazonaws\.com call sts:AssumeRole.*describe-role-alias --role-alias unassumable-alias/ },
-    { name: "duration over the role's maximum", extra: () => ({ roleAlias: "too-long-alias" }), status: 400, message: IOT_ERROR_MESSAGES.durationTooLong, fix: /update-role-alias --role-alias too-long-alias --credential-duration-seconds .*MaxSessionDuration/ },
+    {
+      name: "thing that does not exist",
+      extra: () => ({ thingName: "no-such-thing" }),
+      status: 403,
+      message: IOT_ERROR_MESSAGES.invalidThingName,
+      fix: /thing "no-such-thing" does not exist .* attach-thing-principal --thing-name no-such-thing/,
+    },
+    {
+      name: "thing the certificate is not attached to",
+      extra: () => ({ thingName: "unattached-thing" }),
+      status: 403,
+      message: IOT_ERROR_MESSAGES.invalidThingName,
+      fix: /is not attached to it/,
+    },
+    {
+      name: "policy without iot:AssumeRoleWithCertificate",
+      extra: () => ({ roleAlias: "denied-alias" }),
+      status: 403,
+      message: IOT_ERROR_MESSAGES.accessDenied,
+      fix: /does not allow iot:AssumeRoleWithCertificate on the role alias "denied-alias".*rolealias\/denied-alias/,
+    },
+    {
+      name: "inactive certificate",
+      extra: () => ({ certificate: inactive.certificatePem, privateKey: inactive.privateKeyPem }),
+      status: 403,
+      message: IOT_ERROR_MESSAGES.invalidCertificate,
+      fix: /"CN=retired-thing" \(certificate id [0-9a-f]{64}\) is not registered, or not ACTIVE.*update-certificate --new-status ACTIVE/,
+    },
+    {
+      name: "role alias that does not exist",
+      extra: () => ({ roleAlias: "no-such-alias" }),
+      status: 404,
+      message: IOT_ERROR_MESSAGES.roleAliasMissing,
+      fix: /no role alias "no-such-alias" .*list-role-aliases/,
+    },
+    {
+      name: "role that cannot be assumed",
+      extra: () => ({ roleAlias: "unassumable-alias" }),
+      status: 400,
+      message: IOT_ERROR_MESSAGES.cannotAssumeRole,
+      fix: /trust policy does not let credentials\.iot\.amazonaws\.com call sts:AssumeRole.*describe-role-alias --role-alias unassumable-alias/,
+    },
+    {
+      name: "duration over the role's maximum",
+      extra: () => ({ roleAlias: "too-long-alias" }),
+      status: 400,
+      message: IOT_ERROR_MESSAGES.durationTooLong,
+      fix: /update-role-alias --role-alias too-long-alias --credential-duration-seconds .*MaxSessionDuration/,
+    },
   ];
   for (const row of rows) {
     test(`${row.status} ${row.message} (${row.name})`, async () => {
@@ -129,7 +179,12 @@ describe("a client certificate the endpoint does not know is refused, and the me
       things: [{ name: "rogue-thing", certificates: [rogue.certificatePem] }],
       roleAliases: [{ alias: ROLE_ALIAS, roleArn: ROLE_ARN }],
     });
-    const session = new IotCredentialSession({ ...initFor(alone, server, device), certificate: rogue.certificatePem, privateKey: rogue.privateKeyPem, thingName: "rogue-thing" });
+    const session = new IotCredentialSession({
+      ...initFor(alone, server, device),
+      certificate: rogue.certificatePem,
+      privateKey: rogue.privateKeyPem,
+      thingName: "rogue-thing",
+    });
     try {
       const credentials = await session.getCredentials();
       assert.ok(alone.issued.has(credentials.accessKeyId));
@@ -140,7 +195,9 @@ describe("a client certificate the endpoint does not know is refused, and the me
   });
 
   const openssl = spawnSync("openssl", ["version"]).status === 0;
-  test("a server that sends a TLS alert for the certificate (openssl s_server) → tls-client-refused", { skip: !openssl && "openssl is not installed" }, async () => {
+  test("a server that sends a TLS alert for the certificate (openssl s_server) → tls-client-refused", {
+    skip: !openssl && "openssl is not installed",
+  }, async () => {
     const dir = await mkdtemp(join(tmpdir(), "certcreds-iot-openssl-"));
     let child: ChildProcess | undefined;
     try {
@@ -150,7 +207,22 @@ describe("a client certificate the endpoint does not know is refused, and the me
       const port = await freePort();
       child = spawn(
         "openssl",
-        ["s_server", "-quiet", "-accept", `127.0.0.1:${port}`, "-cert", "server.pem", "-key", "server.key", "-CAfile", "registered-ca.pem", "-Verify", "1", "-verify_return_error", "-www"],
+        [
+          "s_server",
+          "-quiet",
+          "-accept",
+          `127.0.0.1:${port}`,
+          "-cert",
+          "server.pem",
+          "-key",
+          "server.key",
+          "-CAfile",
+          "registered-ca.pem",
+          "-Verify",
+          "1",
+          "-verify_return_error",
+          "-www",
+        ],
         { cwd: dir, stdio: "ignore" },
       );
       await waitForPort(port);

@@ -106,15 +106,24 @@ describe("no secret in any log line", () => {
 describe("logLevel filters what reaches the logger", () => {
   test("warn: only warnings and errors", async () => {
     const logger = new CapturingLogger();
-    await run(new IotCredentialSession({ ...initFor(iot, server, device), verifyPeer: false, logger, logLevel: "warn" }), (session) => session.getCredentials());
-    await run(new IotCredentialSession({ ...initFor(iot, server, device), roleAlias: "denied-alias", logger, logLevel: "warn" }), (session) => session.getCredentials());
+    await run(new IotCredentialSession({ ...initFor(iot, server, device), verifyPeer: false, logger, logLevel: "warn" }), (session) =>
+      session.getCredentials(),
+    );
+    await run(new IotCredentialSession({ ...initFor(iot, server, device), roleAlias: "denied-alias", logger, logLevel: "warn" }), (session) =>
+      session.getCredentials(),
+    );
     assert.ok(logger.lines.length >= 2);
-    assert.ok(logger.lines.every((line) => line.startsWith("warn ") || line.startsWith("error ")), logger.lines.join("\n"));
+    assert.ok(
+      logger.lines.every((line) => line.startsWith("warn ") || line.startsWith("error ")),
+      logger.lines.join("\n"),
+    );
   });
 
   test("none: nothing, not even the verifyPeer warning", async () => {
     const logger = new CapturingLogger();
-    await run(new IotCredentialSession({ ...initFor(iot, server, device), verifyPeer: false, logger, logLevel: "none" }), (session) => session.getCredentials());
+    await run(new IotCredentialSession({ ...initFor(iot, server, device), verifyPeer: false, logger, logLevel: "none" }), (session) =>
+      session.getCredentials(),
+    );
     assert.deepEqual(logger.lines, []);
   });
 

@@ -3,9 +3,24 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { CredentialsProviderError, fromRolesAnywhere, NetworkError, ResponseFormatError, RolesAnywhereSession, type RolesAnywhereSessionInit, ServiceError } from "../../../src/index.js";
+import {
+  CredentialsProviderError,
+  fromRolesAnywhere,
+  NetworkError,
+  ResponseFormatError,
+  RolesAnywhereSession,
+  type RolesAnywhereSessionInit,
+  ServiceError,
+} from "../../../src/index.js";
 import { startTestConnectProxy } from "../../../testing/emulators/connect-proxy.js";
-import { createTestCertificateAuthority, type RolesAnywhereEmulator, startRolesAnywhereEmulator, type TestCertificate, type TestCertificateAuthority, type TestKeyType } from "../../../testing/index.js";
+import {
+  createTestCertificateAuthority,
+  type RolesAnywhereEmulator,
+  startRolesAnywhereEmulator,
+  type TestCertificate,
+  type TestCertificateAuthority,
+  type TestKeyType,
+} from "../../../testing/index.js";
 import { SkippingClock } from "../../helpers/fake-clock.js";
 import { assertNoSecrets, CapturingLogger, pemBodyLines } from "../../helpers/log-capture.js";
 
@@ -66,7 +81,10 @@ describe("every key type, over HTTPS with a custom CA bundle", () => {
       const lifetime = credentials.expiration.getTime() - Date.now();
       assert.ok(lifetime > 3590_000 && lifetime <= 3600_000, `lifetime ${lifetime}`);
       const last = https.requests.at(-1)!;
-      assert.match(String(last.headers.authorization), new RegExp(`^AWS4-X509-${keyType.startsWith("rsa") ? "RSA" : "ECDSA"}-SHA256 Credential=${cert.serialNumber.toString(10)}/`));
+      assert.match(
+        String(last.headers.authorization),
+        new RegExp(`^AWS4-X509-${keyType.startsWith("rsa") ? "RSA" : "ECDSA"}-SHA256 Credential=${cert.serialNumber.toString(10)}/`),
+      );
       await session.close();
     });
   }
@@ -116,12 +134,20 @@ test("one provider shared by many callers makes one CreateSession (1,000 concurr
 test("service errors: typed, with the service's type and message and a likely cause; 4xx not retried", async () => {
   const cases: [Partial<RolesAnywhereSessionInit>, number, string, RegExp][] = [
     [{ roleArn: OTHER_ROLE }, 403, "AccessDeniedException", /trust policy/],
-    [{ profileArn: http.profileArn.replace(/profile\/.*/, "profile/00000000-0000-0000-0000-000000000000") }, 404, "ResourceNotFoundException", /does not exist/],
+    [
+      { profileArn: http.profileArn.replace(/profile\/.*/, "profile/00000000-0000-0000-0000-000000000000") },
+      404,
+      "ResourceNotFoundException",
+      /does not exist/,
+    ],
     [{ roleSessionName: "custom-name" }, 400, "ValidationException", /roleSessionName/],
   ];
   for (const [extra, status, type, cause] of cases) {
     const count = http.requests.length;
-    await assert.rejects(fromRolesAnywhere(init(http, extra))(), (e: unknown) => e instanceof ServiceError && e.status === status && e.errorType === type && cause.test(e.message) && e.serviceMessage.length > 0);
+    await assert.rejects(
+      fromRolesAnywhere(init(http, extra))(),
+      (e: unknown) => e instanceof ServiceError && e.status === status && e.errorType === type && cause.test(e.message) && e.serviceMessage.length > 0,
+    );
     assert.equal(http.requests.length - count, 1, `${type} is not retried`);
   }
 });
@@ -200,7 +226,10 @@ test("HTTPS through a CONNECT proxy (option and HTTPS_PROXY)", async () => {
     await new RolesAnywhereSession(init(https)).getCredentials();
     assert.equal(proxy.tunnels.length, 2);
     proxy.refuseWith = 403;
-    await assert.rejects(new RolesAnywhereSession(init(https, { retry: { maxAttempts: 1 } })).getCredentials(), (e: unknown) => e instanceof NetworkError && e.kind === "proxy");
+    await assert.rejects(
+      new RolesAnywhereSession(init(https, { retry: { maxAttempts: 1 } })).getCredentials(),
+      (e: unknown) => e instanceof NetworkError && e.kind === "proxy",
+    );
   } finally {
     delete process.env.HTTPS_PROXY;
     await proxy.close();
@@ -237,7 +266,16 @@ test("debug logging never shows a secret, a token or the key", async () => {
   } catch (error) {
     failure = error;
   }
-  assert.ok(logger.lines.some((l) => l.includes("retrying")), "debug lines were written");
-  const texts = [...logger.lines, String((failure as Error).message), String((failure as Error).stack), JSON.stringify(session), String((await import("node:util")).inspect(session))];
+  assert.ok(
+    logger.lines.some((l) => l.includes("retrying")),
+    "debug lines were written",
+  );
+  const texts = [
+    ...logger.lines,
+    String((failure as Error).message),
+    String((failure as Error).stack),
+    JSON.stringify(session),
+    String((await import("node:util")).inspect(session)),
+  ];
   assertNoSecrets(texts, [credentials.secretAccessKey, credentials.sessionToken, ...pemBodyLines(device.privateKeyPem!)]);
 });

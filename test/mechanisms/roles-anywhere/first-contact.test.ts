@@ -14,7 +14,10 @@ let device: TestCertificate;
 before(async () => {
   const root = await createTestCertificateAuthority({ commonName: "First contact root" });
   device = await root.issue({ commonName: "first-contact" });
-  ra = await startRolesAnywhereEmulator({ trustAnchors: [{ certificates: [root.certificatePem] }], profiles: [{ roleArns: ["arn:aws:iam::123456789012:role/r"] }] });
+  ra = await startRolesAnywhereEmulator({
+    trustAnchors: [{ certificates: [root.certificatePem] }],
+    profiles: [{ roleArns: ["arn:aws:iam::123456789012:role/r"] }],
+  });
 });
 after(async () => {
   await ra.close();
@@ -45,7 +48,13 @@ test("logLevel trace shows the canonical request and the string to sign, never t
   assert.match(trace, /string to sign:\nAWS4-X509-ECDSA-SHA256\n\d{8}T\d{6}Z\n\d{8}\/us-east-1\/rolesanywhere\/aws4_request\n[0-9a-f]{64}/);
   for (const line of device.privateKeyPem!.split("\n").filter((l) => l.length > 20)) assert.ok(!trace.includes(line), "no key material");
   const quiet = new CapturingLogger();
-  const debugOnly = new RolesAnywhereSession({ certificate: device.certificatePem, privateKey: device.privateKeyPem!, ...arns(), logger: quiet, logLevel: "debug" });
+  const debugOnly = new RolesAnywhereSession({
+    certificate: device.certificatePem,
+    privateKey: device.privateKeyPem!,
+    ...arns(),
+    logger: quiet,
+    logLevel: "debug",
+  });
   try {
     await debugOnly.getCredentials();
   } finally {

@@ -20,7 +20,8 @@ afterEach(() => {
 function rejects(init: object, option: string, pattern: RegExp) {
   assert.throws(
     () => validateRolesAnywhereOptions({ ...ok, ...init } as never),
-    (e: unknown) => e instanceof ConfigurationError && e.option === option && pattern.test(e.message) && e.tryNextLink === false && e instanceof CredentialsProviderError,
+    (e: unknown) =>
+      e instanceof ConfigurationError && e.option === option && pattern.test(e.message) && e.tryNextLink === false && e instanceof CredentialsProviderError,
   );
 }
 

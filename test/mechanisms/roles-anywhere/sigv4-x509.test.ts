@@ -29,7 +29,6 @@ const EXPECTED_STRING_TO_SIGN = [
   "d6227363ed2c92d9d9524980a76d84265132ed42ff8411ef74f6ed18f78dfb87",
 ].join("\n");
 
-
 test("amzDate formats the SigV4 timestamp", () => {
   assert.equal(amzDate(DATE), "20261122T101500Z");
 });
@@ -48,7 +47,10 @@ test("known answer: canonical request and string to sign", () => {
 });
 
 test("canonical query: RFC 3986 encoding, sorted, space as %20", () => {
-  assert.equal(canonicalQuery({ b: "x y", a: "1/2", "a~": "*", roleArn: "arn:aws:iam::1:role/r" }), "a=1%2F2&a~=%2A&b=x%20y&roleArn=arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fr");
+  assert.equal(
+    canonicalQuery({ b: "x y", a: "1/2", "a~": "*", roleArn: "arn:aws:iam::1:role/r" }),
+    "a=1%2F2&a~=%2A&b=x%20y&roleArn=arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fr",
+  );
   assert.equal(uriEncode("!'()*"), "%21%27%28%29%2A");
 });
 
@@ -61,14 +63,22 @@ test("signRequest: the headers, the decimal serial and an RSA PKCS#1 v1.5 signat
     signer: new KeyObjectSigner(privateKey),
   };
   const headers = await signRequest(
-    { method: "POST", path: "/sessions", query: {}, headers: { "Content-Type": "application/json", Host: "rolesanywhere.us-east-1.amazonaws.com" }, body: BODY },
+    {
+      method: "POST",
+      path: "/sessions",
+      query: {},
+      headers: { "Content-Type": "application/json", Host: "rolesanywhere.us-east-1.amazonaws.com" },
+      body: BODY,
+    },
     identity,
     "us-east-1",
     DATE,
   );
   assert.equal(headers["X-Amz-X509"], "dGVzdC1jZXJ0");
   assert.equal(headers["X-Amz-X509-Chain"], "aW50LTE=,aW50LTI=");
-  const match = /^AWS4-X509-RSA-SHA256 Credential=(\d+)\/20261122\/us-east-1\/rolesanywhere\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]+)$/.exec(headers.Authorization!);
+  const match = /^AWS4-X509-RSA-SHA256 Credential=(\d+)\/20261122\/us-east-1\/rolesanywhere\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]+)$/.exec(
+    headers.Authorization!,
+  );
   assert.ok(match, headers.Authorization);
   assert.equal(match[1], "123456789012345678901234567890");
   assert.equal(match[2], "content-type;host;x-amz-date;x-amz-x509;x-amz-x509-chain");
@@ -80,7 +90,12 @@ test("ECDSA signatures are ASN.1 DER, lowercase hex", async () => {
   const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-384" });
   const signer = new KeyObjectSigner(privateKey);
   assert.equal(signer.algorithm, "AWS4-X509-ECDSA-SHA256");
-  const headers = await signRequest({ method: "POST", path: "/sessions", query: {}, headers: { Host: "h" }, body: "" }, { certificateBase64: "Yw==", chainBase64: "", serialNumber: "1", signer }, "eu-west-1", DATE);
+  const headers = await signRequest(
+    { method: "POST", path: "/sessions", query: {}, headers: { Host: "h" }, body: "" },
+    { certificateBase64: "Yw==", chainBase64: "", serialNumber: "1", signer },
+    "eu-west-1",
+    DATE,
+  );
   assert.equal(headers["X-Amz-X509-Chain"], undefined);
   assert.match(headers.Authorization!, /SignedHeaders=host;x-amz-date;x-amz-x509, Signature=30[0-9a-f]+$/);
   const signature = Buffer.from(headers.Authorization!.split("Signature=")[1]!, "hex");

@@ -60,7 +60,10 @@ describe("setProfileKeys: only the profile's three keys change", () => {
 
   test("drops an old multi-line value's continuation lines; `[ p ]` is not `[p]`, as the SDKs read it", () => {
     const text = "[p]\naws_session_token =\n    part1\n    part2\nregion = x\n";
-    assert.equal(setProfileKeys(text, "p", KEYS), "[p]\naws_session_token =TOKENNEW\nregion = x\naws_access_key_id = AKNEW\naws_secret_access_key = SECRETNEW\n");
+    assert.equal(
+      setProfileKeys(text, "p", KEYS),
+      "[p]\naws_session_token =TOKENNEW\nregion = x\naws_access_key_id = AKNEW\naws_secret_access_key = SECRETNEW\n",
+    );
     const spaced = "[ p ]\naws_session_token =\n    part1\n    part2\nregion = x\n";
     assert.equal(
       setProfileKeys(spaced, "p", KEYS),

@@ -62,7 +62,11 @@ interface FlooderStats {
   done?: boolean;
 }
 
-function startFlooder(port: number, connections: number, durationMs: number): { child: ChildProcess; latest: () => FlooderStats | undefined; exited: Promise<void> } {
+function startFlooder(
+  port: number,
+  connections: number,
+  durationMs: number,
+): { child: ChildProcess; latest: () => FlooderStats | undefined; exited: Promise<void> } {
   const child = spawn(process.execPath, [join(import.meta.dirname, "connection-flooder.mjs"), String(port), String(connections), String(durationMs)], {
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -113,7 +117,11 @@ test(`serve under ${HOSTILE_CONNECTIONS} hostile local connections: at least 99 
       count("container", await probe(served.containerUri, "GET", { Authorization: token }));
       const put = await probe(`${served.imdsEndpoint}/latest/api/token`, "PUT", { "x-aws-ec2-metadata-token-ttl-seconds": "60" });
       count("imds token", put);
-      if (put.status === 200) count("imds credentials", await probe(`${served.imdsEndpoint}/latest/meta-data/iam/security-credentials/${role}`, "GET", { "x-aws-ec2-metadata-token": put.body }));
+      if (put.status === 200)
+        count(
+          "imds credentials",
+          await probe(`${served.imdsEndpoint}/latest/meta-data/iam/security-credentials/${role}`, "GET", { "x-aws-ec2-metadata-token": put.body }),
+        );
       await new Promise((r) => setTimeout(r, 20));
     }
     const stats = flooder.latest();

@@ -3,7 +3,14 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
-import { type CertificateSessionInit, ConfigurationError, createCredentialSession, fromCertificate, IotCredentialSession, RolesAnywhereSession } from "../../../src/index.js";
+import {
+  type CertificateSessionInit,
+  ConfigurationError,
+  createCredentialSession,
+  fromCertificate,
+  IotCredentialSession,
+  RolesAnywhereSession,
+} from "../../../src/index.js";
 import {
   type IotCredentialEmulator,
   IssuedCredentialStore,
@@ -84,19 +91,29 @@ describe("one interface for both mechanisms", () => {
   test("fromCertificate returns the provider of either mechanism", async () => {
     const provider = fromCertificate({ ...initFor(iot, server, rsa) });
     const before = iot.credentialsIssued;
-    assert.match(await callerArn(provider) ?? "", /assumed-role\/iot-device-role\//);
+    assert.match((await callerArn(provider)) ?? "", /assumed-role\/iot-device-role\//);
     assert.equal(iot.credentialsIssued, before + 1);
   });
 
   test("an init with both mechanisms, or neither, is refused with the fix", () => {
     const identity = { certificate: ec.thing.certificatePem, privateKey: ec.thing.privateKeyPem };
     assert.throws(
-      () => createCredentialSession({ ...identity, trustAnchorArn: ra.trustAnchorArn, profileArn: ra.profileArn, roleArn: RA_ROLE, roleAlias: ROLE_ALIAS, thingName: THING, endpoint: iot.url } as CertificateSessionInit),
+      () =>
+        createCredentialSession({
+          ...identity,
+          trustAnchorArn: ra.trustAnchorArn,
+          profileArn: ra.profileArn,
+          roleArn: RA_ROLE,
+          roleAlias: ROLE_ALIAS,
+          thingName: THING,
+          endpoint: iot.url,
+        } as CertificateSessionInit),
       (error: unknown) => error instanceof ConfigurationError && /both trustAnchorArn .* and roleAlias .*pass the options of one mechanism/.test(error.message),
     );
     assert.throws(
       () => createCredentialSession(identity as unknown as CertificateSessionInit),
-      (error: unknown) => error instanceof ConfigurationError && /trustAnchorArn, profileArn and roleArn .* endpoint, roleAlias and thingName/.test(error.message),
+      (error: unknown) =>
+        error instanceof ConfigurationError && /trustAnchorArn, profileArn and roleArn .* endpoint, roleAlias and thingName/.test(error.message),
     );
   });
 });

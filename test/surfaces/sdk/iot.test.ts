@@ -64,7 +64,10 @@ describe("the session", () => {
     const session = new IotCredentialSession(initFor(iot, server, ec));
     try {
       assert.equal(session.region, undefined);
-      assert.throws(() => session.clientConfig(), (error: unknown) => error instanceof ConfigurationError && error.option === "region");
+      assert.throws(
+        () => session.clientConfig(),
+        (error: unknown) => error instanceof ConfigurationError && error.option === "region",
+      );
       assert.ok((await session.getCredentials()).accessKeyId);
       assert.equal(session.clientConfig({ region: "ap-south-1" }).region, "ap-south-1");
     } finally {

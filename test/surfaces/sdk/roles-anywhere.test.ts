@@ -4,7 +4,15 @@ import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { fromRolesAnywhere, RolesAnywhereSession, VERSION } from "../../../src/index.js";
-import { createTestCertificateAuthority, type RolesAnywhereEmulator, startRolesAnywhereEmulator, startStsEmulator, type StsEmulator, type TestCertificate, type TestCertificateAuthority } from "../../../testing/index.js";
+import {
+  createTestCertificateAuthority,
+  type RolesAnywhereEmulator,
+  startRolesAnywhereEmulator,
+  startStsEmulator,
+  type StsEmulator,
+  type TestCertificate,
+  type TestCertificateAuthority,
+} from "../../../testing/index.js";
 import { CapturingLogger } from "../../helpers/log-capture.js";
 
 let root: TestCertificateAuthority;
@@ -16,13 +24,23 @@ let stsSydney: StsEmulator;
 before(async () => {
   root = await createTestCertificateAuthority();
   device = await root.issue({ commonName: "sdk-device" });
-  ra = await startRolesAnywhereEmulator({ trustAnchors: [{ certificates: [root.certificatePem] }], profiles: [{ roleArns: ["arn:aws:iam::123456789012:role/SdkRole"] }] });
+  ra = await startRolesAnywhereEmulator({
+    trustAnchors: [{ certificates: [root.certificatePem] }],
+    profiles: [{ roleArns: ["arn:aws:iam::123456789012:role/SdkRole"] }],
+  });
   sts = await startStsEmulator({ issued: ra.issued });
   stsSydney = await startStsEmulator({ issued: ra.issued, region: "ap-southeast-2" });
 });
 after(() => Promise.all([ra.close(), sts.close(), stsSydney.close()]));
 
-const init = () => ({ certificate: device.certificatePem, privateKey: device.privateKeyPem!, trustAnchorArn: ra.trustAnchorArn, profileArn: ra.profileArn, roleArn: ra.roleArn, endpoint: ra.url });
+const init = () => ({
+  certificate: device.certificatePem,
+  privateKey: device.privateKeyPem!,
+  trustAnchorArn: ra.trustAnchorArn,
+  profileArn: ra.profileArn,
+  roleArn: ra.roleArn,
+  endpoint: ra.url,
+});
 
 test("real SDK v3 clients: credentials work, and two clients share one provider's cache", async () => {
   const credentials = fromRolesAnywhere(init());
@@ -60,7 +78,10 @@ test("the provider logs to the calling client's logger when it has none of its o
   const credentials = fromRolesAnywhere(init());
   const client = new STSClient({ region: "us-east-1", endpoint: sts.url, credentials, logger });
   await client.send(new GetCallerIdentityCommand({}));
-  assert.ok(logger.lines.some((l) => l.includes("certcreds: IAM Roles Anywhere credentials obtained")), logger.lines.join("\n"));
+  assert.ok(
+    logger.lines.some((l) => l.includes("certcreds: IAM Roles Anywhere credentials obtained")),
+    logger.lines.join("\n"),
+  );
   client.destroy();
 });
 
@@ -76,9 +97,19 @@ test("forceRefresh from the SDK makes a new CreateSession", async () => {
 test("the built package: ESM and CommonJS entries, certcreds/testing, version", () => {
   const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8"));
   assert.equal(VERSION, pkg.version);
-  const esm = execFileSync(process.execPath, ["--input-type=module", "-e", 'import * as c from "certcreds"; import * as t from "certcreds/testing"; console.log(typeof c.fromRolesAnywhere, typeof c.RolesAnywhereSession, typeof t.startRolesAnywhereEmulator, new c.KeyMismatchError("x") instanceof c.CredentialsProviderError)'], { encoding: "utf8" });
+  const esm = execFileSync(
+    process.execPath,
+    [
+      "--input-type=module",
+      "-e",
+      'import * as c from "certcreds"; import * as t from "certcreds/testing"; console.log(typeof c.fromRolesAnywhere, typeof c.RolesAnywhereSession, typeof t.startRolesAnywhereEmulator, new c.KeyMismatchError("x") instanceof c.CredentialsProviderError)',
+    ],
+    { encoding: "utf8" },
+  );
   assert.equal(esm.trim(), "function function function true");
-  const cjs = execFileSync(process.execPath, ["-e", 'const c = require("certcreds"); console.log(typeof c.fromRolesAnywhere, c.VERSION)'], { encoding: "utf8" });
+  const cjs = execFileSync(process.execPath, ["-e", 'const c = require("certcreds"); console.log(typeof c.fromRolesAnywhere, c.VERSION)'], {
+    encoding: "utf8",
+  });
   assert.equal(cjs.trim(), `function ${pkg.version}`);
   const version = execFileSync(process.execPath, ["bin/certcreds.js", "--version"], { encoding: "utf8" });
   assert.equal(version.trim(), pkg.version);

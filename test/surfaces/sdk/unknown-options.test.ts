@@ -16,14 +16,25 @@ test("Roles Anywhere: roleArm suggests roleArn; every known option is accepted",
   const { roleArn, ...rest } = ra;
   assert.throws(
     () => new RolesAnywhereSession({ ...rest, roleArm: roleArn } as never),
-    (error: unknown) => error instanceof ConfigurationError && error.option === "roleArm" && /has no option "roleArm"\. Did you mean roleArn\?/.test(error.message),
+    (error: unknown) =>
+      error instanceof ConfigurationError && error.option === "roleArm" && /has no option "roleArm"\. Did you mean roleArn\?/.test(error.message),
   );
-  const session = new RolesAnywhereSession({ ...ra, durationSeconds: 900, logLevel: "none", refresh: { jitter: false }, timeoutMs: 5000, useFipsEndpoint: false });
+  const session = new RolesAnywhereSession({
+    ...ra,
+    durationSeconds: 900,
+    logLevel: "none",
+    refresh: { jitter: false },
+    timeoutMs: 5000,
+    useFipsEndpoint: false,
+  });
   void session.close();
 });
 
 test("IoT: thingname suggests thingName; an option of the other mechanism is named as unknown", () => {
   const { thingName, ...rest } = iot;
   assert.throws(() => fromIotCredentialProvider({ ...rest, thingname: thingName } as never), /has no option "thingname"\. Did you mean thingName\?/);
-  assert.throws(() => createCredentialSession({ ...iot, durationSeconds: 900 } as never), (error: unknown) => error instanceof ConfigurationError && error.option === "durationSeconds");
+  assert.throws(
+    () => createCredentialSession({ ...iot, durationSeconds: 900 } as never),
+    (error: unknown) => error instanceof ConfigurationError && error.option === "durationSeconds",
+  );
 });

@@ -28,8 +28,16 @@ describe("TokenTlsTransport (aws-crt): mutual TLS with the thing's key on a Soft
     hsm = await createSoftHsm([{ label: TOKEN, pin: PIN }]);
     server = await createServerPki();
     const deviceCa = await createTestCertificateAuthority({ commonName: "certcreds test device CA" });
-    things.ec = await deviceCa.issue({ commonName: THING, publicKey: await hsm.generateKey(TOKEN, "ec-p256", { id: "01", label: "thing-ec" }), extendedKeyUsage: ["clientAuth"] });
-    things.rsa = await deviceCa.issue({ commonName: THING, publicKey: await hsm.generateKey(TOKEN, "rsa-2048", { id: "02", label: "thing-rsa" }), extendedKeyUsage: ["clientAuth"] });
+    things.ec = await deviceCa.issue({
+      commonName: THING,
+      publicKey: await hsm.generateKey(TOKEN, "ec-p256", { id: "01", label: "thing-ec" }),
+      extendedKeyUsage: ["clientAuth"],
+    });
+    things.rsa = await deviceCa.issue({
+      commonName: THING,
+      publicKey: await hsm.generateKey(TOKEN, "rsa-2048", { id: "02", label: "thing-rsa" }),
+      extendedKeyUsage: ["clientAuth"],
+    });
     await hsm.writeCertificate(TOKEN, things.ec.certificateDer, { id: "01", label: "thing-ec" });
     emulator = await startIotCredentialEmulator({
       serverCertificate: { cert: server.cert, key: server.key },
@@ -93,7 +101,9 @@ describe("TokenTlsTransport (aws-crt): mutual TLS with the thing's key on a Soft
     // aws-crt delays the report of a failed handshake by 10–30 s ("blinding") and keeps the process alive
     // meanwhile; a child process that exits once it has the error keeps this file fast.
     const otherCa = await createTestCertificateAuthority({ commonName: "not the endpoint's CA" });
-    const modules = ["src/identity/load-identity.ts", "src/transport/mtls/aws-crt/token-tls-transport.ts"].map((path) => JSON.stringify(pathToFileURL(join(ROOT, path)).href));
+    const modules = ["src/identity/load-identity.ts", "src/transport/mtls/aws-crt/token-tls-transport.ts"].map((path) =>
+      JSON.stringify(pathToFileURL(join(ROOT, path)).href),
+    );
     const script = `
       import { loadIdentity } from ${modules[0]};
       import { TokenTlsTransport } from ${modules[1]};
@@ -105,7 +115,11 @@ describe("TokenTlsTransport (aws-crt): mutual TLS with the thing's key on a Soft
       console.log(JSON.stringify(error));
       process.exit(0);
     `;
-    const input = { pkcs11: { library: hsm.library, userPin: PIN, tokenLabel: TOKEN, privateKeyLabel: "thing-ec" }, url: `${emulator.url}/role-aliases/${ROLE_ALIAS}/credentials`, ca: otherCa.certificatePem };
+    const input = {
+      pkcs11: { library: hsm.library, userPin: PIN, tokenLabel: TOKEN, privateKeyLabel: "thing-ec" },
+      url: `${emulator.url}/role-aliases/${ROLE_ALIAS}/credentials`,
+      ca: otherCa.certificatePem,
+    };
     const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
       cwd: ROOT,
       env: { ...process.env, TEST_INPUT: JSON.stringify(input) },
@@ -119,13 +133,19 @@ describe("TokenTlsTransport (aws-crt): mutual TLS with the thing's key on a Soft
 
   test("TLS 1.2 is what a token key negotiates, even with a server that offers TLS 1.3", async () => {
     const protocols: string[] = [];
-    const tlsServer = createServer({ cert: server.cert, key: server.key, requestCert: true, rejectUnauthorized: false, minVersion: "TLSv1.2", maxVersion: "TLSv1.3" }, (req, res) => {
-      const socket = req.socket as TLSSocket;
-      protocols.push(`${socket.getProtocol()} ${socket.getPeerCertificate()?.subject?.CN ?? "no client certificate"}`);
-      res.end("{}");
-    });
+    const tlsServer = createServer(
+      { cert: server.cert, key: server.key, requestCert: true, rejectUnauthorized: false, minVersion: "TLSv1.2", maxVersion: "TLSv1.3" },
+      (req, res) => {
+        const socket = req.socket as TLSSocket;
+        protocols.push(`${socket.getProtocol()} ${socket.getPeerCertificate()?.subject?.CN ?? "no client certificate"}`);
+        res.end("{}");
+      },
+    );
     await new Promise<void>((resolve) => tlsServer.listen(0, "127.0.0.1", resolve));
-    const init: IdentityInit = { certificate: things.rsa.certificatePem, pkcs11: { library: hsm.library, userPin: PIN, tokenLabel: TOKEN, privateKeyLabel: "thing-rsa" } };
+    const init: IdentityInit = {
+      certificate: things.rsa.certificatePem,
+      pkcs11: { library: hsm.library, userPin: PIN, tokenLabel: TOKEN, privateKeyLabel: "thing-rsa" },
+    };
     const transport = new TokenTlsTransport();
     try {
       const identity = await loadIdentity(init, new Date());

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { createHash, X509Certificate } from 'node:crypto';
-import type { IotCredentialEmulatorOptions, IotRoleAliasConfig } from './options.js';
+import { createHash, X509Certificate } from "node:crypto";
+import type { IotCredentialEmulatorOptions, IotRoleAliasConfig } from "./options.js";
 
 const ROLE_ARN = /^arn:[a-z-]+:iam::(\d{12}):role\/(?:[^/]+\/)*[\w+=,.@-]{1,64}$/;
 
@@ -26,7 +26,7 @@ export interface IotAccount {
 
 /** AWS IoT's certificate id: the SHA-256 of the DER, lower-case hex. */
 export function certificateId(der: Buffer): string {
-  return createHash('sha256').update(der).digest('hex');
+  return createHash("sha256").update(der).digest("hex");
 }
 
 export function idsOf(pems: readonly string[], what: string): string[] {
@@ -60,8 +60,8 @@ function checkAlias(config: IotRoleAliasConfig): CheckedRoleAlias {
 /** The account described by the options; throws a TypeError naming the first malformed entry. */
 export function accountFrom(options: IotCredentialEmulatorOptions): IotAccount {
   return {
-    registeredCertificates: new Set(idsOf(options.registeredCertificates ?? [], 'registeredCertificates')),
-    inactive: new Set(idsOf(options.inactiveCertificates ?? [], 'inactiveCertificates')),
+    registeredCertificates: new Set(idsOf(options.registeredCertificates ?? [], "registeredCertificates")),
+    inactive: new Set(idsOf(options.inactiveCertificates ?? [], "inactiveCertificates")),
     things: new Map(options.things.map((thing) => [thing.name, new Set(idsOf(thing.certificates, `things[${thing.name}]`))])),
     aliases: new Map(options.roleAliases.map((config) => [config.alias, checkAlias(config)])),
   };

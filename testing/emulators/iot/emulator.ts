@@ -10,16 +10,16 @@
  * @module
  */
 
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { TLSSocket } from 'node:tls';
-import { httpDate, recordRequest, sleep, FaultQueue } from '../emulator-server.js';
-import { IssuedCredentialStore } from '../issued-credentials.js';
-import { accountFrom, idsOf } from './account.js';
-import { authorize } from './authorize.js';
-import type { IotCredentialEmulator, IotCredentialEmulatorOptions, IotFault, IotHandshakeCounts, IotRecordedRequest } from './options.js';
-import { createMutualTlsServer } from './tls-server.js';
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { TLSSocket } from "node:tls";
+import { httpDate, recordRequest, sleep, FaultQueue } from "../emulator-server.js";
+import { IssuedCredentialStore } from "../issued-credentials.js";
+import { accountFrom, idsOf } from "./account.js";
+import { authorize } from "./authorize.js";
+import type { IotCredentialEmulator, IotCredentialEmulatorOptions, IotFault, IotHandshakeCounts, IotRecordedRequest } from "./options.js";
+import { createMutualTlsServer } from "./tls-server.js";
 
 /**
  * Starts the emulator on loopback.
@@ -57,12 +57,12 @@ export async function startIotCredentialEmulator(options: IotCredentialEmulatorO
   function answer(res: ServerResponse, record: IotRecordedRequest | undefined, status: number, body: unknown, headers: Record<string, string> = {}): void {
     if (record) record.status = status;
     if (res.destroyed) return;
-    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    const text = typeof body === "string" ? body : JSON.stringify(body);
     res.writeHead(status, {
-      'Content-Type': 'application/json',
-      'Content-Length': String(Buffer.byteLength(text)),
+      "Content-Type": "application/json",
+      "Content-Length": String(Buffer.byteLength(text)),
       Date: httpDate(now()),
-      'x-amzn-RequestId': randomUUID(),
+      "x-amzn-RequestId": randomUUID(),
       ...headers,
     });
     res.end(text);
@@ -83,21 +83,21 @@ export async function startIotCredentialEmulator(options: IotCredentialEmulatorO
     if (fault.hang) return true;
     if (fault.resetMidBody) {
       // Headers and the start of a 200 body, then the connection goes: the client sees a truncated answer.
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '2048', Date: httpDate(now()) });
+      res.writeHead(200, { "Content-Type": "application/json", "Content-Length": "2048", Date: httpDate(now()) });
       res.write('{"credentials":{"accessKeyId":"ASIA');
       setTimeout(() => req.socket.destroy(), 20);
       return true;
     }
     if (fault.malformedBody) {
-      answer(res, record, 200, '<html><body>502 Bad Gateway</body></html>');
+      answer(res, record, 200, "<html><body>502 Bad Gateway</body></html>");
       return true;
     }
     if (fault.status !== undefined || fault.message !== undefined || fault.errorType !== undefined) {
       const headers: Record<string, string> = {};
-      if (fault.errorType) headers['x-amzn-ErrorType'] = fault.errorType;
-      if (fault.retryAfterSeconds !== undefined) headers['Retry-After'] = String(fault.retryAfterSeconds);
+      if (fault.errorType) headers["x-amzn-ErrorType"] = fault.errorType;
+      if (fault.retryAfterSeconds !== undefined) headers["Retry-After"] = String(fault.retryAfterSeconds);
       record.errorType = fault.errorType;
-      answer(res, record, fault.status ?? 500, { message: fault.message ?? 'Internal Server Error' }, headers);
+      answer(res, record, fault.status ?? 500, { message: fault.message ?? "Internal Server Error" }, headers);
       return true;
     }
     return false;
@@ -109,7 +109,7 @@ export async function startIotCredentialEmulator(options: IotCredentialEmulatorO
     const connection = connectionOf(socket);
     const record: IotRecordedRequest = {
       ...recordRequest(req),
-      servername: typeof socket.servername === 'string' ? socket.servername : undefined,
+      servername: typeof socket.servername === "string" ? socket.servername : undefined,
       clientCertificateId: connection.clientCertificateId,
       resumedSession: connection.resumed,
     };
@@ -139,21 +139,21 @@ export async function startIotCredentialEmulator(options: IotCredentialEmulatorO
         accessKeyId: credentials.accessKeyId,
         secretAccessKey: credentials.secretAccessKey,
         sessionToken: credentials.sessionToken,
-        expiration: credentials.expiration.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        expiration: credentials.expiration.toISOString().replace(/\.\d{3}Z$/, "Z"),
       },
     });
   }
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
+      server.off("error", reject);
       resolve();
     });
   });
   const { port, address } = server.address() as AddressInfo;
-  const urlHost = address.includes(':') ? `[${address}]` : address;
-  const known = (pem: string) => idsOf([pem], 'certificate')[0] as string;
+  const urlHost = address.includes(":") ? `[${address}]` : address;
+  const known = (pem: string) => idsOf([pem], "certificate")[0] as string;
   let closed: Promise<void> | undefined;
 
   return {

@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { RecordedRequest } from '../emulator-server.js';
-import type { IssuedCredentialStore } from '../issued-credentials.js';
+import type { RecordedRequest } from "../emulator-server.js";
+import type { IssuedCredentialStore } from "../issued-credentials.js";
 
 /** A role alias and what stands behind it. */
 export interface IotRoleAliasConfig {
@@ -48,7 +48,7 @@ export interface IotCredentialEmulatorOptions {
    * when it refuses a client certificate; `'forbidden'` answers
    * 403 "Certificate is invalid on this endpoint".
    */
-  unknownCertificates?: 'drop-connection' | 'forbidden';
+  unknownCertificates?: "drop-connection" | "forbidden";
   /** Things and their attached certificates. */
   things: IotThingConfig[];
   roleAliases: IotRoleAliasConfig[];

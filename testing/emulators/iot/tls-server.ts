@@ -7,13 +7,13 @@
  * @module
  */
 
-import type { RequestListener } from 'node:http';
-import { createServer, type Server } from 'node:https';
-import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
-import { certificateId } from './account.js';
-import type { ConnectionState } from './authorize.js';
-import type { IotCredentialEmulatorOptions, IotHandshakeCounts } from './options.js';
+import type { RequestListener } from "node:http";
+import { createServer, type Server } from "node:https";
+import type { Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
+import { certificateId } from "./account.js";
+import type { ConnectionState } from "./authorize.js";
+import type { IotCredentialEmulatorOptions, IotHandshakeCounts } from "./options.js";
 
 export interface MutualTlsServer {
   server: Server;
@@ -29,7 +29,7 @@ export function createMutualTlsServer(
   handshakes: IotHandshakeCounts,
   onRequest: RequestListener,
 ): MutualTlsServer {
-  const unknownMode = options.unknownCertificates ?? 'drop-connection';
+  const unknownMode = options.unknownCertificates ?? "drop-connection";
   const connections = new WeakMap<Socket, ConnectionState>();
   const sockets = new Set<Socket>();
 
@@ -41,20 +41,20 @@ export function createMutualTlsServer(
       requestCert: true,
       rejectUnauthorized: false,
       ca: options.registeredCas ?? [],
-      minVersion: 'TLSv1.2',
+      minVersion: "TLSv1.2",
     },
     onRequest,
   );
   if (options.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = options.keepAliveTimeoutMs;
 
-  server.on('connection', (socket: Socket) => {
+  server.on("connection", (socket: Socket) => {
     sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+    socket.once("close", () => sockets.delete(socket));
   });
   // Before the HTTP layer's own listener: a refused connection must never reach the request handler.
-  server.prependListener('secureConnection', (socket: TLSSocket) => {
+  server.prependListener("secureConnection", (socket: TLSSocket) => {
     sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+    socket.once("close", () => sockets.delete(socket));
     const resumed = socket.isSessionReused();
     handshakes.total += 1;
     if (resumed) handshakes.resumed += 1;
@@ -62,14 +62,14 @@ export function createMutualTlsServer(
     const id = peer?.raw ? certificateId(peer.raw) : undefined;
     const known = id !== undefined && (socket.authorized || registeredCertificates.has(id));
     connections.set(socket, { clientCertificateId: id, known, resumed });
-    if (!known && unknownMode === 'drop-connection') {
+    if (!known && unknownMode === "drop-connection") {
       // What Node's TLS server does for a client certificate it refuses: close, without an HTTP answer.
       handshakes.refused += 1;
       socket.destroy();
     }
   });
   // Clients that give up during the handshake are not our concern.
-  server.on('tlsClientError', () => {});
+  server.on("tlsClientError", () => {});
 
   return {
     server,

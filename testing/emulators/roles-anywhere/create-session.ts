@@ -5,14 +5,14 @@
  * @module
  */
 
-import type { X509Certificate } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import { commonNameOf, serialOf } from '../certificate-path.js';
-import { sha256Hex } from '../sigv4.js';
-import { accessDenied, notFound, validation } from './service-error.js';
-import { ARN_PATTERN, DEFAULT_DURATION_SECONDS, type ServiceState } from './service-state.js';
-import { anchoringTrustAnchors, parseChain, UNTRUSTED } from './trust-anchors.js';
-import { verifySignature } from './verify-signature.js';
+import type { X509Certificate } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import { commonNameOf, serialOf } from "../certificate-path.js";
+import { sha256Hex } from "../sigv4.js";
+import { accessDenied, notFound, validation } from "./service-error.js";
+import { ARN_PATTERN, DEFAULT_DURATION_SECONDS, type ServiceState } from "./service-state.js";
+import { anchoringTrustAnchors, parseChain, UNTRUSTED } from "./trust-anchors.js";
+import { verifySignature } from "./verify-signature.js";
 
 const MIN_DURATION_SECONDS = 900;
 const MAX_DURATION_SECONDS = 43_200;
@@ -22,12 +22,12 @@ function parseJsonBody(body: Buffer): Record<string, unknown> {
   if (body.length === 0) return {};
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString('utf8'));
+    parsed = JSON.parse(body.toString("utf8"));
   } catch {
-    throw validation('Request body is not valid JSON');
+    throw validation("Request body is not valid JSON");
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw validation('Request body must be a JSON object');
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw validation("Request body must be a JSON object");
   }
   return parsed as Record<string, unknown>;
 }
@@ -38,7 +38,7 @@ function arnParameter(name: keyof typeof ARN_PATTERN, body: Record<string, unkno
   if (value === undefined) {
     throw validation(`1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`);
   }
-  if (typeof value !== 'string' || !ARN_PATTERN[name].test(value)) {
+  if (typeof value !== "string" || !ARN_PATTERN[name].test(value)) {
     throw validation(
       `1 validation error detected: Value '${String(value)}' at '${name}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${ARN_PATTERN[name].source}`,
     );
@@ -47,13 +47,8 @@ function arnParameter(name: keyof typeof ARN_PATTERN, body: Record<string, unkno
 }
 
 function requestedDuration(body: Record<string, unknown>): number {
-  const value = body['durationSeconds'] ?? DEFAULT_DURATION_SECONDS;
-  if (
-    typeof value !== 'number' ||
-    !Number.isInteger(value) ||
-    value < MIN_DURATION_SECONDS ||
-    value > MAX_DURATION_SECONDS
-  ) {
+  const value = body["durationSeconds"] ?? DEFAULT_DURATION_SECONDS;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < MIN_DURATION_SECONDS || value > MAX_DURATION_SECONDS) {
     throw validation(
       `1 validation error detected: Value '${String(value)}' at 'durationSeconds' failed to satisfy constraint: Member must be an integer between ${MIN_DURATION_SECONDS} and ${MAX_DURATION_SECONDS}`,
     );
@@ -69,7 +64,7 @@ function subjectIdFor(leaf: X509Certificate): string {
 
 /** `YYYY-MM-DDTHH:MM:SSZ`, the service's expiration format (no milliseconds). */
 function isoSeconds(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
 /** The whole CreateSession verification, in the service's order, then issuance. Returns the 201 body. */
@@ -78,10 +73,10 @@ export function createSession(req: IncomingMessage, body: Buffer, state: Service
   const anchoring = anchoringTrustAnchors(leaf, parseChain(req), state);
 
   const input = parseJsonBody(body);
-  const query = new URL(req.url ?? '/', 'http://emulator').searchParams;
-  const trustAnchorArn = arnParameter('trustAnchorArn', input, query);
-  const profileArn = arnParameter('profileArn', input, query);
-  const roleArn = arnParameter('roleArn', input, query);
+  const query = new URL(req.url ?? "/", "http://emulator").searchParams;
+  const trustAnchorArn = arnParameter("trustAnchorArn", input, query);
+  const profileArn = arnParameter("profileArn", input, query);
+  const roleArn = arnParameter("roleArn", input, query);
 
   const trustAnchor = state.trustAnchors.find((anchor) => anchor.arn === trustAnchorArn);
   if (!trustAnchor) throw notFound(`Trust anchor ${trustAnchorArn} not found`);
@@ -97,12 +92,12 @@ export function createSession(req: IncomingMessage, body: Buffer, state: Service
   }
 
   const duration = Math.min(requestedDuration(input), profile.durationSeconds);
-  const roleSessionName = input['roleSessionName'];
+  const roleSessionName = input["roleSessionName"];
   if (roleSessionName !== undefined) {
     if (!profile.acceptRoleSessionName) {
       throw validation(`roleSessionName is not accepted by profile ${profileArn}`);
     }
-    if (typeof roleSessionName !== 'string' || !ROLE_SESSION_NAME.test(roleSessionName)) {
+    if (typeof roleSessionName !== "string" || !ROLE_SESSION_NAME.test(roleSessionName)) {
       throw validation(
         `1 validation error detected: Value at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: ${ROLE_SESSION_NAME.source}`,
       );
@@ -116,9 +111,9 @@ export function createSession(req: IncomingMessage, body: Buffer, state: Service
     accountId: state.accountId,
     roleArn,
     // Without roleSessionName the service names the session after the certificate serial, in hex.
-    roleSessionName: typeof roleSessionName === 'string' ? roleSessionName : serialOf(leaf).toString(16),
+    roleSessionName: typeof roleSessionName === "string" ? roleSessionName : serialOf(leaf).toString(16),
     expiration: new Date((nowSeconds + expiresInSeconds) * 1000),
-    sourceIdentity: commonName === undefined ? leaf.subject.split('\n')[0] : `CN=${commonName}`,
+    sourceIdentity: commonName === undefined ? leaf.subject.split("\n")[0] : `CN=${commonName}`,
   });
   return {
     credentialSet: [

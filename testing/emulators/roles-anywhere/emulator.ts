@@ -10,22 +10,13 @@
  * @module
  */
 
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  type EmulatorServer,
-  httpDate,
-  type RecordedRequest,
-  readBody,
-  recordRequest,
-  sleep,
-  startEmulatorServer,
-  FaultQueue,
-} from '../emulator-server.js';
-import { createSession } from './create-session.js';
-import type { RolesAnywhereEmulator, RolesAnywhereEmulatorOptions, RolesAnywhereFault } from './options.js';
-import { ServiceError } from './service-error.js';
-import { resolveState } from './service-state.js';
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { type EmulatorServer, httpDate, type RecordedRequest, readBody, recordRequest, sleep, startEmulatorServer, FaultQueue } from "../emulator-server.js";
+import { createSession } from "./create-session.js";
+import type { RolesAnywhereEmulator, RolesAnywhereEmulatorOptions, RolesAnywhereFault } from "./options.js";
+import { ServiceError } from "./service-error.js";
+import { resolveState } from "./service-state.js";
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -50,7 +41,7 @@ export async function startRolesAnywhereEmulator(options: RolesAnywhereEmulatorO
   const firstProfile = state.profiles[0];
   const firstRole = firstProfile?.roleArns[0];
   if (!firstAnchor || !firstProfile || !firstRole) {
-    throw new TypeError('At least one trust anchor and one profile with one role are required');
+    throw new TypeError("At least one trust anchor and one profile with one role are required");
   }
 
   const requests: RecordedRequest[] = [];
@@ -58,21 +49,15 @@ export async function startRolesAnywhereEmulator(options: RolesAnywhereEmulatorO
   let createSessionCount = 0;
   let server: EmulatorServer | undefined;
 
-  function send(
-    res: ServerResponse,
-    record: RecordedRequest,
-    status: number,
-    body: string,
-    headers: Record<string, string> = {},
-  ): void {
+  function send(res: ServerResponse, record: RecordedRequest, status: number, body: string, headers: Record<string, string> = {}): void {
     record.status = status;
     if (res.destroyed) return;
     res.writeHead(status, {
-      'Content-Type': 'application/json',
-      'Content-Length': String(Buffer.byteLength(body)),
+      "Content-Type": "application/json",
+      "Content-Length": String(Buffer.byteLength(body)),
       // The emulator's clock, so a client can measure and correct its skew.
       Date: httpDate(state.now()),
-      'x-amzn-RequestId': randomUUID(),
+      "x-amzn-RequestId": randomUUID(),
       ...headers,
     });
     res.end(body);
@@ -81,18 +66,13 @@ export async function startRolesAnywhereEmulator(options: RolesAnywhereEmulatorO
   function sendError(res: ServerResponse, record: RecordedRequest, error: ServiceError, headers = {}): void {
     record.errorType = error.errorType;
     send(res, record, error.status, JSON.stringify({ message: error.message }), {
-      'x-amzn-ErrorType': error.errorType,
+      "x-amzn-ErrorType": error.errorType,
       ...headers,
     });
   }
 
   /** Applies a fault; returns true when it answered (or deliberately did not). */
-  async function applyFault(
-    fault: RolesAnywhereFault,
-    req: IncomingMessage,
-    res: ServerResponse,
-    record: RecordedRequest,
-  ): Promise<boolean> {
+  async function applyFault(fault: RolesAnywhereFault, req: IncomingMessage, res: ServerResponse, record: RecordedRequest): Promise<boolean> {
     if (fault.delayMs && server) await sleep(fault.delayMs, server.closing);
     if (server?.closing.aborted) return true;
     if (fault.resetConnection) {
@@ -103,25 +83,19 @@ export async function startRolesAnywhereEmulator(options: RolesAnywhereEmulatorO
     if (fault.hang) return true; // close() destroys the socket.
     if (fault.resetMidBody) {
       // Headers and the start of a 201 body, then a TCP RST: the client sees a truncated answer.
-      res.writeHead(201, { 'Content-Type': 'application/json', 'Content-Length': '2048' });
+      res.writeHead(201, { "Content-Type": "application/json", "Content-Length": "2048" });
       res.write('{"credentialSet":[{"credentials":{"accessKeyId":"ASIA');
       setTimeout(() => req.socket.resetAndDestroy(), 20);
       return true;
     }
     if (fault.malformedBody) {
-      send(res, record, 201, '<html><body>502 Bad Gateway</body></html>');
+      send(res, record, 201, "<html><body>502 Bad Gateway</body></html>");
       return true;
     }
-    if (
-      fault.status !== undefined ||
-      fault.errorType !== undefined ||
-      fault.message !== undefined ||
-      fault.retryAfterSeconds !== undefined
-    ) {
-      const errorType = fault.errorType ?? 'InternalServerException';
+    if (fault.status !== undefined || fault.errorType !== undefined || fault.message !== undefined || fault.retryAfterSeconds !== undefined) {
+      const errorType = fault.errorType ?? "InternalServerException";
       const error = new ServiceError(fault.status ?? 500, errorType, fault.message ?? `Injected ${errorType}`);
-      const headers: Record<string, string> =
-        fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) };
+      const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { "Retry-After": String(fault.retryAfterSeconds) };
       sendError(res, record, error, headers);
       return true;
     }
@@ -130,17 +104,17 @@ export async function startRolesAnywhereEmulator(options: RolesAnywhereEmulatorO
 
   async function handle(req: IncomingMessage, res: ServerResponse, record: RecordedRequest): Promise<void> {
     const { body, tooLarge } = await readBody(req, MAX_BODY_BYTES);
-    record.body = body.toString('utf8');
+    record.body = body.toString("utf8");
     if (tooLarge) {
-      sendError(res, record, new ServiceError(413, 'ValidationException', `Request body exceeds ${MAX_BODY_BYTES} bytes`));
+      sendError(res, record, new ServiceError(413, "ValidationException", `Request body exceeds ${MAX_BODY_BYTES} bytes`));
       return;
     }
     const fault = faults.next();
     if (fault && (await applyFault(fault, req, res, record))) return;
 
-    const path = (req.url ?? '').split('?')[0];
-    if (req.method !== 'POST' || path !== '/sessions') {
-      sendError(res, record, new ServiceError(404, 'UnknownOperationException', `No operation for ${req.method} ${path}`));
+    const path = (req.url ?? "").split("?")[0];
+    if (req.method !== "POST" || path !== "/sessions") {
+      sendError(res, record, new ServiceError(404, "UnknownOperationException", `No operation for ${req.method} ${path}`));
       return;
     }
     try {
@@ -159,7 +133,7 @@ export async function startRolesAnywhereEmulator(options: RolesAnywhereEmulatorO
     handle(req, res, record).catch((error: unknown) => {
       // An emulator bug (or an aborted upload), not a client error: answer as the service would, with the cause.
       const message = `Internal emulator error: ${error instanceof Error ? error.message : String(error)}`;
-      if (!res.headersSent) sendError(res, record, new ServiceError(500, 'InternalServerException', message));
+      if (!res.headersSent) sendError(res, record, new ServiceError(500, "InternalServerException", message));
     });
   }, options);
 

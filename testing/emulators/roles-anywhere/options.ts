@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { X509Certificate } from 'node:crypto';
-import type { ListenOptions, RecordedRequest } from '../emulator-server.js';
-import type { IssuedCredentialStore } from '../issued-credentials.js';
+import type { X509Certificate } from "node:crypto";
+import type { ListenOptions, RecordedRequest } from "../emulator-server.js";
+import type { IssuedCredentialStore } from "../issued-credentials.js";
 
 /** A trust anchor: a bundle of CA certificates a signing certificate may chain to. */
 export interface RolesAnywhereTrustAnchorConfig {

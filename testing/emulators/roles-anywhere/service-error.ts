@@ -9,6 +9,6 @@ export class ServiceError extends Error {
   }
 }
 
-export const accessDenied = (message: string) => new ServiceError(403, 'AccessDeniedException', message);
-export const validation = (message: string) => new ServiceError(400, 'ValidationException', message);
-export const notFound = (message: string) => new ServiceError(404, 'ResourceNotFoundException', message);
+export const accessDenied = (message: string) => new ServiceError(403, "AccessDeniedException", message);
+export const validation = (message: string) => new ServiceError(400, "ValidationException", message);
+export const notFound = (message: string) => new ServiceError(404, "ResourceNotFoundException", message);

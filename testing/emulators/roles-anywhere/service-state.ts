@@ -5,16 +5,16 @@
  * @module
  */
 
-import { randomUUID, type X509Certificate } from 'node:crypto';
-import { parseCertificates } from '../certificate-path.js';
-import { IssuedCredentialStore } from '../issued-credentials.js';
-import type { RolesAnywhereEmulatorOptions } from './options.js';
+import { randomUUID, type X509Certificate } from "node:crypto";
+import { parseCertificates } from "../certificate-path.js";
+import { IssuedCredentialStore } from "../issued-credentials.js";
+import type { RolesAnywhereEmulatorOptions } from "./options.js";
 
 export const DEFAULT_DURATION_SECONDS = 3600;
 
-const PARTITION = 'aws(?:-[a-z]+)*';
-const REGION = '[a-z]{2}(?:-[a-z]+)+-\\d+';
-const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const PARTITION = "aws(?:-[a-z]+)*";
+const REGION = "[a-z]{2}(?:-[a-z]+)+-\\d+";
+const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 export const ARN_PATTERN = {
   trustAnchorArn: new RegExp(`^arn:${PARTITION}:rolesanywhere:${REGION}:\\d{12}:trust-anchor/${UUID}$`),
   profileArn: new RegExp(`^arn:${PARTITION}:rolesanywhere:${REGION}:\\d{12}:profile/${UUID}$`),
@@ -47,8 +47,8 @@ export interface ServiceState {
 }
 
 export function resolveState(options: RolesAnywhereEmulatorOptions): ServiceState {
-  const region = options.region ?? 'us-east-1';
-  const accountId = options.accountId ?? '123456789012';
+  const region = options.region ?? "us-east-1";
+  const accountId = options.accountId ?? "123456789012";
   if (!new RegExp(`^${REGION}$`).test(region)) throw new TypeError(`Invalid region: ${region}`);
   if (!/^\d{12}$/.test(accountId)) throw new TypeError(`Invalid account id: ${accountId}`);
   const arnPrefix = `arn:aws:rolesanywhere:${region}:${accountId}`;
@@ -57,19 +57,19 @@ export function resolveState(options: RolesAnywhereEmulatorOptions): ServiceStat
     return arn;
   };
   const trustAnchors = options.trustAnchors.map((anchor) => ({
-    arn: checked(anchor.arn ?? `${arnPrefix}:trust-anchor/${randomUUID()}`, 'trustAnchorArn'),
+    arn: checked(anchor.arn ?? `${arnPrefix}:trust-anchor/${randomUUID()}`, "trustAnchorArn"),
     certificates: anchor.certificates.flatMap(parseCertificates),
     enabled: anchor.enabled ?? true,
   }));
   const profiles = options.profiles.map((profile) => ({
-    arn: checked(profile.arn ?? `${arnPrefix}:profile/${randomUUID()}`, 'profileArn'),
-    roleArns: profile.roleArns.map((arn) => checked(arn, 'roleArn')),
+    arn: checked(profile.arn ?? `${arnPrefix}:profile/${randomUUID()}`, "profileArn"),
+    roleArns: profile.roleArns.map((arn) => checked(arn, "roleArn")),
     durationSeconds: profile.durationSeconds ?? DEFAULT_DURATION_SECONDS,
     acceptRoleSessionName: profile.acceptRoleSessionName ?? false,
     enabled: profile.enabled ?? true,
   }));
   if (options.lifetimeSeconds !== undefined && !(options.lifetimeSeconds > 0)) {
-    throw new TypeError('lifetimeSeconds must be positive');
+    throw new TypeError("lifetimeSeconds must be positive");
   }
   return {
     region,

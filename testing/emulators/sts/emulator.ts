@@ -12,21 +12,13 @@
  * @module
  */
 
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  type EmulatorServer,
-  httpDate,
-  type ListenOptions,
-  type RecordedRequest,
-  readBody,
-  recordRequest,
-  startEmulatorServer,
-} from '../emulator-server.js';
-import type { IssuedCredentials, IssuedCredentialStore } from '../issued-credentials.js';
-import { authenticate } from './authenticate.js';
-import { operationOf, type Protocol, render } from './protocol.js';
-import { StsError } from './sts-error.js';
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { type EmulatorServer, httpDate, type ListenOptions, type RecordedRequest, readBody, recordRequest, startEmulatorServer } from "../emulator-server.js";
+import type { IssuedCredentials, IssuedCredentialStore } from "../issued-credentials.js";
+import { authenticate } from "./authenticate.js";
+import { operationOf, type Protocol, render } from "./protocol.js";
+import { StsError } from "./sts-error.js";
 
 /** Options for {@link startStsEmulator}. */
 export interface StsEmulatorOptions extends ListenOptions {
@@ -62,24 +54,24 @@ const MAX_BODY_BYTES = 64 * 1024;
  * ```
  */
 export async function startStsEmulator(options: StsEmulatorOptions): Promise<StsEmulator> {
-  const region = options.region ?? 'us-east-1';
+  const region = options.region ?? "us-east-1";
   const now = options.now ?? Date.now;
   const requests: RecordedRequest[] = [];
 
   async function handle(req: IncomingMessage, res: ServerResponse, record: RecordedRequest): Promise<void> {
     const requestId = randomUUID();
     const { body, tooLarge } = await readBody(req, MAX_BODY_BYTES);
-    record.body = body.toString('utf8');
-    let protocol: Protocol = 'query';
+    record.body = body.toString("utf8");
+    let protocol: Protocol = "query";
     let status = 200;
     let outcome: { identity: IssuedCredentials } | { error: StsError };
     try {
-      if (tooLarge) throw new StsError(413, 'RequestEntityTooLarge', `Request body exceeds ${MAX_BODY_BYTES} bytes`);
+      if (tooLarge) throw new StsError(413, "RequestEntityTooLarge", `Request body exceeds ${MAX_BODY_BYTES} bytes`);
       const operation = operationOf(req, record.body);
       protocol = operation.protocol;
       const identity = authenticate(req, body, { issued: options.issued, region, now });
-      if (operation.action !== 'GetCallerIdentity') {
-        throw new StsError(400, 'InvalidAction', `Could not find operation ${operation.action ?? '(none)'}`);
+      if (operation.action !== "GetCallerIdentity") {
+        throw new StsError(400, "InvalidAction", `Could not find operation ${operation.action ?? "(none)"}`);
       }
       outcome = { identity };
     } catch (error) {
@@ -92,10 +84,10 @@ export async function startStsEmulator(options: StsEmulatorOptions): Promise<Sts
     record.status = status;
     if (res.destroyed) return;
     res.writeHead(status, {
-      'Content-Type': answer.contentType,
-      'Content-Length': String(Buffer.byteLength(answer.body)),
+      "Content-Type": answer.contentType,
+      "Content-Length": String(Buffer.byteLength(answer.body)),
       Date: httpDate(now()),
-      'x-amzn-RequestId': requestId,
+      "x-amzn-RequestId": requestId,
       ...answer.headers,
     });
     res.end(answer.body);
@@ -107,9 +99,9 @@ export async function startStsEmulator(options: StsEmulatorOptions): Promise<Sts
     handle(req, res, record).catch((error: unknown) => {
       record.status = 500;
       if (res.headersSent || res.destroyed) return;
-      const failure = new StsError(500, 'InternalFailure', `Internal emulator error: ${String(error)}`, 'Receiver');
-      const answer = render('query', randomUUID(), { error: failure });
-      res.writeHead(500, { 'Content-Type': answer.contentType, Date: httpDate(now()) });
+      const failure = new StsError(500, "InternalFailure", `Internal emulator error: ${String(error)}`, "Receiver");
+      const answer = render("query", randomUUID(), { error: failure });
+      res.writeHead(500, { "Content-Type": answer.contentType, Date: httpDate(now()) });
       res.end(answer.body);
     });
   }, options);

@@ -4,7 +4,7 @@ export class StsError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly type: 'Sender' | 'Receiver' = 'Sender',
+    readonly type: "Sender" | "Receiver" = "Sender",
   ) {
     super(message);
   }

@@ -76,20 +76,14 @@ export function parsePemKeyBlock(block: PemBlock, label: string, passphrase: str
     if (encrypted) {
       throw new PassphraseError(`${label} could not be decrypted: the passphrase is wrong. Check the passphrase option.`, { cause });
     }
-    throw new InputFormatError(
-      option,
-      `${label} is not a readable private key (corrupted base64 or unknown format). Export it again as PKCS#8 PEM.`,
-      { cause },
-    );
+    throw new InputFormatError(option, `${label} is not a readable private key (corrupted base64 or unknown format). Export it again as PKCS#8 PEM.`, {
+      cause,
+    });
   }
 }
 
 function parseDerKey(material: Material, passphrase: string | undefined, option: string): KeyObject {
-  const attempts = [
-    { type: "pkcs8" as const, ...(passphrase !== undefined ? { passphrase } : {}) },
-    { type: "pkcs1" as const },
-    { type: "sec1" as const },
-  ];
+  const attempts = [{ type: "pkcs8" as const, ...(passphrase !== undefined ? { passphrase } : {}) }, { type: "pkcs1" as const }, { type: "sec1" as const }];
   let lastCause: unknown;
   if (passphrase === undefined) {
     for (const type of ["pkcs8", "pkcs1", "sec1"] as const) {
@@ -105,15 +99,8 @@ function parseDerKey(material: Material, passphrase: string | undefined, option:
     }
   }
   // An encrypted PKCS#8 DER without passphrase fails every attempt; say so when it is likely.
-  const hint =
-    passphrase === undefined
-      ? " If it is an encrypted PKCS#8 key, pass its passphrase."
-      : " If it is encrypted, check the passphrase.";
-  throw new InputFormatError(
-    option,
-    `${material.label} is neither PEM nor a DER private key (PKCS#8, PKCS#1 or SEC1).${hint}`,
-    { cause: lastCause },
-  );
+  const hint = passphrase === undefined ? " If it is an encrypted PKCS#8 key, pass its passphrase." : " If it is encrypted, check the passphrase.";
+  throw new InputFormatError(option, `${material.label} is neither PEM nor a DER private key (PKCS#8, PKCS#1 or SEC1).${hint}`, { cause: lastCause });
 }
 
 /** Throws unless the key is of a type and size AWS accepts for certificates. */

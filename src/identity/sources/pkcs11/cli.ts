@@ -18,7 +18,8 @@ export const pkcs11Cli = {
   } as const,
   // A PIN in a URI does not choose the credentials: it stays out of the cache key (and so of the file name).
   cacheKeyForm: (value: string) => (value.startsWith(SCHEME) ? value.replace(/([?&;]pin-value)=[^&]*/gi, "$1") : value),
-  claims: ({ certificate, privateKey }: { certificate: string | undefined; privateKey: string | undefined }) => certificate?.startsWith(SCHEME) === true || privateKey?.startsWith(SCHEME) === true,
+  claims: ({ certificate, privateKey }: { certificate: string | undefined; privateKey: string | undefined }) =>
+    certificate?.startsWith(SCHEME) === true || privateKey?.startsWith(SCHEME) === true,
   async identityInit(args: KeySourceArguments): Promise<IdentityInit> {
     const { pkcs11IdentityFromCli } = await import("./cli-options.js");
     const certificate = args.certificate?.startsWith(SCHEME) ? args.certificate : await args.material("certificate");

@@ -106,7 +106,8 @@ const ID_FIELDS = ["privateKeyId", "certificateId"] as const;
 function checkConfigTypes(config: Pkcs11Config): void {
   for (const field of TEXT_FIELDS) {
     const value: unknown = config[field];
-    if (value !== undefined && typeof value !== "string") throw new ConfigurationError(`pkcs11.${field}`, `pkcs11.${field} must be a string, got ${showValue(value)}.`);
+    if (value !== undefined && typeof value !== "string")
+      throw new ConfigurationError(`pkcs11.${field}`, `pkcs11.${field} must be a string, got ${showValue(value)}.`);
   }
   for (const field of ID_FIELDS) {
     const value: unknown = config[field];
@@ -116,8 +117,10 @@ function checkConfigTypes(config: Pkcs11Config): void {
   }
   const pin: unknown = config.userPin;
   // The PIN's value is never shown, only its type.
-  if (pin !== undefined && typeof pin !== "string" && typeof pin !== "number") throw new ConfigurationError("pkcs11.userPin", `pkcs11.userPin must be a string, got a value of type ${pin === null ? "null" : typeof pin}.`);
-  if (config.reusePin !== undefined && typeof config.reusePin !== "boolean") throw new ConfigurationError("pkcs11.reusePin", `pkcs11.reusePin must be true or false, got ${showValue(config.reusePin)}.`);
+  if (pin !== undefined && typeof pin !== "string" && typeof pin !== "number")
+    throw new ConfigurationError("pkcs11.userPin", `pkcs11.userPin must be a string, got a value of type ${pin === null ? "null" : typeof pin}.`);
+  if (config.reusePin !== undefined && typeof config.reusePin !== "boolean")
+    throw new ConfigurationError("pkcs11.reusePin", `pkcs11.reusePin must be true or false, got ${showValue(config.reusePin)}.`);
 }
 
 function tokenFromUri(uri: Pkcs11Uri): TokenSelector {

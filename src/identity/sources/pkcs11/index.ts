@@ -27,6 +27,9 @@ export { isPkcs11Uri, type Pkcs11ObjectType, type Pkcs11Uri, parsePkcs11Uri, red
  * the `pkcs11` option of the sessions does the same and keeps the session
  * across refreshes.
  */
-export async function fromPkcs11(key: Pkcs11Config | string, options: { certificate?: X509Certificate | string | Uint8Array; logger?: Logger } = {}): Promise<Pkcs11KeySource> {
+export async function fromPkcs11(
+  key: Pkcs11Config | string,
+  options: { certificate?: X509Certificate | string | Uint8Array; logger?: Logger } = {},
+): Promise<Pkcs11KeySource> {
   return (await import("./token-identity.js")).fromPkcs11(key, options);
 }

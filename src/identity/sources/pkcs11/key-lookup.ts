@@ -86,7 +86,11 @@ export async function resolveKey(
   if (keys.length === 1) {
     chosen = keys[0]!;
   } else if (!certificate) {
-    throw new Pkcs11Error("object-ambiguous", option, `${keys.length} private keys on token ${context.token.name} match ${describeSelector(spec.key)}: ${listing(keys)}. ${narrowHint(spec, option, keys)}`);
+    throw new Pkcs11Error(
+      "object-ambiguous",
+      option,
+      `${keys.length} private keys on token ${context.token.name} match ${describeSelector(spec.key)}: ${listing(keys)}. ${narrowHint(spec, option, keys)}`,
+    );
   } else {
     // 1. By CKA_ID: the certificate's own object on the token tells which key is its.
     const certificateIds = certificateObject?.id
@@ -101,7 +105,11 @@ export async function resolveKey(
     } else {
       // 2. By public key, 3. by trial signature where the token hides the public key.
       for (const key of keys) {
-        if (key.publicKey ? spkiEqual(key.publicKey, certificate.publicKey) : await trialSignature(tokenSession, context, key, certificate, option, "among-several")) {
+        if (
+          key.publicKey
+            ? spkiEqual(key.publicKey, certificate.publicKey)
+            : await trialSignature(tokenSession, context, key, certificate, option, "among-several")
+        ) {
           matching.push(key);
         }
       }
@@ -125,7 +133,9 @@ export async function resolveKey(
   if (!chosen.publicKey && certificate) {
     // The token hides this key's public half: prove it is the certificate's by signing.
     if (!(await trialSignature(tokenSession, context, chosen, certificate, option, "the-only-one"))) {
-      throw new KeyMismatchError(`The private key ${chosen.name} on token ${context.token.name} does not belong to the certificate ${describeCertificate(certificate)}. Change ${option} or the certificate.`);
+      throw new KeyMismatchError(
+        `The private key ${chosen.name} on token ${context.token.name} does not belong to the certificate ${describeCertificate(certificate)}. Change ${option} or the certificate.`,
+      );
     }
     chosen.publicKey = certificate.publicKey;
   }
@@ -151,9 +161,7 @@ export function resolveCertificate(context: SessionContext, spec: Pkcs11Spec): C
       const all = findCertificates(module, session, {});
       const pool = found.length > 1 ? found : all;
       const byId = pool.filter((c) => c.id?.length && keys.some((k) => k.id?.equals(c.id!)));
-      found = byId.length
-        ? byId
-        : pool.filter((c) => keys.some((k) => k.publicKey && spkiEqual(k.publicKey, new X509Certificate(c.der).publicKey)));
+      found = byId.length ? byId : pool.filter((c) => keys.some((k) => k.publicKey && spkiEqual(k.publicKey, new X509Certificate(c.der).publicKey)));
     }
   }
   const distinct = found.filter((c, i) => found.findIndex((o) => o.der.equals(c.der)) === i);

@@ -44,7 +44,13 @@ export async function resolvePin(input: PinInput, tokenName: string): Promise<{ 
       const { readFile } = await import("node:fs/promises");
       return { pin: new SecretText((await readFile(path, "utf8")).replace(/\r?\n$/, "")), from: input.option };
     } catch (cause) {
-      throw new Pkcs11Error("pin-missing", input.option, `${input.option} names ${path}, which could not be read (${(cause as NodeJS.ErrnoException).code ?? "error"}). Point pin-source at a readable file holding the PIN.`, undefined, { cause });
+      throw new Pkcs11Error(
+        "pin-missing",
+        input.option,
+        `${input.option} names ${path}, which could not be read (${(cause as NodeJS.ErrnoException).code ?? "error"}). Point pin-source at a readable file holding the PIN.`,
+        undefined,
+        { cause },
+      );
     }
   }
   const fromEnvironment = process.env[PIN_ENVIRONMENT_VARIABLE];

@@ -43,7 +43,8 @@ function plan(context: SessionContext, key: KeyInfo, data: Buffer, option: strin
     throw mechanismError(context, key, option, "CKM_SHA256_RSA_PKCS or CKM_RSA_PKCS");
   }
   if (key.keyType === CK.CKK_EC) {
-    if (offered(CK.CKM_ECDSA)) return { mechanism: CK.CKM_ECDSA, input: createHash("sha256").update(data).digest(), outputBytes: ECDSA_SIGNATURE_BYTES, rawEcdsa: true };
+    if (offered(CK.CKM_ECDSA))
+      return { mechanism: CK.CKM_ECDSA, input: createHash("sha256").update(data).digest(), outputBytes: ECDSA_SIGNATURE_BYTES, rawEcdsa: true };
     if (offered(CK.CKM_ECDSA_SHA256)) return { mechanism: CK.CKM_ECDSA_SHA256, input: data, outputBytes: ECDSA_SIGNATURE_BYTES, rawEcdsa: true };
     throw mechanismError(context, key, option, "CKM_ECDSA or CKM_ECDSA_SHA256");
   }
@@ -75,7 +76,11 @@ export function unsupportedKeyType(key: KeyInfo, context: SessionContext, option
  */
 export async function signOnToken(tokenSession: TokenSession, context: SessionContext, key: KeyInfo, data: Buffer, option: string): Promise<Buffer> {
   if (!key.canSign) {
-    throw new Pkcs11Error("key-type", option, `Key ${key.name} on token ${context.token.name} is not allowed to sign (CKA_SIGN is false). Change ${option} to a signing key.`);
+    throw new Pkcs11Error(
+      "key-type",
+      option,
+      `Key ${key.name} on token ${context.token.name} is not allowed to sign (CKA_SIGN is false). Change ${option} to a signing key.`,
+    );
   }
   const { mechanism, input, outputBytes, rawEcdsa } = plan(context, key, data, option);
   const { module, session } = context;
@@ -87,7 +92,12 @@ export async function signOnToken(tokenSession: TokenSession, context: SessionCo
       throw mechanismError(context, key, option, MECHANISM_NAMES[mechanism] ?? String(mechanism), returnValue);
     }
     if (returnValue === "CKR_KEY_FUNCTION_NOT_PERMITTED" || returnValue === "CKR_KEY_TYPE_INCONSISTENT") {
-      throw new Pkcs11Error("key-type", option, `Token ${context.token.name} refuses to sign with key ${key.name} (${returnValue}). Change ${option} to a signing key.`, returnValue);
+      throw new Pkcs11Error(
+        "key-type",
+        option,
+        `Token ${context.token.name} refuses to sign with key ${key.name} (${returnValue}). Change ${option} to a signing key.`,
+        returnValue,
+      );
     }
     throw error;
   }

@@ -92,7 +92,13 @@ export class Pkcs11Signer implements Signer {
   /** The key's handle in this session: looked up again after the session was re-opened. */
   private async keyIn(context: SessionContext): Promise<KeyInfo> {
     if (context.generation !== this.generation) {
-      this.key = await resolveKey(this.tokenSession, context, { ...this.spec, key: { ...(this.key.label !== undefined ? { label: this.key.label } : {}), ...(this.key.id ? { id: this.key.id } : {}) } }, this.certificate, this.certificateObject);
+      this.key = await resolveKey(
+        this.tokenSession,
+        context,
+        { ...this.spec, key: { ...(this.key.label !== undefined ? { label: this.key.label } : {}), ...(this.key.id ? { id: this.key.id } : {}) } },
+        this.certificate,
+        this.certificateObject,
+      );
       this.generation = context.generation;
     }
     return this.key;

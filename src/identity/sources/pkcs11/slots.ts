@@ -73,7 +73,13 @@ export function selectToken(module: Pkcs11Module, selector: TokenSelector, optio
   try {
     tokens = listTokens(module);
   } catch (cause) {
-    throw new Pkcs11Error("token", option, `Listing the slots of ${library} failed (${returnValueOf(cause) ?? (cause as Error).message}).`, returnValueOf(cause), { cause });
+    throw new Pkcs11Error(
+      "token",
+      option,
+      `Listing the slots of ${library} failed (${returnValueOf(cause) ?? (cause as Error).message}).`,
+      returnValueOf(cause),
+      { cause },
+    );
   }
   const named = Object.keys(selector).length > 0;
   const usable = tokens.filter((t) => named || ((t.flags & CKF_TOKEN_INITIALIZED) !== 0 && t.model !== "p11-kit-trust"));

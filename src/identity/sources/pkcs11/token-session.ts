@@ -131,7 +131,8 @@ export class TokenSession {
   }
 
   private async open(): Promise<SessionContext> {
-    if (this.closed) throw new Pkcs11Error("token", this.spec.keyOption, `The PKCS#11 key on token ${this.tokenName} was closed; create a new session to use it.`);
+    if (this.closed)
+      throw new Pkcs11Error("token", this.spec.keyOption, `The PKCS#11 key on token ${this.tokenName} was closed; create a new session to use it.`);
     if (this.pinFailure) throw this.pinFailure;
     if (this.context) return this.context;
     this.lease ??= await acquireModule(this.spec.library, this.spec.libraryOption);
@@ -217,7 +218,9 @@ export class TokenSession {
       );
       return this.pinFailure;
     }
-    return new Pkcs11Error("token", option, `Logging in to token ${token.name} failed (${returnValue ?? (error as Error).message}).`, returnValue, { cause: error });
+    return new Pkcs11Error("token", option, `Logging in to token ${token.name} failed (${returnValue ?? (error as Error).message}).`, returnValue, {
+      cause: error,
+    });
   }
 
   /** Closes the session of `context` (left in an unusable state); the next operation opens a new one. */

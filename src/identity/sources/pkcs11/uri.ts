@@ -159,7 +159,7 @@ export function parsePkcs11Uri(uri: string, option = "pkcs11"): Pkcs11Uri {
       const other = attribute(inQuery ? PATH_ATTRIBUTES : QUERY_ATTRIBUTES);
       fail(
         other
-          ? `"${name}" belongs in the ${inQuery ? "path (before \"?\", separated by \";\")" : "query (after \"?\", separated by \"&\")"}.`
+          ? `"${name}" belongs in the ${inQuery ? 'path (before "?", separated by ";")' : 'query (after "?", separated by "&")'}.`
           : `unknown attribute ${quote(name, PIN_HINT)}. Path attributes: ${Object.keys(PATH_ATTRIBUTES).join(", ")}; query attributes: ${Object.keys(QUERY_ATTRIBUTES).join(", ")}.`,
       );
     }
@@ -175,7 +175,8 @@ export function parsePkcs11Uri(uri: string, option = "pkcs11"): Pkcs11Uri {
         const textValue = utf8(bytes, name, secret, fail);
         if (!/^\d+$/.test(textValue)) fail(`slot-id must be a decimal number, got ${quote(textValue, PIN_HINT)}.`);
         // A larger number would be rounded and could select another slot.
-        if (!Number.isSafeInteger(Number(textValue))) fail(`slot-id ${quote(textValue, PIN_HINT)} is too large: slot numbers go up to ${Number.MAX_SAFE_INTEGER}.`);
+        if (!Number.isSafeInteger(Number(textValue)))
+          fail(`slot-id ${quote(textValue, PIN_HINT)} is too large: slot numbers go up to ${Number.MAX_SAFE_INTEGER}.`);
         result.slotId = Number(textValue);
         break;
       }

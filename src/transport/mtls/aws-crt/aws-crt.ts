@@ -100,13 +100,23 @@ export async function importCrt(specifier: string): Promise<Crt> {
         { cause },
       ),
     broken: (cause) =>
-      new Pkcs11Error("binding", "pkcs11", `The optional package "${specifier}" is installed but does not load (${(cause as Error).message}). Reinstall it ("npm install ${specifier}").`, undefined, {
-        cause,
-      }),
+      new Pkcs11Error(
+        "binding",
+        "pkcs11",
+        `The optional package "${specifier}" is installed but does not load (${(cause as Error).message}). Reinstall it ("npm install ${specifier}").`,
+        undefined,
+        {
+          cause,
+        },
+      ),
   });
   const crt = loaded.io ? loaded : loaded.default;
   if (!crt?.io?.TlsContextOptions?.create_client_with_mtls_pkcs11 || !crt.http?.HttpClientConnection) {
-    throw new Pkcs11Error("binding", "pkcs11", `The installed "${specifier}" has no TlsContextOptions.create_client_with_mtls_pkcs11: install a recent version ("npm install ${specifier}@1").`);
+    throw new Pkcs11Error(
+      "binding",
+      "pkcs11",
+      `The installed "${specifier}" has no TlsContextOptions.create_client_with_mtls_pkcs11: install a recent version ("npm install ${specifier}@1").`,
+    );
   }
   return crt as Crt;
 }

@@ -9,7 +9,13 @@ import { classifyNetworkError } from "../../http-request.js";
  * it is not, undefined otherwise (trusted, or the probe could not tell).
  * Used to explain a handshake that aws-crt is still "blinding".
  */
-export function probeServerTrust(url: URL, ca: Buffer | string | undefined, servername: string, rejectUnauthorized: boolean, timeoutMs: number): Promise<NetworkError | undefined> {
+export function probeServerTrust(
+  url: URL,
+  ca: Buffer | string | undefined,
+  servername: string,
+  rejectUnauthorized: boolean,
+  timeoutMs: number,
+): Promise<NetworkError | undefined> {
   if (!rejectUnauthorized) return Promise.resolve(undefined);
   return new Promise((resolve) => {
     const host = url.hostname.replace(/^\[|\]$/g, "");

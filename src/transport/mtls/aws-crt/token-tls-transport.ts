@@ -61,7 +61,11 @@ export class TokenTlsTransport {
     const port = Number(request.url.port || 443);
     const servername = request.servername ?? host;
     const tls = new crt.io.TlsConnectionOptions(state.context, servername);
-    const socket = new crt.io.SocketOptions(crt.io.SocketType.STREAM, isIP(host) === 6 ? crt.io.SocketDomain.IPV6 : crt.io.SocketDomain.IPV4, request.timeoutMs);
+    const socket = new crt.io.SocketOptions(
+      crt.io.SocketType.STREAM,
+      isIP(host) === 6 ? crt.io.SocketDomain.IPV6 : crt.io.SocketDomain.IPV4,
+      request.timeoutMs,
+    );
     const proxy = request.proxy ? proxyOptions(crt, request.proxy) : undefined;
     const maxBytes = request.maxResponseBytes ?? 1024 * 1024;
 
@@ -87,7 +91,9 @@ export class TokenTlsTransport {
           "timeout",
           `No answer from ${request.url.host} within ${request.timeoutMs} ms (mutual TLS with the PKCS#11 key). aws-crt reports a failed TLS handshake only after a 10–30 s delay: if the network is fine, the server may have refused the client certificate (check it is registered and active for this endpoint).`,
         );
-        const probe = request.proxy ? Promise.resolve(undefined) : probeServerTrust(request.url, request.ca, servername, request.rejectUnauthorized ?? true, 3000);
+        const probe = request.proxy
+          ? Promise.resolve(undefined)
+          : probeServerTrust(request.url, request.ca, servername, request.rejectUnauthorized ?? true, 3000);
         probe.then(
           (untrusted) => finish(untrusted ?? timeout),
           () => finish(timeout),
@@ -131,7 +137,10 @@ export class TokenTlsTransport {
   private async tlsFor(request: TokenTlsRequest): Promise<TlsState> {
     const key = await request.identity.tlsKey?.();
     if (key?.kind !== "pkcs11") {
-      throw new ConfigurationError("pkcs11", "Mutual TLS through the PKCS#11 transport needs a key configured with pkcs11 (or a pkcs11: URI); this identity has none.");
+      throw new ConfigurationError(
+        "pkcs11",
+        "Mutual TLS through the PKCS#11 transport needs a key configured with pkcs11 (or a pkcs11: URI); this identity has none.",
+      );
     }
     if (!key.selectableByLabel) {
       throw new Pkcs11Error(
@@ -199,7 +208,15 @@ function proxyOptions(crt: Crt, proxy: URL): object {
   const port = Number(proxy.port || (proxy.protocol === "https:" ? 443 : 80));
   const user = decodeURIComponent(proxy.username);
   const auth = user ? crt.http.HttpProxyAuthenticationType.Basic : crt.http.HttpProxyAuthenticationType.None;
-  return new crt.http.HttpProxyOptions(proxy.hostname, port, auth, user || undefined, user ? decodeURIComponent(proxy.password) : undefined, undefined, crt.http.HttpProxyConnectionType.Tunneling);
+  return new crt.http.HttpProxyOptions(
+    proxy.hostname,
+    port,
+    auth,
+    user || undefined,
+    user ? decodeURIComponent(proxy.password) : undefined,
+    undefined,
+    crt.http.HttpProxyConnectionType.Tunneling,
+  );
 }
 
 /** Why building the TLS context failed: almost always the token (PIN, key, certificate). */
@@ -207,7 +224,12 @@ function tlsContextError(error: unknown, key: Pkcs11TlsKey): Error {
   const name = (error as CrtErrorLike)?.error_name ?? "";
   const detail = name || (error as Error)?.message || String(error);
   if (/PIN_INCORRECT/.test(name)) {
-    return new Pkcs11Error("pin-incorrect", "pkcs11.userPin", `Token "${key.tokenLabel}" rejected the PIN during the TLS setup (${detail}). Fix pkcs11.userPin; tokens lock after a few wrong PINs.`, "CKR_PIN_INCORRECT");
+    return new Pkcs11Error(
+      "pin-incorrect",
+      "pkcs11.userPin",
+      `Token "${key.tokenLabel}" rejected the PIN during the TLS setup (${detail}). Fix pkcs11.userPin; tokens lock after a few wrong PINs.`,
+      "CKR_PIN_INCORRECT",
+    );
   }
   return new Pkcs11Error(
     "token",
@@ -227,12 +249,16 @@ function crtError(error: unknown, url: URL): Error {
   if (/PKCS11/.test(name)) {
     return new Pkcs11Error("token", "pkcs11", `The PKCS#11 token failed during the TLS handshake with ${host} (${detail}).`, undefined, { cause: error });
   }
-  if (/DNS/.test(name)) return new NetworkError("dns", `The host name ${url.hostname} does not resolve (${detail}). Check the endpoint and this machine's DNS.`, { cause: error });
+  if (/DNS/.test(name))
+    return new NetworkError("dns", `The host name ${url.hostname} does not resolve (${detail}). Check the endpoint and this machine's DNS.`, { cause: error });
   if (/CONNECTION_REFUSED|NO_ROUTE|NETWORK_DOWN|UNREACHABLE/.test(name)) {
     return new NetworkError("connect", `Could not connect to ${host} (${detail}). Check the endpoint, the network and any proxy.`, { cause: error });
   }
   if (/TIMEOUT/.test(name)) return new NetworkError("timeout", `Connecting to ${host} timed out (${detail}).`, { cause: error });
-  if (/PROXY/.test(name)) return new NetworkError("proxy", `The proxy refused or failed the tunnel to ${host} (${detail}). Check the proxy option and HTTPS_PROXY.`, { cause: error });
+  if (/PROXY/.test(name))
+    return new NetworkError("proxy", `The proxy refused or failed the tunnel to ${host} (${detail}). Check the proxy option and HTTPS_PROXY.`, {
+      cause: error,
+    });
   if (/TLS/.test(name)) {
     return new NetworkError(
       "tls",
@@ -240,6 +266,7 @@ function crtError(error: unknown, url: URL): Error {
       { cause: error },
     );
   }
-  if (/CLOSED|RESET|BROKEN_PIPE/.test(name)) return new NetworkError("reset", `The connection to ${host} was closed before a full answer (${detail}).`, { cause: error });
+  if (/CLOSED|RESET|BROKEN_PIPE/.test(name))
+    return new NetworkError("reset", `The connection to ${host} was closed before a full answer (${detail}).`, { cause: error });
   return new NetworkError("connect", `Request to ${host} failed (${detail}).`, { cause: error });
 }

@@ -26,7 +26,10 @@ describe("CLI credential-process and serve with PKCS#11 URIs (SoftHSM2)", { skip
     const ca = await createTestCertificateAuthority({ commonName: "CLI pkcs11 test CA" });
     ecCert = await ca.issue({ commonName: "cli-ec", publicKey: await hsm.generateKey(TOKEN, "ec-p256", { id: "01", label: "ec-key" }) });
     await hsm.writeCertificate(TOKEN, ecCert.certificateDer, { id: "01", label: "ec-key" });
-    rsaCert = await ca.issue({ commonName: "cli-rsa", publicKey: await hsm.generateKey(TOKEN, "rsa-2048", { id: "02", label: "rsa-key", alwaysAuthenticate: true }) });
+    rsaCert = await ca.issue({
+      commonName: "cli-rsa",
+      publicKey: await hsm.generateKey(TOKEN, "rsa-2048", { id: "02", label: "rsa-key", alwaysAuthenticate: true }),
+    });
     rsaCertFile = join(hsm.dir, "rsa.pem");
     await writeFile(rsaCertFile, rsaCert.certificatePem);
     home = join(hsm.dir, "home");
@@ -55,7 +58,16 @@ describe("CLI credential-process and serve with PKCS#11 URIs (SoftHSM2)", { skip
 
   test("credential-process: an always-authenticate RSA key with --reuse-pin, PIN from CERTCREDS_PKCS11_PIN, module-path in the URI", async () => {
     const result = await runCli(
-      ["credential-process", "--no-cache", "--certificate", rsaCertFile, "--private-key", `pkcs11:token=${TOKEN};id=%02;type=private?module-path=${hsm.library}`, "--reuse-pin", ...roleArgs()],
+      [
+        "credential-process",
+        "--no-cache",
+        "--certificate",
+        rsaCertFile,
+        "--private-key",
+        `pkcs11:token=${TOKEN};id=%02;type=private?module-path=${hsm.library}`,
+        "--reuse-pin",
+        ...roleArgs(),
+      ],
       { env: env({ CERTCREDS_PKCS11_PIN: PIN }) },
     );
     assert.equal(result.code, 0, result.stderr);
@@ -66,9 +78,20 @@ describe("CLI credential-process and serve with PKCS#11 URIs (SoftHSM2)", { skip
 
   test("credential-process: a wrong PIN fails once, names the input and never shows the PIN", async () => {
     const wrong = "cli-wrong-0000";
-    const result = await runCli(["credential-process", "--no-cache", "--certificate", `pkcs11:token=${TOKEN};object=ec-key?pin-value=${wrong}`, "--pkcs11-lib", hsm.library, ...roleArgs()], {
-      env: env(),
-    });
+    const result = await runCli(
+      [
+        "credential-process",
+        "--no-cache",
+        "--certificate",
+        `pkcs11:token=${TOKEN};object=ec-key?pin-value=${wrong}`,
+        "--pkcs11-lib",
+        hsm.library,
+        ...roleArgs(),
+      ],
+      {
+        env: env(),
+      },
+    );
     assert.notEqual(result.code, 0);
     assert.equal(result.stdout, "");
     assert.match(result.stderr, /rejected the PIN from pin-value in certificate \(CKR_PIN_INCORRECT\).*lock/);
@@ -79,7 +102,15 @@ describe("CLI credential-process and serve with PKCS#11 URIs (SoftHSM2)", { skip
     let served: Served | undefined;
     try {
       served = await startServe(
-        ["--certificate", `pkcs11:token=${TOKEN};object=ec-key`, "--private-key", `pkcs11:token=${TOKEN};object=ec-key;type=private`, "--pkcs11-lib", hsm.library, ...roleArgs()],
+        [
+          "--certificate",
+          `pkcs11:token=${TOKEN};object=ec-key`,
+          "--private-key",
+          `pkcs11:token=${TOKEN};object=ec-key;type=private`,
+          "--pkcs11-lib",
+          hsm.library,
+          ...roleArgs(),
+        ],
         { env: env({ CERTCREDS_PKCS11_PIN: PIN }) },
       );
       const token = (await readFile(served.tokenFile, "utf8")).trim();

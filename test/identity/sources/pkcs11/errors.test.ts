@@ -58,7 +58,12 @@ describe("PKCS#11 errors, each naming the input to change", { skip: unavailable 
   });
 
   test("library not found, and a library that is not a PKCS#11 module", async () => {
-    await rejectsWith(fromPkcs11({ ...base(), library: "/nonexistent/libnope-pkcs11.so" }), "library", "pkcs11.library", /\/nonexistent\/libnope-pkcs11\.so does not exist.*Set pkcs11\.library/);
+    await rejectsWith(
+      fromPkcs11({ ...base(), library: "/nonexistent/libnope-pkcs11.so" }),
+      "library",
+      "pkcs11.library",
+      /\/nonexistent\/libnope-pkcs11\.so does not exist.*Set pkcs11\.library/,
+    );
     // A real shared library without C_GetFunctionList: the binding's own addon.
     const addon = join(ROOT, "node_modules/pkcs11js/build/Release/pkcs11.node");
     await rejectsWith(fromPkcs11({ ...base(), library: addon }), "library", "pkcs11.library", /is a shared library but not a PKCS#11 module/);
@@ -71,10 +76,21 @@ describe("PKCS#11 errors, each naming the input to change", { skip: unavailable 
   });
 
   test("no token matches: the tokens found are listed, with labels and slot ids", async () => {
-    const error = await rejectsWith(fromPkcs11({ ...base(), tokenLabel: "no-such-token" }), "token-not-found", "pkcs11", /matches label "no-such-token"\. Tokens found: .*Set pkcs11\.tokenLabel or pkcs11\.slotId/);
-    for (const listed of [/"errors-token" \(slot \d+, serial \w+\)/, /"other-token" \(slot \d+, serial \w+\)/, /uninitialised token in slot \d+/]) assert.match(error.message, listed);
+    const error = await rejectsWith(
+      fromPkcs11({ ...base(), tokenLabel: "no-such-token" }),
+      "token-not-found",
+      "pkcs11",
+      /matches label "no-such-token"\. Tokens found: .*Set pkcs11\.tokenLabel or pkcs11\.slotId/,
+    );
+    for (const listed of [/"errors-token" \(slot \d+, serial \w+\)/, /"other-token" \(slot \d+, serial \w+\)/, /uninitialised token in slot \d+/])
+      assert.match(error.message, listed);
     await rejectsWith(fromPkcs11({ ...base(), tokenLabel: undefined, slotId: 999_999 }), "token-not-found", "pkcs11", /matches slot 999999/);
-    await rejectsWith(fromPkcs11({ library: hsm.library, userPin: PIN, privateKeyLabel: "ec-key" }), "token-not-found", "pkcs11", /2 tokens .* match any initialised token: .*Set pkcs11\.tokenLabel/);
+    await rejectsWith(
+      fromPkcs11({ library: hsm.library, userPin: PIN, privateKeyLabel: "ec-key" }),
+      "token-not-found",
+      "pkcs11",
+      /2 tokens .* match any initialised token: .*Set pkcs11\.tokenLabel/,
+    );
     await rejectsWith(
       fromPkcs11(`pkcs11:token=nope;object=ec-key?module-path=${hsm.library}&pin-value=${PIN}`),
       "token-not-found",
@@ -85,7 +101,12 @@ describe("PKCS#11 errors, each naming the input to change", { skip: unavailable 
 
   test("wrong PIN: a warning that the token locks, and the PIN is never tried again", async () => {
     const init: IdentityInit = { certificate: ecCert.certificatePem, pkcs11: { ...base(), userPin: "wrong-pin-0000", privateKeyLabel: "ec-key" } };
-    const first = await rejectsWith(loadIdentity(init, new Date()), "pin-incorrect", "pkcs11.userPin", /rejected the PIN from pkcs11\.userPin \(CKR_PIN_INCORRECT\)\. certcreds will not try it again: .*lock/);
+    const first = await rejectsWith(
+      loadIdentity(init, new Date()),
+      "pin-incorrect",
+      "pkcs11.userPin",
+      /rejected the PIN from pkcs11\.userPin \(CKR_PIN_INCORRECT\)\. certcreds will not try it again: .*lock/,
+    );
     assert.equal(first.returnValue, "CKR_PIN_INCORRECT");
     assert.ok(!first.message.includes("wrong-pin-0000"));
     // The next refresh fails with the remembered error: no second C_Login with the same wrong PIN.
@@ -109,7 +130,9 @@ describe("PKCS#11 errors, each naming the input to change", { skip: unavailable 
     }
   });
 
-  test("a PIN asked on the terminal (a pseudo-terminal from script(1)) is not echoed", { skip: existsSync("/usr/bin/script") ? false : "script(1) from util-linux is not installed" }, async () => {
+  test("a PIN asked on the terminal (a pseudo-terminal from script(1)) is not echoed", {
+    skip: existsSync("/usr/bin/script") ? false : "script(1) from util-linux is not installed",
+  }, async () => {
     const entry = pathToFileURL(join(ROOT, "src/index.ts")).href;
     const script = `
       import { fromPkcs11 } from ${JSON.stringify(entry)};
@@ -118,11 +141,15 @@ describe("PKCS#11 errors, each naming the input to change", { skip: unavailable 
       await source.close();
       console.log("SIGNED " + signature.length);
     `;
-    const child = spawn("/usr/bin/script", ["-qec", `${JSON.stringify(process.execPath)} --import tsx --input-type=module -e ${shellQuote(script)}`, "/dev/null"], {
-      cwd: ROOT,
-      env: { ...process.env, CERTCREDS_PKCS11_PIN: "" },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    const child = spawn(
+      "/usr/bin/script",
+      ["-qec", `${JSON.stringify(process.execPath)} --import tsx --input-type=module -e ${shellQuote(script)}`, "/dev/null"],
+      {
+        cwd: ROOT,
+        env: { ...process.env, CERTCREDS_PKCS11_PIN: "" },
+        stdio: ["pipe", "pipe", "pipe"],
+      },
+    );
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => {
       output += chunk.toString();
@@ -137,8 +164,14 @@ describe("PKCS#11 errors, each naming the input to change", { skip: unavailable 
   });
 
   test("object not found: the keys or certificates that exist are listed", async () => {
-    const missing = await rejectsWith(fromPkcs11({ ...base(), privateKeyLabel: "no-such-key" }), "object-not-found", "pkcs11", /No private key with label "no-such-key" on token "errors-token".*Private keys found: .*Set pkcs11\.privateKeyLabel or pkcs11\.privateKeyId/s);
-    for (const key of ['"ec-key" (id %01)', '"rsa-key" (id %02)', '"ed-key" (id %03)', '"always-key" (id %04)']) assert.ok(missing.message.includes(key), `lists ${key}`);
+    const missing = await rejectsWith(
+      fromPkcs11({ ...base(), privateKeyLabel: "no-such-key" }),
+      "object-not-found",
+      "pkcs11",
+      /No private key with label "no-such-key" on token "errors-token".*Private keys found: .*Set pkcs11\.privateKeyLabel or pkcs11\.privateKeyId/s,
+    );
+    for (const key of ['"ec-key" (id %01)', '"rsa-key" (id %02)', '"ed-key" (id %03)', '"always-key" (id %04)'])
+      assert.ok(missing.message.includes(key), `lists ${key}`);
     await rejectsWith(
       fromPkcs11(`pkcs11:token=${TOKEN};id=%7f?module-path=${hsm.library}&pin-value=${PIN}`),
       "object-not-found",
@@ -146,12 +179,22 @@ describe("PKCS#11 errors, each naming the input to change", { skip: unavailable 
       /No private key with id %7f.*Change object=<label> or id=<id> in the pkcs11 URI/s,
     );
     const init = { pkcs11: { ...base(), privateKeyLabel: "ec-key" } };
-    await rejectsWith(loadIdentity(init, new Date()), "object-not-found", "pkcs11", /No certificate for the private key.*Certificates found: none.*pass the certificate as a file/s);
+    await rejectsWith(
+      loadIdentity(init, new Date()),
+      "object-not-found",
+      "pkcs11",
+      /No certificate for the private key.*Certificates found: none.*pass the certificate as a file/s,
+    );
     await releaseIdentity(init);
   });
 
   test("several keys match and nothing settles it: which ones, and how to narrow", async () => {
-    await rejectsWith(fromPkcs11(`pkcs11:token=${TOKEN}?module-path=${hsm.library}&pin-value=${PIN}`), "object-ambiguous", "pkcs11", /4 private keys .* match any label or id: .*Add id=<id> \(e\.g\. id=%0\d\) or object=<label> to the pkcs11 URI/);
+    await rejectsWith(
+      fromPkcs11(`pkcs11:token=${TOKEN}?module-path=${hsm.library}&pin-value=${PIN}`),
+      "object-ambiguous",
+      "pkcs11",
+      /4 private keys .* match any label or id: .*Add id=<id> \(e\.g\. id=%0\d\) or object=<label> to the pkcs11 URI/,
+    );
     // A certificate whose key is not on the token: none of the candidates belongs to it.
     const init = { certificate: strangerCert.certificatePem, privateKey: `pkcs11:token=${TOKEN}?module-path=${hsm.library}&pin-value=${PIN}` };
     const error = await loadIdentity(init, new Date()).catch((e: unknown) => e);
@@ -161,13 +204,23 @@ describe("PKCS#11 errors, each naming the input to change", { skip: unavailable 
   });
 
   test("key type not supported: an Ed25519 key on the token", async () => {
-    await rejectsWith(fromPkcs11({ ...base(), privateKeyLabel: "ed-key" }), "key-type", "pkcs11", /"ed-key" \(id %03\) on token .* is an EdDSA \(CKK_EC_EDWARDS\) key\. .*RSA .*EC/);
+    await rejectsWith(
+      fromPkcs11({ ...base(), privateKeyLabel: "ed-key" }),
+      "key-type",
+      "pkcs11",
+      /"ed-key" \(id %03\) on token .* is an EdDSA \(CKK_EC_EDWARDS\) key\. .*RSA .*EC/,
+    );
   });
 
   test("an always-authenticate key without reusePin, and no terminal to ask on", async () => {
     const source = await fromPkcs11({ ...base(), privateKeyLabel: "always-key" });
     try {
-      await rejectsWith(Promise.resolve(source.signer.sign(Buffer.from("x"))), "pin-missing", "pkcs11.reusePin", /CKA_ALWAYS_AUTHENTICATE.*Set pkcs11\.reusePin to true \(CLI: --reuse-pin\)/);
+      await rejectsWith(
+        Promise.resolve(source.signer.sign(Buffer.from("x"))),
+        "pin-missing",
+        "pkcs11.reusePin",
+        /CKA_ALWAYS_AUTHENTICATE.*Set pkcs11\.reusePin to true \(CLI: --reuse-pin\)/,
+      );
     } finally {
       await source.close();
     }
@@ -215,7 +268,12 @@ describe("PKCS#11 errors, each naming the input to change", { skip: unavailable 
   });
 
   test("the binding is optional: a missing package is named, with the command that installs it", async () => {
-    await rejectsWith(importBinding("certcreds-absent-pkcs11-binding"), "binding", "pkcs11", /optional package "certcreds-absent-pkcs11-binding" is not installed\. Install it with "npm install certcreds-absent-pkcs11-binding"/);
+    await rejectsWith(
+      importBinding("certcreds-absent-pkcs11-binding"),
+      "binding",
+      "pkcs11",
+      /optional package "certcreds-absent-pkcs11-binding" is not installed\. Install it with "npm install certcreds-absent-pkcs11-binding"/,
+    );
     assert.ok(createRequire(import.meta.url).resolve("pkcs11js"), "the real binding is installed here");
   });
 });

@@ -21,8 +21,16 @@ describe("IotCredentialSession with the thing's key on a SoftHSM2 token (aws-crt
     hsm = await createSoftHsm([{ label: TOKEN, pin: PIN }]);
     server = await createServerPki();
     const deviceCa = await createTestCertificateAuthority({ commonName: "certcreds test device CA" });
-    things.ec = await deviceCa.issue({ commonName: THING, publicKey: await hsm.generateKey(TOKEN, "ec-p256", { id: "01", label: "thing-ec" }), extendedKeyUsage: ["clientAuth"] });
-    things.rsa = await deviceCa.issue({ commonName: THING, publicKey: await hsm.generateKey(TOKEN, "rsa-2048", { id: "02", label: "thing-rsa" }), extendedKeyUsage: ["clientAuth"] });
+    things.ec = await deviceCa.issue({
+      commonName: THING,
+      publicKey: await hsm.generateKey(TOKEN, "ec-p256", { id: "01", label: "thing-ec" }),
+      extendedKeyUsage: ["clientAuth"],
+    });
+    things.rsa = await deviceCa.issue({
+      commonName: THING,
+      publicKey: await hsm.generateKey(TOKEN, "rsa-2048", { id: "02", label: "thing-rsa" }),
+      extendedKeyUsage: ["clientAuth"],
+    });
     await hsm.writeCertificate(TOKEN, things.ec.certificateDer, { id: "01", label: "thing-ec" });
     emulator = await startIotCredentialEmulator({
       serverCertificate: { cert: server.cert, key: server.key },

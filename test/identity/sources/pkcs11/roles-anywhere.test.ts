@@ -6,7 +6,13 @@ import { after, before, describe, test } from "node:test";
 import { loadIdentity, releaseIdentity, RolesAnywhereSession, type RolesAnywhereSessionInit } from "../../../../src/index.js";
 // A class the entry exports only as a type: the test checks which signer serves a token key.
 import { Pkcs11Signer } from "../../../../src/identity/sources/pkcs11/signer.js";
-import { createTestCertificateAuthority, type RolesAnywhereEmulator, startRolesAnywhereEmulator, type TestCertificate, type TestCertificateAuthority } from "../../../../testing/index.js";
+import {
+  createTestCertificateAuthority,
+  type RolesAnywhereEmulator,
+  startRolesAnywhereEmulator,
+  type TestCertificate,
+  type TestCertificateAuthority,
+} from "../../../../testing/index.js";
 import { assertNoSecrets, CapturingLogger } from "../../../helpers/log-capture.js";
 import { createSoftHsm, type SoftHsm, softHsmUnavailable } from "../../../helpers/softhsm.js";
 
@@ -44,7 +50,13 @@ describe("IAM Roles Anywhere with keys on a SoftHSM2 token", { skip: unavailable
   });
 
   function init(extra: Partial<RolesAnywhereSessionInit>): RolesAnywhereSessionInit {
-    return { trustAnchorArn: emulator.trustAnchorArn, profileArn: emulator.profileArn, roleArn: ROLE, endpoint: emulator.url, ...extra } as RolesAnywhereSessionInit;
+    return {
+      trustAnchorArn: emulator.trustAnchorArn,
+      profileArn: emulator.profileArn,
+      roleArn: ROLE,
+      endpoint: emulator.url,
+      ...extra,
+    } as RolesAnywhereSessionInit;
   }
 
   async function fetchWith(sessionInit: RolesAnywhereSessionInit, algorithm: "RSA" | "ECDSA", serial: bigint) {
@@ -63,11 +75,19 @@ describe("IAM Roles Anywhere with keys on a SoftHSM2 token", { skip: unavailable
   test("RSA-2048 on the token, certificate from a file, Python-style pkcs11 option", async () => {
     const certPath = join(hsm.dir, "rsa-cert.pem");
     await writeFile(certPath, keys.rsa!.cert.certificatePem);
-    await fetchWith(init({ certificate: certPath, pkcs11: { library: hsm.library, userPin: PIN, tokenLabel: TOKEN, privateKeyLabel: "rsa-key" } }), "RSA", keys.rsa!.cert.serialNumber);
+    await fetchWith(
+      init({ certificate: certPath, pkcs11: { library: hsm.library, userPin: PIN, tokenLabel: TOKEN, privateKeyLabel: "rsa-key" } }),
+      "RSA",
+      keys.rsa!.cert.serialNumber,
+    );
   });
 
   test("EC P-256 on the token, certificate read from the token (certificate omitted)", async () => {
-    await fetchWith(init({ pkcs11: { library: hsm.library, userPin: PIN, tokenLabel: TOKEN, privateKeyLabel: "ec-key" } }), "ECDSA", keys.ec!.cert.serialNumber);
+    await fetchWith(
+      init({ pkcs11: { library: hsm.library, userPin: PIN, tokenLabel: TOKEN, privateKeyLabel: "ec-key" } }),
+      "ECDSA",
+      keys.ec!.cert.serialNumber,
+    );
   });
 
   test("RFC 7512 URIs for certificate and key; the key found from the certificate URI alone", async () => {
@@ -86,7 +106,10 @@ describe("IAM Roles Anywhere with keys on a SoftHSM2 token", { skip: unavailable
 
   test("a CKA_ALWAYS_AUTHENTICATE key: context-specific login at each signature with reusePin", async () => {
     const session = new RolesAnywhereSession(
-      init({ certificate: keys.always!.cert.certificatePem, pkcs11: { library: hsm.library, userPin: PIN, tokenLabel: TOKEN, privateKeyId: "03", reusePin: true } }),
+      init({
+        certificate: keys.always!.cert.certificatePem,
+        pkcs11: { library: hsm.library, userPin: PIN, tokenLabel: TOKEN, privateKeyId: "03", reusePin: true },
+      }),
     );
     try {
       const first = await session.getCredentials();
@@ -108,7 +131,11 @@ describe("IAM Roles Anywhere with keys on a SoftHSM2 token", { skip: unavailable
 
   test("one session across refreshes; a lost session is re-opened with a new login and the refresh succeeds", async () => {
     const logger = new CapturingLogger();
-    const identityInit = { certificate: keys.ec!.cert.certificatePem, pkcs11: { library: hsm.library, userPin: PIN, tokenLabel: TOKEN, privateKeyLabel: "ec-key" }, logger };
+    const identityInit = {
+      certificate: keys.ec!.cert.certificatePem,
+      pkcs11: { library: hsm.library, userPin: PIN, tokenLabel: TOKEN, privateKeyLabel: "ec-key" },
+      logger,
+    };
     const first = await loadIdentity(identityInit, new Date());
     assert.ok(first.signer instanceof Pkcs11Signer);
     for (let i = 0; i < 3; i++) {
@@ -135,7 +162,10 @@ describe("IAM Roles Anywhere with keys on a SoftHSM2 token", { skip: unavailable
     const identity = await loadIdentity(identityInit, new Date());
     assert.ok(verify("sha256", data, keys.ec!.publicKey, await identity.signer.sign(data)));
     assert.equal(first.signer.sessionsOpened, 2, "one new session, opened by the recovery");
-    assert.ok(logger.lines.some((line) => /session .* was lost \(CKR_SESSION_HANDLE_INVALID\)/.test(line)), logger.lines.join("\n"));
+    assert.ok(
+      logger.lines.some((line) => /session .* was lost \(CKR_SESSION_HANDLE_INVALID\)/.test(line)),
+      logger.lines.join("\n"),
+    );
 
     // Concurrent signatures are serialised on the one session.
     const many = await Promise.all(Array.from({ length: 12 }, (_, i) => identity.signer.sign(Buffer.from(`parallel ${i}`))));

@@ -75,7 +75,10 @@ test("property: any label survives encodePkcs11Value and parsePkcs11Uri", () => 
 
 test("the Python-style config and the URI resolve to the same key, token and PIN source", () => {
   const library = "/usr/lib/softhsm/libsofthsm2.so";
-  const fromConfig = resolvePkcs11Spec({ pkcs11: { library, userPin: SECRET_PIN, tokenLabel: "dev token", privateKeyLabel: "device key", privateKeyId: "a1:02" }, certificate: "/etc/device.pem" });
+  const fromConfig = resolvePkcs11Spec({
+    pkcs11: { library, userPin: SECRET_PIN, tokenLabel: "dev token", privateKeyLabel: "device key", privateKeyId: "a1:02" },
+    certificate: "/etc/device.pem",
+  });
   const fromUri = resolvePkcs11Spec({
     privateKey: `pkcs11:token=dev%20token;object=device%20key;id=%a1%02;type=private?module-path=${library}&pin-value=${SECRET_PIN}`,
     certificate: "/etc/device.pem",
@@ -101,6 +104,12 @@ test("the Python-style config and the URI resolve to the same key, token and PIN
   assert.equal(mixed.keyOption, "privateKey");
   assert.equal(mixed.pin.option, "pkcs11.userPin");
   assert.throws(() => resolvePkcs11Spec({ privateKey: "pkcs11:object=x;type=cert" }), /privateKey is a PKCS#11 URI with type=cert/);
-  assert.throws(() => resolvePkcs11Spec({ pkcs11: { library, slotId: -1 } }), (e: unknown) => e instanceof ConfigurationError && e.option === "pkcs11.slotId");
-  assert.throws(() => resolvePkcs11Spec({ pkcs11: { library, privateKeyId: "xyz" } }), (e: unknown) => e instanceof ConfigurationError && e.option === "pkcs11.privateKeyId");
+  assert.throws(
+    () => resolvePkcs11Spec({ pkcs11: { library, slotId: -1 } }),
+    (e: unknown) => e instanceof ConfigurationError && e.option === "pkcs11.slotId",
+  );
+  assert.throws(
+    () => resolvePkcs11Spec({ pkcs11: { library, privateKeyId: "xyz" } }),
+    (e: unknown) => e instanceof ConfigurationError && e.option === "pkcs11.privateKeyId",
+  );
 });
