@@ -22,10 +22,14 @@ export interface RefreshPolicy {
   /** First delay before retrying a failed background refresh (default 30 s, doubling, at most 5 min). */
   retryDelayMs?: number;
   /**
-   * With no valid credentials left, the first delay before the next upstream
-   * attempt after a failure (default 1 s, doubling, at most 10 s). Callers
-   * meanwhile get the last failure at once, however many there are: one
-   * attempt per interval reaches the service.
+   * With no valid credentials left after a failure, callers get the last
+   * failure at once rather than a fetch of their own, however many there are.
+   * Set, this is also the first delay between single upstream attempts,
+   * doubling up to ten times it (at most 5 minutes): what a local server
+   * whose clients poll wants (`serve`: 1 s, so at most 10 s between
+   * attempts). Unset, a failed fetch is retried on the `retryDelayMs` timer
+   * with the mechanism's own retries, as a device in a fleet should (see
+   * docs/fleet.md).
    */
   unavailableRetryDelayMs?: number;
   /** Refresh on a timer, not only when asked (servers, file writers). Default false. */
@@ -192,8 +196,8 @@ export class CredentialCache {
     if (this.inflight) return this.inflight;
     const valid = background && this.entry !== undefined && this.entry.mandatoryAt > this.clock.now();
     this.inflightBackground = valid;
-    // After a failure, each interval gets one attempt (not one with retries of its own): the backoff is the cache's.
-    const singleAttempt = valid || this.lastFailure !== undefined;
+    // Paced after a failure: each interval gets one attempt (not one with retries of its own), the backoff is the cache's.
+    const singleAttempt = valid || (this.lastFailure !== undefined && this.options.policy?.unavailableRetryDelayMs !== undefined);
     const run = async (): Promise<TemporaryCredentials> => {
       this.fetchCount++;
       try {
@@ -208,7 +212,8 @@ export class CredentialCache {
         const jitter = 0.5 + this.clock.random() / 2;
         // While valid credentials remain, retries can wait long; once none remain, callers wait on the next attempt.
         const delay = Math.min((policy.retryDelayMs ?? 30_000) * 2 ** (this.failures - 1), 5 * MINUTE);
-        const unavailableDelay = Math.min((policy.unavailableRetryDelayMs ?? 1_000) * 2 ** (this.failures - 1), 10_000);
+        const firstUnavailable = policy.unavailableRetryDelayMs ?? policy.retryDelayMs ?? 30_000;
+        const unavailableDelay = Math.min(firstUnavailable * 2 ** (this.failures - 1), 10 * firstUnavailable, 5 * MINUTE);
         this.nextAttemptAt = this.clock.now() + (this.validFor(0) ? delay : unavailableDelay) * jitter;
         this.nextUnavailableAttemptAt = this.clock.now() + unavailableDelay * jitter;
         this.options.logger?.warn?.(`certcreds: ${this.source.name} credential refresh failed: ${(error as Error).message}`);

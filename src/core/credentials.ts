@@ -1,5 +1,8 @@
 import type { AwsCredentialIdentity } from "@smithy/types";
+import { type CredentialField, credentialFieldProblem } from "./credential-fields.js";
 import { ResponseFormatError } from "./errors.js";
+
+export { credentialFieldProblem } from "./credential-fields.js";
 
 /** Temporary credentials as every mechanism returns them. */
 export interface TemporaryCredentials extends AwsCredentialIdentity {
@@ -38,27 +41,7 @@ export interface CredentialSource {
 /** The longest lifetime either service grants (12 hours), plus room for clock differences. */
 export const MAX_CREDENTIAL_LIFETIME_MS = 12 * 3_600_000 + 5 * 60_000;
 
-/**
- * What each credential field may hold. AWS access key ids are upper-case
- * letters and digits (20 today); secrets and tokens are printable ASCII
- * without white space. Anything else is not from AWS, and written into a
- * credentials file or an HTTP answer it could smuggle lines or headers in.
- */
-const FIELD_RULES = {
-  accessKeyId: { pattern: /^[A-Z0-9]{16,128}$/, max: 128, shape: "16–128 upper-case letters and digits" },
-  secretAccessKey: { pattern: /^[\x21-\x7e]+$/, max: 256, shape: "printable ASCII without spaces, at most 256 characters" },
-  sessionToken: { pattern: /^[\x21-\x7e]+$/, max: 16_384, shape: "printable ASCII without spaces, at most 16384 characters" },
-} as const;
-
-/** Why a credential field is unusable, or undefined when it is fine. Never quotes the value (it may be a secret). */
-export function credentialFieldProblem(field: keyof typeof FIELD_RULES, value: unknown): string | undefined {
-  const rule = FIELD_RULES[field];
-  if (typeof value !== "string" || value === "") return `has no ${field}`;
-  if (value.length > rule.max || !rule.pattern.test(value)) return `has a malformed ${field} (${value.length} characters; expected ${rule.shape})`;
-  return undefined;
-}
-
-function requireField(value: unknown, field: keyof typeof FIELD_RULES, service: string): string {
+function requireField(value: unknown, field: CredentialField, service: string): string {
   const problem = credentialFieldProblem(field, value);
   if (problem) {
     throw new ResponseFormatError(service, `The ${service} answer ${problem}. The endpoint does not behave like the AWS service: check the endpoint option.`);

@@ -1,4 +1,5 @@
 import { InputReadError } from "../core/errors.js";
+import { MAX_MATERIAL_BYTES } from "./limits.js";
 
 /**
  * Where a certificate, chain or key comes from: a file path, PEM text, or
@@ -15,8 +16,7 @@ export interface Material {
   path?: string;
 }
 
-/** The largest certificate, chain, key or CA bundle file read (a full public CA bundle is about 0.2 MiB). */
-export const MAX_MATERIAL_BYTES = 2 * 1024 * 1024;
+export { MAX_MATERIAL_BYTES } from "./limits.js";
 
 /** Whether a string input is PEM text rather than a path. */
 export function isPemText(input: string): boolean {

@@ -20,8 +20,14 @@ const CLOCK_TOLERANCE_MS = 60_000;
  * quota). A mechanism is its prepare/attempt pair and the messages of its
  * service.
  */
-export abstract class CertificateCredentialSource<Prepared> implements CredentialSource {
+export abstract class CertificateCredentialSource<Checked extends CheckedMechanismOptions & { endpoint: URL; region: string | undefined }, Prepared>
+  implements CredentialSource
+{
   abstract readonly name: string;
+  /** The service URL credentials come from. */
+  readonly endpoint: URL;
+  /** The region of the service, when known (an emulator without `region` has none). */
+  readonly region: string | undefined;
   protected readonly identity: OpenedIdentity;
   protected readonly clock: Clock;
   protected readonly log: LevelFilteredLogger;
@@ -29,10 +35,13 @@ export abstract class CertificateCredentialSource<Prepared> implements Credentia
 
   constructor(
     private readonly base: IdentityInit & MechanismOptions,
-    checked: CheckedMechanismOptions,
+    /** The mechanism's options after its check. */
+    protected readonly checked: Checked,
     /** What one attempt is called in log lines (`CreateSession`). */
     private readonly attemptName: string,
   ) {
+    this.endpoint = checked.endpoint;
+    this.region = checked.region;
     this.clock = base.clock ?? systemClock;
     this.log = filterLogger(base.logger, checked.logLevel);
     this.timeoutMs = checked.timeoutMs;

@@ -66,7 +66,7 @@ test("a failed refresh in the mandatory window is logged once, whatever the numb
 test("no valid credentials: one upstream attempt per backoff interval for a client polling 4 times a second (was about 3 per request)", async () => {
   const clock = new FakeClock();
   const source = new FlakySource(clock);
-  const cache = new CredentialCache(source, { clock, policy: { autoRefresh: false } });
+  const cache = new CredentialCache(source, { clock, policy: { autoRefresh: false, unavailableRetryDelayMs: 1_000 } });
   source.down = true;
   const failures: unknown[] = [];
   for (let i = 0; i < 30; i++) {

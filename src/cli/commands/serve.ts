@@ -88,7 +88,7 @@ export async function run(settings: Settings): Promise<number> {
     logger.warn?.("--no-verify-ssl: the endpoint's TLS certificate is NOT verified. Use it only against a local emulator.");
 
   // Clients of IMDS and the container endpoint give up after about a second: never hold them on a slow upstream while valid credentials are held.
-  const session = await openSession(settings, mechanism, { logger, refresh: { autoRefresh: true, maxWaitWhileValidMs: 500 } });
+  const session = await openSession(settings, mechanism, { logger, refresh: { autoRefresh: true, maxWaitWhileValidMs: 500, unavailableRetryDelayMs: 1_000 } });
   // A broken configuration stops here; a network or service failure is retried in the background.
   try {
     await session.getCredentials();

@@ -41,26 +41,17 @@ interface Prepared {
  * certificate and key. The connection is kept between refreshes (or at
  * least the TLS session resumed).
  */
-export class IotCredentialSource extends CertificateCredentialSource<Prepared> {
+export class IotCredentialSource extends CertificateCredentialSource<CheckedIotOptions, Prepared> {
   readonly name = "AWS IoT credential provider";
-  /** `https://host[:port]` of the credential provider. */
-  readonly endpoint: URL;
-  /** Region from the endpoint or the `region` option; undefined for an emulator without `region`. */
-  readonly region: string | undefined;
   /** New TLS connections this source opened (a reused keep-alive connection is not one). */
   tlsHandshakes = 0;
   /** Of those, how many resumed an earlier TLS session (abbreviated handshake). */
   resumedTlsSessions = 0;
 
-  private readonly checked: CheckedIotOptions;
   private readonly tls = new MutualTlsClient();
 
   constructor(private readonly init: IotInit) {
-    const checked = checkIotOptions(init);
-    super(init, checked, "IoT credentials request");
-    this.checked = checked;
-    this.endpoint = checked.endpoint;
-    this.region = checked.region;
+    super(init, checkIotOptions(init), "IoT credentials request");
   }
 
   protected async prepare(): Promise<Prepared> {

@@ -81,7 +81,7 @@ export function checkRolesAnywhereOptions(init: RolesAnywhereOptions): CheckedRo
     ...(init.useFipsEndpoint !== undefined ? { useFipsEndpoint: init.useFipsEndpoint } : {}),
     ...(init.useDualstackEndpoint !== undefined ? { useDualstackEndpoint: init.useDualstackEndpoint } : {}),
   });
-  return { ...common, region, durationSeconds, url, accountId: role.accountId };
+  return { ...common, region, durationSeconds, endpoint: url, url, accountId: role.accountId };
 }
 
 /** The options after checking. */
@@ -89,6 +89,8 @@ export interface CheckedRolesAnywhereOptions extends CheckedMechanismOptions {
   region: string;
   durationSeconds: number;
   /** The service URL (`https://rolesanywhere.<region>.amazonaws.com` or the override). */
+  endpoint: URL;
+  /** The same as `endpoint`. */
   url: URL;
   /** The role's account, when the answer does not name one. */
   accountId: string;

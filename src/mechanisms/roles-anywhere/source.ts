@@ -28,22 +28,16 @@ interface Prepared {
 }
 
 /** Fetches credentials from IAM Roles Anywhere CreateSession, signing with SigV4-X509. */
-export class RolesAnywhereSource extends CertificateCredentialSource<Prepared> {
+export class RolesAnywhereSource extends CertificateCredentialSource<CheckedRolesAnywhereOptions, Prepared> {
   readonly name = "IAM Roles Anywhere";
-  readonly region: string;
-  readonly endpoint: URL;
-  private readonly checked: CheckedRolesAnywhereOptions;
+  declare readonly region: string;
   private agent: Agent | undefined;
 
   /** Correction applied to this machine's clock after the service reported skew. */
   clockOffsetMs = 0;
 
   constructor(private readonly init: RolesAnywhereInit) {
-    const checked = checkRolesAnywhereOptions(init);
-    super(init, checked, "CreateSession");
-    this.checked = checked;
-    this.region = checked.region;
-    this.endpoint = checked.url;
+    super(init, checkRolesAnywhereOptions(init), "CreateSession");
   }
 
   protected async prepare(): Promise<Prepared> {
