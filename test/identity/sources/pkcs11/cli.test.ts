@@ -44,6 +44,29 @@ describe("CLI credential-process and serve with PKCS#11 URIs (SoftHSM2)", { skip
   const roleArgs = () => ["--trust-anchor-arn", ra.trustAnchorArn, "--profile-arn", ra.profileArn, "--role-arn", ROLE, "--endpoint", ra.url];
   const env = (extra: Record<string, string> = {}) => ({ HOME: home, SOFTHSM2_CONF: hsm.conf, ...extra });
 
+  test("doctor runs the key source's own checks on a token key: certificate, key, key match, validity, chain, then the call", async () => {
+    const uri = `pkcs11:token=${TOKEN};object=ec-key?pin-value=${PIN}`;
+    const result = await runCli(["doctor", "--certificate", uri, "--pkcs11-lib", hsm.library, ...roleArgs()], { env: env() });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    for (const check of [
+      "certificate readable and parses",
+      "private key readable and parses",
+      "key type supported",
+      "key matches certificate",
+      "certificate validity",
+      "certificate chain order",
+      "CreateSession",
+    ]) {
+      assert.match(result.stdout, new RegExp(`✔ ${check}: `), check);
+    }
+    assert.match(result.stdout, /✔ certificate readable and parses: certificate on the PKCS#11 token: "CN=cli-ec"/);
+    assert.doesNotMatch(result.stdout, /held on a PKCS#11 token/);
+    const wrongPin = await runCli(["doctor", "--certificate", uri.replace(PIN, "0000"), "--pkcs11-lib", hsm.library, ...roleArgs()], { env: env() });
+    assert.equal(wrongPin.code, 1);
+    assert.match(wrongPin.stdout, /✘ certificate readable and parses: .*PIN/);
+    assertNoSecrets([result.stdout, result.stderr, wrongPin.stdout, wrongPin.stderr], [PIN]);
+  });
+
   test("credential-process: certificate and key by URI on the token, --pkcs11-lib, PIN in the URI", async () => {
     const result = await runCli(
       ["credential-process", "--no-cache", "--certificate", `pkcs11:token=${TOKEN};object=ec-key?pin-value=${PIN}`, "--pkcs11-lib", hsm.library, ...roleArgs()],

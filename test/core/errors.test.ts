@@ -1,0 +1,61 @@
+/** Every error class carries its code statically and on each instance, and its family ("fix your inputs" or not). */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import * as certcreds from "../../src/index.js";
+
+const { CertcredsError, InputError, NetworkError, ServiceError, ResponseFormatError, Pkcs11Error } = certcreds;
+
+test("static code == instance code, for every exported error class; codes are unique", () => {
+  const classes = Object.values(certcreds).filter(
+    (value): value is typeof CertcredsError => typeof value === "function" && (value === CertcredsError || value.prototype instanceof CertcredsError),
+  );
+  assert.ok(classes.length >= 14, `${classes.length} error classes exported`);
+  const codes = new Set<string>();
+  for (const Class of classes) {
+    assert.match(Class.code, /^ERR_CERTCREDS/, Class.name);
+    assert.ok(!codes.has(Class.code), `${Class.name}: code ${Class.code} used twice`);
+    codes.add(Class.code);
+  }
+  const samples: InstanceType<typeof CertcredsError>[] = [
+    new certcreds.ConfigurationError("roleArn", "m"),
+    new certcreds.InputReadError("certificate", "m"),
+    new certcreds.KeyMismatchError("m"),
+    new NetworkError("timeout", "m"),
+    new ServiceError("iot", 403, undefined, "", "m"),
+    new ResponseFormatError("iot", "m"),
+  ];
+  for (const error of samples) assert.equal(error.code, (error.constructor as typeof CertcredsError).code, error.name);
+  const pin = new Pkcs11Error("pin-incorrect", "pkcs11.userPin", "m");
+  assert.equal(pin.code, "ERR_CERTCREDS_PKCS11_PIN_INCORRECT");
+  assert.ok(pin.code.startsWith(Pkcs11Error.code));
+});
+
+test("the input family: what to fix is the user's input; network and service failures are not in it", () => {
+  for (const error of [
+    new certcreds.ConfigurationError("x", "m"),
+    new certcreds.PassphraseError("m"),
+    new certcreds.CertificateChainError("m"),
+    new Pkcs11Error("token", "pkcs11", "m"),
+  ]) {
+    assert.ok(error instanceof InputError, error.name);
+    assert.equal(error.tryNextLink, false);
+  }
+  for (const error of [new NetworkError("dns", "m"), new ServiceError("rolesanywhere", 500, undefined, "", "m"), new ResponseFormatError("iot", "m")]) {
+    assert.ok(!(error instanceof InputError), error.name);
+  }
+  const kinds: certcreds.NetworkErrorKind[] = [
+    "dns",
+    "connect",
+    "reset",
+    "timeout",
+    "tls-server-untrusted",
+    "tls-client-refused",
+    "tls",
+    "proxy",
+    "body-too-large",
+  ];
+  assert.deepEqual(
+    kinds.filter((kind) => new NetworkError(kind, "m").retryable),
+    ["dns", "connect", "reset", "timeout"],
+  );
+});
