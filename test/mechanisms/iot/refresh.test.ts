@@ -89,7 +89,7 @@ describe("refresh windows, with the foundation's cache", () => {
       // Nothing valid left: one upstream attempt per backoff interval, the callers meanwhile get the failure at once.
       await assert.rejects(session.getCredentials(), (error: unknown) => error instanceof ServiceError && error.status === 503);
       assert.equal(iot.requests.length, calls, "no upstream call inside the backoff interval");
-      await clock.advance(30_001);
+      await clock.advance(session.retryInMs()! + 1);
       const fresh = await session.getCredentials();
       assert.notEqual(fresh.accessKeyId, good.accessKeyId, "recovers once the service answers");
     } finally {
