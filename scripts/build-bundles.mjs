@@ -10,7 +10,9 @@ import { build } from "esbuild";
 for (const name of readdirSync("dist/src")) renameSync(`dist/src/${name}`, `dist/${name}`);
 rmdirSync("dist/src");
 
-const common = { bundle: true, platform: "node", target: "node20", logLevel: "warning", legalComments: "none" };
+// keepNames: esbuild renames a class whose name collides in the bundle (Pkcs11Error became _Pkcs11Error), and
+// error.name is part of what users see and match on.
+const common = { bundle: true, platform: "node", target: "node20", logLevel: "warning", legalComments: "none", keepNames: true };
 // Native or heavy optional packages are never bundled: they load only when configured.
 const optional = ["pkcs11js", "graphene-pk11", "aws-crt"];
 
@@ -61,6 +63,8 @@ await build({
   outfile: "dist/cli/certcreds.cjs",
   format: "cjs",
   ...cjsMeta,
+  // No error class is on the warm path, and every kept name is a call at start-up.
+  keepNames: false,
   external: optional,
   plugins: [noLazyImports],
 });

@@ -59,3 +59,21 @@ test("the input family: what to fix is the user's input; network and service fai
     ["dns", "connect", "reset", "timeout"],
   );
 });
+
+test("the built package keeps every error class's name (a bundler renames colliding classes: Pkcs11Error was _Pkcs11Error)", async () => {
+  const { createRequire } = await import("node:module");
+  const { join } = await import("node:path");
+  const root = join(import.meta.dirname, "..", "..");
+  const esm = (await import(join(root, "dist", "index.js"))) as Record<string, unknown>;
+  const cjs = createRequire(import.meta.url)(join(root, "dist", "cjs", "index.cjs")) as Record<string, unknown>;
+  for (const entry of [esm, cjs]) {
+    const names = Object.entries(entry).filter(([name, value]) => typeof value === "function" && name.endsWith("Error"));
+    assert.ok(names.length >= 14);
+    for (const [name, value] of names) {
+      assert.equal((value as { name: string }).name, name);
+      assert.equal(Object.create((value as { prototype: object }).prototype).constructor.name, name);
+    }
+    const Pkcs11 = entry.Pkcs11Error as new (kind: string, option: string, message: string) => Error;
+    assert.equal(new Pkcs11("token", "pkcs11", "m").name, "Pkcs11Error");
+  }
+});
