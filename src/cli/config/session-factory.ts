@@ -6,6 +6,7 @@ import type { CredentialSession } from "../../surfaces/sdk/credential-session.js
 import { createCredentialSession } from "../../surfaces/sdk/any-mechanism.js";
 import { identityInit, materialFrom } from "./key-inputs.js";
 import type { Mechanism } from "./mechanism.js";
+import type { FlagName } from "./flags.js";
 import type { Settings } from "./settings.js";
 import { UsageError } from "../output/usage-error.js";
 
@@ -17,6 +18,17 @@ export interface SessionSettings {
 
 /** Maps the flags to `RolesAnywhereSessionInit` or `IotSessionInit`; the library validates them. */
 export async function sessionInit(settings: Settings, mechanism: Mechanism, session: SessionSettings): Promise<RolesAnywhereSessionInit | IotSessionInit> {
+  // A required value that is missing is a usage error (exit 2), like an unknown flag: named as the user types it.
+  const required: [FlagName, string][] =
+    mechanism === "rolesanywhere"
+      ? [
+          ["profile-arn", "the IAM Roles Anywhere profile, e.g. arn:aws:rolesanywhere:us-east-1:123456789012:profile/<uuid>"],
+          ["role-arn", "the IAM role to assume, e.g. arn:aws:iam::123456789012:role/<name>"],
+        ]
+      : [["thing-name", "the AWS IoT thing the certificate is attached to"]];
+  for (const [flag, what] of required) {
+    if (!settings.has(flag)) throw new UsageError(`--${flag} is required: ${what}.`);
+  }
   const identity = await identityInit(settings);
   const ca = await materialFrom(settings, "ca-cert");
   const region = settings.string("region");

@@ -1,4 +1,4 @@
-import { InputError } from "../../core/errors.js";
+import { ConfigurationError, InputError } from "../../core/errors.js";
 
 /** Exit codes, documented in `certcreds --help` and README (Exit codes). */
 export const EXIT = { ok: 0, failure: 1, usage: 2, configuration: 3 } as const;
@@ -26,6 +26,40 @@ function oneLine(message: string): string {
     .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
+/** The library's option names and the flags a user types for them. */
+const FLAG_OF_OPTION: Record<string, string> = {
+  trustAnchorArn: "--trust-anchor-arn",
+  profileArn: "--profile-arn",
+  roleArn: "--role-arn",
+  durationSeconds: "--session-duration",
+  roleSessionName: "--role-session-name",
+  roleAlias: "--role-alias",
+  thingName: "--thing-name",
+  privateKey: "--private-key",
+  certificateChain: "--intermediates",
+  caBundle: "--ca-cert",
+  rejectUnauthorized: "--no-verify-ssl",
+  verifyPeer: "--no-verify-ssl",
+  region: "--region",
+  endpoint: "--endpoint",
+  certificate: "--certificate",
+  passphrase: "--pkcs8-password",
+  ca: "--ca-cert",
+};
+
+/**
+ * A library message in the words of the command line: `durationSeconds 100 is out of range` becomes
+ * `--session-duration 100 is out of range`. Option names made of several words are replaced wherever they
+ * stand; a one-word name (`region`) only where the message begins with it, since it is also plain prose.
+ */
+function inFlagTerms(error: unknown, message: string): string {
+  if (!(error instanceof ConfigurationError)) return message;
+  let text = message;
+  const own = FLAG_OF_OPTION[error.option];
+  if (own && text.startsWith(`${error.option} `)) text = `${own}${text.slice(error.option.length)}`;
+  return text.replace(/\b([a-z]+[A-Z][A-Za-z]*)\b/g, (word: string) => FLAG_OF_OPTION[word] ?? word);
+}
+
 /**
  * Prints one line on standard error: what went wrong and what to do (the
  * library's messages carry both and never hold secrets). Returns the exit code.
@@ -33,7 +67,7 @@ function oneLine(message: string): string {
 export function reportError(error: unknown, command: string | undefined, debug: boolean): number {
   const where = command ? `certcreds ${command}` : "certcreds";
   const known = (error as { code?: unknown })?.code;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = inFlagTerms(error, error instanceof Error ? error.message : String(error));
   const isOurs = (typeof known === "string" && known.startsWith("ERR_CERTCREDS")) || typeof (error as { exitCode?: unknown })?.exitCode === "number";
   const hint = isOurs || debug ? "" : " (run again with --debug for details)";
   process.stderr.write(`${where}: ${oneLine(message)}${hint}\n`);

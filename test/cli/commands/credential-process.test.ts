@@ -281,7 +281,16 @@ describe("credential-process (IAM Roles Anywhere)", () => {
 
     const badArn = await runCli(["credential-process", ...f.args, "--profile-arn", "arn:aws:iam::123456789012:role/x", "--no-cache"], { env: f.env });
     assert.equal(badArn.code, 3);
-    assert.match(badArn.stderr, /profileArn .* is a iam role ARN, not a rolesanywhere profile ARN/);
+    assert.match(badArn.stderr, /--profile-arn .* is a iam role ARN, not a rolesanywhere profile ARN/, "named as the flag the user typed");
+
+    const roleIndex = f.args.indexOf("--role-arn");
+    const noRole = await runCli(["credential-process", ...f.args.slice(0, roleIndex), ...f.args.slice(roleIndex + 2), "--no-cache"], { env: f.env });
+    assert.equal(noRole.code, 2, "a missing required value is a usage error, like a missing --endpoint for IoT");
+    assert.match(noRole.stderr, /--role-arn is required: the IAM role to assume/);
+
+    const shortSession = await runCli(["credential-process", ...f.args, "--session-duration", "100", "--no-cache"], { env: f.env });
+    assert.equal(shortSession.code, 3);
+    assert.match(shortSession.stderr, /^certcreds credential-process: --session-duration 100 is out of range/);
 
     const unreachable = await runCli(["credential-process", ...f.args, "--endpoint", "http://127.0.0.1:9", "--no-cache"], { env: f.env });
     assert.equal(unreachable.code, 1);
