@@ -274,3 +274,11 @@ describe("pki", () => {
     }
   });
 });
+
+test("issue options that take a list also take a single value", async () => {
+  const ca = await createTestCertificateAuthority({ commonName: "single values" });
+  const server = await ca.issue({ commonName: "localhost", dnsNames: "localhost", ipAddresses: "127.0.0.1", extendedKeyUsage: "serverAuth" });
+  assert.match(server.certificate.subjectAltName ?? "", /DNS:localhost/);
+  assert.match(server.certificate.subjectAltName ?? "", /IP Address:127\.0\.0\.1/);
+  assert.ok(server.certificate.keyUsage?.includes("1.3.6.1.5.5.7.3.1"), "serverAuth");
+});

@@ -70,9 +70,9 @@ function makeAuthority(
         notBefore: opts.notBefore ?? new Date(now - HOUR_MS),
         notAfter: opts.notAfter ?? new Date(now + DAY_MS),
         ...(ca ? { ca } : {}),
-        dnsNames: opts.dnsNames,
-        ipAddresses: opts.ipAddresses,
-        extendedKeyUsage: opts.extendedKeyUsage,
+        dnsNames: list(opts.dnsNames),
+        ipAddresses: list(opts.ipAddresses),
+        extendedKeyUsage: list(opts.extendedKeyUsage),
       },
       signer,
       signer.privateKey,
@@ -128,4 +128,9 @@ export async function createTestCertificateAuthority(opts: CertificateAuthorityO
   );
   const certificate = describe(der, serialNumber, privateKey);
   return makeAuthority({ ...certificate, privateKey, privateKeyPem: certificate.privateKeyPem ?? "" }, subjectName, keyIdentifier(spki));
+}
+
+/** One value or a list, as a list (undefined stays undefined): tests write `extendedKeyUsage: "serverAuth"`. */
+function list<T>(value: T | T[] | undefined): T[] | undefined {
+  return value === undefined ? undefined : Array.isArray(value) ? value : [value];
 }

@@ -33,13 +33,16 @@ export interface IssueOptions {
   notAfter?: Date;
   /** Serial number. Default: a random positive 159-bit integer (48 decimal digits). */
   serialNumber?: bigint;
-  /** DNS names for the subjectAltName extension. */
-  dnsNames?: string[];
-  /** IPv4 or IPv6 addresses for the subjectAltName extension. */
-  ipAddresses?: string[];
-  /** Extended key usages; the extension is omitted when absent. */
-  extendedKeyUsage?: ("serverAuth" | "clientAuth")[];
+  /** DNS names for the subjectAltName extension: one or a list. */
+  dnsNames?: string | string[];
+  /** IPv4 or IPv6 addresses for the subjectAltName extension: one or a list. */
+  ipAddresses?: string | string[];
+  /** Extended key usages, one or a list; the extension is omitted when absent. */
+  extendedKeyUsage?: ExtendedKeyUsage | ExtendedKeyUsage[];
 }
+
+/** An extended key usage the test PKI can write. */
+export type ExtendedKeyUsage = "serverAuth" | "clientAuth";
 
 /** A generated certificate, in every form a test may need. */
 export interface TestCertificate {

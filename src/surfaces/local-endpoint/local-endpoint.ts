@@ -45,6 +45,8 @@ export function clientEnvironment(base: string, tokenFile: string): string {
     `export AWS_EC2_METADATA_SERVICE_ENDPOINT=${base}`,
     `export AWS_CONTAINER_CREDENTIALS_FULL_URI=${base}/credentials`,
     `export AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=${tokenFile}`,
+    // Older SDKs read only the token itself (botocore < 1.31, the JS fromContainerMetadata): one more line for them.
+    `# SDKs that only read AWS_CONTAINER_AUTHORIZATION_TOKEN (botocore < 1.31): export AWS_CONTAINER_AUTHORIZATION_TOKEN="$(cat ${tokenFile})"`,
     "",
   ].join("\n");
 }
