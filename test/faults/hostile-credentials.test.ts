@@ -107,6 +107,7 @@ describe("credential fields from an endpoint are checked on every surface", () =
     const result = await runCli(["update", "--once", ...args], { env: { ...f.env, AWS_SHARED_CREDENTIALS_FILE: file } });
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /malformed accessKeyId/);
+    assert.equal(result.stderr.trim().split("\n").length, 1, `one line, not a warning and then the error: ${result.stderr}`);
     assert.equal(await readFile(file, "utf8"), "[other]\naws_access_key_id = AKIAOTHER\n", "the file is untouched");
   });
 
@@ -116,6 +117,7 @@ describe("credential fields from an endpoint are checked on every surface", () =
     assert.equal(result.code, 1, result.stderr);
     assert.equal(result.stdout, "");
     assert.match(result.stderr, /malformed secretAccessKey/);
+    assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
   });
 
   test("serve: an expiration in 2199 is refused, and the upstream is not called in a loop (was 1,906 calls in 5 s)", async () => {

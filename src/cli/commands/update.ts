@@ -73,7 +73,8 @@ export async function writeProfile(file: string, profile: string, credentials: T
  */
 export async function run(settings: Settings): Promise<number> {
   const mechanism = selectMechanism(settings);
-  const logger = stderrLogger(settings.boolean("debug"));
+  // --once reports its own failure in one line; kept running, the library's warnings are the log.
+  const logger = stderrLogger(settings.boolean("debug"), { quietWarnings: settings.boolean("once") });
   const profile = settings.string("profile") ?? "default";
   if (!/^[^[\]\r\n]+$/.test(profile) || profile.trim() !== profile) {
     throw new UsageError(`${settings.describe("profile")} "${profile}" is not a usable profile name (no brackets, line breaks or surrounding spaces).`);

@@ -2,8 +2,9 @@ import { format } from "node:util";
 import type { Logger } from "../../core/logger.js";
 
 /**
- * The CLI's logger: warnings and errors always (warnings only with --debug
- * for one-shot commands, which report their own failure in one line), info
+ * The CLI's logger: warnings and errors always — for one-shot commands, which
+ * report their own failure in one line, only with --debug (else a failure
+ * would be printed twice: the library's line and the command's) — info
  * and debug lines with --debug, all on standard error (standard output
  * carries the command's answer). The library never passes it a key, PIN, passphrase, secret access
  * key or session token.
@@ -18,6 +19,6 @@ export function stderrLogger(debug: boolean, options: { quietWarnings?: boolean 
     debug: debug ? (...content) => write("debug", content) : quiet,
     info: debug ? (...content) => write("info", content) : quiet,
     warn: debug || !options.quietWarnings ? (...content) => write("warning", content) : quiet,
-    error: (...content) => write("error", content),
+    error: debug || !options.quietWarnings ? (...content) => write("error", content) : quiet,
   };
 }
