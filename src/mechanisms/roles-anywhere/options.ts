@@ -81,6 +81,16 @@ export function checkRolesAnywhereOptions(init: RolesAnywhereOptions): CheckedRo
     ...(init.useFipsEndpoint !== undefined ? { useFipsEndpoint: init.useFipsEndpoint } : {}),
     ...(init.useDualstackEndpoint !== undefined ? { useDualstackEndpoint: init.useDualstackEndpoint } : {}),
   });
+  // An AWS endpoint names its region: one that is not the trust anchor's would only fail at the service, as "not found".
+  const hostRegion = /^rolesanywhere(?:-fips)?\.([a-z]{2}(?:-[a-z]+)+-\d+)\.(?:amazonaws\.com(?:\.cn)?|api\.aws|api\.amazonwebservices\.com\.cn)$/.exec(
+    url.hostname,
+  )?.[1];
+  if (hostRegion !== undefined && hostRegion !== anchor.region) {
+    throw new ConfigurationError(
+      "endpoint",
+      `endpoint ${url.origin} is IAM Roles Anywhere in ${hostRegion}, but the trust anchor is in ${anchor.region}: a trust anchor is only known in its own region. Use https://rolesanywhere.${anchor.region}.amazonaws.com, or leave endpoint out.`,
+    );
+  }
   return { ...common, region, durationSeconds, endpoint: url, url, accountId: role.accountId };
 }
 

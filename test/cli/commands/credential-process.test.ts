@@ -353,7 +353,11 @@ describe("credential-process (AWS IoT)", () => {
     const untrusted = await runCli(["credential-process", ...args, "--no-cache"], { env: f.env });
     assert.equal(untrusted.code, 1);
     assert.match(untrusted.stderr, /not trusted.*--ca-cert/);
-    assert.equal(untrusted.stderr.trim().split("\n").length, 1, `an IoT failure is one line, not the library's error line and then the command's: ${untrusted.stderr}`);
+    assert.equal(
+      untrusted.stderr.trim().split("\n").length,
+      1,
+      `an IoT failure is one line, not the library's error line and then the command's: ${untrusted.stderr}`,
+    );
     const insecure = await runCli(["credential-process", ...args, "--no-cache", "--no-verify-ssl"], { env: f.env });
     ok(insecure);
     assert.match(insecure.stderr, /NOT verified/);

@@ -78,3 +78,26 @@ test("durationSeconds and roleSessionName are range-checked", () => {
   assert.equal(validateRolesAnywhereOptions({ ...ok, durationSeconds: 43200 }).durationSeconds, 43200);
   rejects({ roleSessionName: "has space" }, "roleSessionName", /invalid/);
 });
+
+test("an AWS endpoint in another region than the trust anchor is refused before any call", async () => {
+  const { checkRolesAnywhereOptions } = await import("../../../src/mechanisms/roles-anywhere/options.js");
+  const { ConfigurationError } = await import("../../../src/index.js");
+  const arns = {
+    trustAnchorArn: "arn:aws:rolesanywhere:us-east-1:123456789012:trust-anchor/a",
+    profileArn: "arn:aws:rolesanywhere:us-east-1:123456789012:profile/p",
+    roleArn: "arn:aws:iam::123456789012:role/r",
+  };
+  assert.throws(
+    () => checkRolesAnywhereOptions({ ...arns, endpoint: "https://rolesanywhere.eu-west-1.amazonaws.com" }),
+    (error: unknown) =>
+      error instanceof ConfigurationError && error.option === "endpoint" && /in eu-west-1, but the trust anchor is in us-east-1/.test(error.message),
+  );
+  for (const endpoint of [
+    "https://rolesanywhere.us-east-1.amazonaws.com",
+    "https://rolesanywhere-fips.us-east-1.amazonaws.com",
+    "http://127.0.0.1:8080",
+    "https://proxy.example.com",
+  ]) {
+    assert.equal(checkRolesAnywhereOptions({ ...arns, endpoint }).region, "us-east-1", endpoint);
+  }
+});
