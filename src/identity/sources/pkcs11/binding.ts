@@ -1,4 +1,4 @@
-import { Pkcs11Error } from "./errors.js";
+import { optionalPackageErrors, Pkcs11Error } from "./errors.js";
 import { importOptionalPackage, loadOnce } from "../../../core/optional-package.js";
 
 /** A PKCS#11 handle as pkcs11js passes it: the CK_ULONG's bytes. */
@@ -107,24 +107,14 @@ export const loadBinding: () => Promise<Pkcs11Constructor> = loadOnce(() => impo
  * leave the import alone and file-key users never load it.
  */
 export async function importBinding(specifier: string): Promise<Pkcs11Constructor> {
-  const loaded = await importOptionalPackage<{ default?: { PKCS11?: unknown }; PKCS11?: unknown }>(specifier, {
-    missing: (cause) =>
-      new Pkcs11Error(
-        "binding",
-        "pkcs11",
-        `A PKCS#11 key is configured but the optional package "${specifier}" is not installed. Install it with "npm install ${specifier}" (it builds a native addon: needs python3, make and a C++ compiler).`,
-        undefined,
-        { cause },
-      ),
-    broken: (cause) =>
-      new Pkcs11Error(
-        "binding",
-        "pkcs11",
-        `The optional package "${specifier}" is installed but does not load (${(cause as Error).message}). Rebuild it for this Node version with "npm rebuild ${specifier}".`,
-        undefined,
-        { cause },
-      ),
-  });
+  const loaded = await importOptionalPackage<{ default?: { PKCS11?: unknown }; PKCS11?: unknown }>(
+    specifier,
+    optionalPackageErrors(
+      specifier,
+      `A PKCS#11 key is configured but the optional package "${specifier}" is not installed. Install it with "npm install ${specifier}" (it builds a native addon: needs python3, make and a C++ compiler).`,
+      `Rebuild it for this Node version with "npm rebuild ${specifier}".`,
+    ),
+  );
   const ctor = loaded.PKCS11 ?? loaded.default?.PKCS11;
   if (typeof ctor !== "function") {
     throw new Pkcs11Error("binding", "pkcs11", `The package "${specifier}" has no PKCS11 class: install version 2 ("npm install ${specifier}@2").`);

@@ -69,3 +69,25 @@ export const SESSION_LOST = new Set([
   "CKR_CRYPTOKI_NOT_INITIALIZED",
   "CKR_SLOT_ID_INVALID",
 ]);
+
+/**
+ * What to say when an optional package a token key needs cannot be loaded:
+ * `missing` (not installed) or the package installed but broken, with `fix`.
+ */
+export function optionalPackageErrors(
+  specifier: string,
+  missing: string,
+  fix: string,
+): { missing: (cause: unknown) => Error; broken: (cause: unknown) => Error } {
+  return {
+    missing: (cause) => new Pkcs11Error("binding", "pkcs11", missing, undefined, { cause }),
+    broken: (cause) =>
+      new Pkcs11Error(
+        "binding",
+        "pkcs11",
+        `The optional package "${specifier}" is installed but does not load (${(cause as Error).message}). ${fix}`,
+        undefined,
+        { cause },
+      ),
+  };
+}

@@ -1,4 +1,4 @@
-import { Pkcs11Error } from "../../../identity/sources/pkcs11/errors.js";
+import { optionalPackageErrors, Pkcs11Error } from "../../../identity/sources/pkcs11/errors.js";
 import { importOptionalPackage, loadOnce } from "../../../core/optional-package.js";
 
 /** The npm package that carries mutual TLS with a PKCS#11 key. */
@@ -90,26 +90,14 @@ export function quietly<T>(fn: () => T): T {
 
 /** Imports aws-crt (the specifier is a variable so bundlers leave it alone). */
 export async function importCrt(specifier: string): Promise<Crt> {
-  const loaded = await importOptionalPackage<Partial<Crt> & { default?: Partial<Crt> }>(specifier, {
-    missing: (cause) =>
-      new Pkcs11Error(
-        "binding",
-        "pkcs11",
-        `The IoT credential provider needs mutual TLS with the key on the PKCS#11 token, which Node's TLS cannot do: install the optional package "${specifier}" ("npm install ${specifier}").`,
-        undefined,
-        { cause },
-      ),
-    broken: (cause) =>
-      new Pkcs11Error(
-        "binding",
-        "pkcs11",
-        `The optional package "${specifier}" is installed but does not load (${(cause as Error).message}). Reinstall it ("npm install ${specifier}").`,
-        undefined,
-        {
-          cause,
-        },
-      ),
-  });
+  const loaded = await importOptionalPackage<Partial<Crt> & { default?: Partial<Crt> }>(
+    specifier,
+    optionalPackageErrors(
+      specifier,
+      `The IoT credential provider needs mutual TLS with the key on the PKCS#11 token, which Node's TLS cannot do: install the optional package "${specifier}" ("npm install ${specifier}").`,
+      `Reinstall it ("npm install ${specifier}").`,
+    ),
+  );
   const crt = loaded.io ? loaded : loaded.default;
   if (!crt?.io?.TlsContextOptions?.create_client_with_mtls_pkcs11 || !crt.http?.HttpClientConnection) {
     throw new Pkcs11Error(
