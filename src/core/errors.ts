@@ -35,10 +35,14 @@ export class CertcredsError extends CredentialsProviderError {
   /** Stable machine-readable code, e.g. `ERR_CERTCREDS_KEY_MISMATCH`. */
   readonly code: string;
 
-  constructor(message: string, options?: { cause?: unknown; code?: string }) {
+  constructor(message: string, options?: { cause?: unknown; code?: string });
+  /** The form of certcreds 0.1: the code first. */
+  constructor(code: string, message: string, options?: { cause?: unknown });
+  constructor(first: string, second?: string | { cause?: unknown; code?: string }, third?: { cause?: unknown }) {
+    const [code, message, options] = typeof second === "string" ? [first, second, third] : [second?.code, first, second];
     super(message, { tryNextLink: false, ...(options && "cause" in options ? { cause: options.cause } : {}) });
     this.name = new.target.name;
-    this.code = options?.code ?? (new.target as typeof CertcredsError).code;
+    this.code = code ?? (new.target as typeof CertcredsError).code;
   }
 }
 

@@ -77,3 +77,14 @@ test("the built package keeps every error class's name (a bundler renames collid
     assert.equal(new Pkcs11("token", "pkcs11", "m").name, "Pkcs11Error");
   }
 });
+
+test("CertcredsError keeps its 0.1 constructor (code, message, options) beside (message, options)", () => {
+  const cause = new Error("root");
+  const old = new CertcredsError("ERR_CERTCREDS_CUSTOM", "an application's own error", { cause });
+  assert.equal(old.code, "ERR_CERTCREDS_CUSTOM");
+  assert.equal(old.message, "an application's own error");
+  assert.equal(old.cause, cause);
+  const current = new CertcredsError("a message");
+  assert.equal(current.code, CertcredsError.code);
+  assert.equal(current.message, "a message");
+});
