@@ -49,6 +49,11 @@ function send(res: ServerResponse, status: number, body: string, type = "applica
   res.end(body);
 }
 
+/** The fields both protocols carry, in their order: the key, the secret, the token, the expiration. */
+function keys(current: TemporaryCredentials): Record<string, string> {
+  return { AccessKeyId: current.accessKeyId, SecretAccessKey: current.secretAccessKey, Token: current.sessionToken, Expiration: rfc3339(current.expiration) };
+}
+
 function failure(res: ServerResponse, status: number, code: string, message: string, extra: Record<string, string> = {}): void {
   send(res, status, JSON.stringify({ Code: code, Message: message }), "application/json", extra);
 }
@@ -102,6 +107,12 @@ export function createCredentialServer(options: CredentialServerOptions): Server
     }
   }
 
+  /** Answers 200 with the credentials in the shape of one protocol, or the failure when none are valid. */
+  async function answer(res: ServerResponse, shape: (current: TemporaryCredentials) => Record<string, string>): Promise<void> {
+    const current = await credentials(res);
+    if (current) send(res, 200, JSON.stringify(shape(current)));
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.rawHeaders.length / 2 > MAX_HEADER_LINES) {
       failure(res, 431, "RequestHeaderFieldsTooLarge", `A request carries at most ${MAX_HEADER_LINES} header lines.`, { Connection: "close" });
@@ -136,19 +147,7 @@ export function createCredentialServer(options: CredentialServerOptions): Server
         failure(res, 401, "Unauthorized", "Missing or wrong Authorization token: send the content of AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE.");
         return;
       }
-      const current = await credentials(res);
-      if (!current) return;
-      send(
-        res,
-        200,
-        JSON.stringify({
-          AccessKeyId: current.accessKeyId,
-          SecretAccessKey: current.secretAccessKey,
-          Token: current.sessionToken,
-          Expiration: rfc3339(current.expiration),
-          ...(current.accountId ? { AccountId: current.accountId } : {}),
-        }),
-      );
+      await answer(res, (current) => ({ ...keys(current), ...(current.accountId ? { AccountId: current.accountId } : {}) }));
       return;
     }
 
@@ -191,21 +190,7 @@ export function createCredentialServer(options: CredentialServerOptions): Server
         send(res, 404, "", "text/plain");
         return;
       }
-      const current = await credentials(res);
-      if (!current) return;
-      send(
-        res,
-        200,
-        JSON.stringify({
-          Code: "Success",
-          LastUpdated: rfc3339(lastUpdated),
-          Type: "AWS-HMAC",
-          AccessKeyId: current.accessKeyId,
-          SecretAccessKey: current.secretAccessKey,
-          Token: current.sessionToken,
-          Expiration: rfc3339(current.expiration),
-        }),
-      );
+      await answer(res, (current) => ({ Code: "Success", LastUpdated: rfc3339(lastUpdated), Type: "AWS-HMAC", ...keys(current) }));
       return;
     }
     failure(res, 404, "NotFound", "Not found: this server answers IMDSv2 credential paths, the container credentials endpoint and /healthz.");

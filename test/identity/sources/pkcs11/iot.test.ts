@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { IotCredentialSession } from "../../../../src/index.js";
-import { createTestCertificateAuthority, type IotCredentialEmulator, startIotCredentialEmulator, type TestCertificate } from "../../../../testing/index.js";
+import type { IotCredentialEmulator, TestCertificate } from "../../../../testing/index.js";
 import { startTestConnectProxy } from "../../../../testing/emulators/connect-proxy.js";
-import { createServerPki, ROLE_ALIAS, ROLE_ARN, type ServerPki, THING } from "../../../helpers/iot-fixture.js";
+import { ROLE_ALIAS, type ServerPki, THING } from "../../../helpers/iot-fixture.js";
 import { assertNoSecrets, CapturingLogger } from "../../../helpers/log-capture.js";
-import { createSoftHsm, type SoftHsm, softHsmUnavailable } from "../../../helpers/softhsm.js";
+import { type SoftHsm, softHsmUnavailable } from "../../../helpers/softhsm.js";
+import { createTokenIotWorld, type TokenIotWorld } from "../../../helpers/token-iot-world.js";
 
 const unavailable = softHsmUnavailable();
 const TOKEN = "iot-token";
@@ -17,31 +18,15 @@ describe("IotCredentialSession with the thing's key on a SoftHSM2 token (aws-crt
   let emulator: IotCredentialEmulator;
   const things: Record<"ec" | "rsa", TestCertificate> = {} as never;
 
+  let world: TokenIotWorld | undefined;
+
   before(async () => {
-    hsm = await createSoftHsm([{ label: TOKEN, pin: PIN }]);
-    server = await createServerPki();
-    const deviceCa = await createTestCertificateAuthority({ commonName: "certcreds test device CA" });
-    things.ec = await deviceCa.issue({
-      commonName: THING,
-      publicKey: await hsm.generateKey(TOKEN, "ec-p256", { id: "01", label: "thing-ec" }),
-      extendedKeyUsage: ["clientAuth"],
-    });
-    things.rsa = await deviceCa.issue({
-      commonName: THING,
-      publicKey: await hsm.generateKey(TOKEN, "rsa-2048", { id: "02", label: "thing-rsa" }),
-      extendedKeyUsage: ["clientAuth"],
-    });
-    await hsm.writeCertificate(TOKEN, things.ec.certificateDer, { id: "01", label: "thing-ec" });
-    emulator = await startIotCredentialEmulator({
-      serverCertificate: { cert: server.cert, key: server.key },
-      registeredCas: [deviceCa.certificatePem],
-      things: [{ name: THING, certificates: [things.ec.certificatePem, things.rsa.certificatePem] }],
-      roleAliases: [{ alias: ROLE_ALIAS, roleArn: ROLE_ARN }],
-    });
+    world = await createTokenIotWorld(TOKEN, PIN);
+    ({ hsm, server, emulator } = world);
+    Object.assign(things, world.things);
   });
   after(async () => {
-    await emulator?.close();
-    await hsm?.close();
+    await world?.close();
   });
 
   for (const keyType of ["ec", "rsa"] as const) {
