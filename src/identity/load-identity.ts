@@ -1,5 +1,5 @@
 import type { Identity, IdentityInit } from "./identity-init.js";
-import { type OpenedIdentity, openIdentity } from "./open-identity.js";
+import type { OpenedIdentity } from "./open-identity.js";
 
 export type { Identity, IdentityInit } from "./identity-init.js";
 
@@ -15,11 +15,16 @@ const opened = new WeakMap<object, OpenedIdentity>();
  * failure gets its own typed error that names the input. A PKCS#11 session
  * opened for `init` stays open until {@link releaseIdentity}.
  */
-export function loadIdentity(init: IdentityInit, now: Date): Promise<Identity> {
+export async function loadIdentity(init: IdentityInit, now: Date): Promise<Identity> {
   let identity = opened.get(init);
   if (!identity) {
-    identity = openIdentity(init, { logger: (init as { logger?: import("../core/logger.js").Logger }).logger });
-    opened.set(init, identity);
+    // The reading and checking code loads with the first identity, not with certcreds.
+    const { openIdentity } = await import("./open-identity.js");
+    identity = opened.get(init);
+    if (!identity) {
+      identity = openIdentity(init, { logger: (init as { logger?: import("../core/logger.js").Logger }).logger });
+      opened.set(init, identity);
+    }
   }
   return identity.load(now);
 }

@@ -35,7 +35,7 @@ function collectGarbage(): void {
 
 /** The sockets the session's kept-alive agent holds (internal: reached for this check only). */
 function agentSockets(session: IotCredentialSession): import("node:net").Socket[] {
-  const agent = (session as unknown as { source: { tls: { agent?: Agent } } }).source.tls.agent;
+  const agent = (session as unknown as { source: { loaded: { tls: { agent?: Agent } } } }).source.loaded.tls.agent;
   return Object.values({ ...agent?.sockets, ...agent?.freeSockets }).flat() as import("node:net").Socket[];
 }
 

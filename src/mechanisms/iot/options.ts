@@ -44,6 +44,9 @@ export interface CheckedIotOptions extends CheckedMechanismOptions {
   verifyPeer: boolean;
 }
 
+/** How log lines and messages name this mechanism. */
+export const IOT_NAME = "AWS IoT credential provider";
+
 /** Role alias names: 1–128 of letters, digits and `=,@-_` (the IoT API's pattern). */
 const ROLE_ALIAS = /^[\w=,@-]{1,128}$/;
 /** Thing names: 1–128 of letters, digits and `:_-` (the IoT API's pattern). */

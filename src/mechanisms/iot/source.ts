@@ -12,7 +12,7 @@ import { MutualTlsClient } from "../../transport/mtls/client.js";
 import { redactUserInfo, resolveProxy } from "../../transport/proxy.js";
 import { CertificateCredentialSource } from "../credential-source.js";
 import { explainTrustBundle, readTrustBundle } from "../trust-bundle.js";
-import { type CheckedIotOptions, checkIotOptions, type IotInit } from "./options.js";
+import { type CheckedIotOptions, checkIotOptions, IOT_NAME, type IotInit } from "./options.js";
 import { parseIotCredentials } from "./response.js";
 import { type IotErrorContext, iotCertificateId, iotNetworkError, iotServiceError } from "./service-errors.js";
 
@@ -42,7 +42,7 @@ interface Prepared {
  * least the TLS session resumed).
  */
 export class IotCredentialSource extends CertificateCredentialSource<CheckedIotOptions, Prepared> {
-  readonly name = "AWS IoT credential provider";
+  readonly name = IOT_NAME;
   /** New TLS connections this source opened (a reused keep-alive connection is not one). */
   tlsHandshakes = 0;
   /** Of those, how many resumed an earlier TLS session (abbreviated handshake). */
@@ -50,8 +50,12 @@ export class IotCredentialSource extends CertificateCredentialSource<CheckedIotO
 
   private readonly tls = new MutualTlsClient();
 
-  constructor(private readonly init: IotInit) {
-    super(init, checkIotOptions(init), "IoT credentials request");
+  /** `checked`: the options as checked when the session was made (checked here otherwise). */
+  constructor(
+    private readonly init: IotInit,
+    checked: CheckedIotOptions = checkIotOptions(init),
+  ) {
+    super(init, checked, "IoT credentials request");
   }
 
   protected async prepare(): Promise<Prepared> {

@@ -36,6 +36,9 @@ export interface RolesAnywhereOptions extends MechanismOptions {
 /** Init of a Roles Anywhere credential source: identity plus service options. */
 export type RolesAnywhereInit = IdentityInit & RolesAnywhereOptions;
 
+/** How log lines and messages name this mechanism. */
+export const ROLES_ANYWHERE_NAME = "IAM Roles Anywhere";
+
 /** Checks the options that need no I/O; throws ConfigurationError naming the option. */
 export function checkRolesAnywhereOptions(init: RolesAnywhereOptions): CheckedRolesAnywhereOptions {
   const anchor = parseArn(init.trustAnchorArn, "trustAnchorArn", "rolesanywhere", "trust-anchor");

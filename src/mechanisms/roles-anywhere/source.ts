@@ -8,7 +8,7 @@ import { loadNodeHttp } from "../../transport/node-http.js";
 import { resolveProxy } from "../../transport/proxy.js";
 import { CertificateCredentialSource } from "../credential-source.js";
 import { readTrustBundle } from "../trust-bundle.js";
-import { type CheckedRolesAnywhereOptions, checkRolesAnywhereOptions, type RolesAnywhereInit } from "./options.js";
+import { type CheckedRolesAnywhereOptions, checkRolesAnywhereOptions, ROLES_ANYWHERE_NAME, type RolesAnywhereInit } from "./options.js";
 import { parseCreateSessionSuccess } from "./response.js";
 import { createSessionError } from "./service-errors.js";
 import { signRequest } from "./sigv4-x509.js";
@@ -29,15 +29,19 @@ interface Prepared {
 
 /** Fetches credentials from IAM Roles Anywhere CreateSession, signing with SigV4-X509. */
 export class RolesAnywhereSource extends CertificateCredentialSource<CheckedRolesAnywhereOptions, Prepared> {
-  readonly name = "IAM Roles Anywhere";
+  readonly name = ROLES_ANYWHERE_NAME;
   declare readonly region: string;
   private agent: Agent | undefined;
 
   /** Correction applied to this machine's clock after the service reported skew. */
   clockOffsetMs = 0;
 
-  constructor(private readonly init: RolesAnywhereInit) {
-    super(init, checkRolesAnywhereOptions(init), "CreateSession");
+  /** `checked`: the options as checked when the session was made (checked here otherwise). */
+  constructor(
+    private readonly init: RolesAnywhereInit,
+    checked: CheckedRolesAnywhereOptions = checkRolesAnywhereOptions(init),
+  ) {
+    super(init, checked, "CreateSession");
   }
 
   protected async prepare(): Promise<Prepared> {

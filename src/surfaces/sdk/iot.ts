@@ -1,7 +1,8 @@
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { parseLogLevel } from "../../core/logger.js";
-import { IOT_OPTIONS, type IotInit } from "../../mechanisms/iot/options.js";
-import { IotCredentialSource } from "../../mechanisms/iot/source.js";
+import { DeferredSource } from "../../mechanisms/deferred-source.js";
+import { checkIotOptions, IOT_NAME, IOT_OPTIONS, type IotInit } from "../../mechanisms/iot/options.js";
+import type { IotCredentialSource } from "../../mechanisms/iot/source.js";
 import { CredentialSession, checkSessionInit, type SessionOptions, sessionLogger } from "./credential-session.js";
 
 /** Init of {@link fromIotCredentialProvider} and {@link IotCredentialSession}. */
@@ -35,17 +36,20 @@ export class IotCredentialSession extends CredentialSession {
     const level = parseLogLevel(init.logLevel);
     const logger = sessionLogger(init);
     // The session's logger filters again on its own destination (the SDK client's logger may come later).
-    const source = new IotCredentialSource({ ...init, logger });
+    const sourceInit = { ...init, logger };
+    const checked = checkIotOptions(sourceInit);
+    // The mutual-TLS and answer-parsing code loads at the first fetch (see DeferredSource).
+    const source = new DeferredSource(IOT_NAME, async () => new (await import("../../mechanisms/runtime.js")).IotCredentialSource(sourceInit, checked));
     super(source, logger, init);
     if (init.verifyPeer === false && init.logger === undefined && level === undefined) {
       // No log configured yet (an SDK client's logger may come later): say it where it cannot be missed.
       process.emitWarning(
-        `certcreds: verifyPeer is false for ${source.endpoint.host}: the credential provider's certificate is NOT verified. Use this only against a local emulator; pass ca instead.`,
+        `certcreds: verifyPeer is false for ${checked.endpoint.host}: the credential provider's certificate is NOT verified. Use this only against a local emulator; pass ca instead.`,
         { code: "CERTCREDS_VERIFY_PEER_DISABLED" },
       );
     }
-    this.endpoint = source.endpoint;
-    this.defaultRegion = source.region;
+    this.endpoint = checked.endpoint;
+    this.defaultRegion = checked.region;
   }
 
   /** The region `clientConfig()` uses by default: the endpoint's, or the `region` option. */
@@ -55,8 +59,8 @@ export class IotCredentialSession extends CredentialSession {
 
   /** TLS handshakes made so far, and how many of them resumed a session (diagnostics). */
   get tlsHandshakes(): { total: number; resumed: number } {
-    const source = this.source as IotCredentialSource;
-    return { total: source.tlsHandshakes, resumed: source.resumedTlsSessions };
+    const source = (this.source as DeferredSource<IotCredentialSource>).loaded;
+    return { total: source?.tlsHandshakes ?? 0, resumed: source?.resumedTlsSessions ?? 0 };
   }
 }
 

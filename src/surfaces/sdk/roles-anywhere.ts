@@ -1,6 +1,6 @@
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
-import { ROLES_ANYWHERE_OPTIONS, type RolesAnywhereInit } from "../../mechanisms/roles-anywhere/options.js";
-import { RolesAnywhereSource } from "../../mechanisms/roles-anywhere/source.js";
+import { DeferredSource } from "../../mechanisms/deferred-source.js";
+import { checkRolesAnywhereOptions, ROLES_ANYWHERE_NAME, ROLES_ANYWHERE_OPTIONS, type RolesAnywhereInit } from "../../mechanisms/roles-anywhere/options.js";
 import { CredentialSession, checkSessionInit, type SessionOptions, sessionLogger } from "./credential-session.js";
 
 /** Init of {@link fromRolesAnywhere} and {@link RolesAnywhereSession}. */
@@ -15,9 +15,15 @@ export class RolesAnywhereSession extends CredentialSession {
   constructor(init: RolesAnywhereSessionInit) {
     checkSessionInit(init, ROLES_ANYWHERE_OPTIONS, "The IAM Roles Anywhere init");
     const logger = sessionLogger(init);
-    const source = new RolesAnywhereSource({ ...init, logger });
+    const sourceInit = { ...init, logger };
+    const checked = checkRolesAnywhereOptions(sourceInit);
+    // The signing and HTTP code loads at the first fetch (see DeferredSource).
+    const source = new DeferredSource(
+      ROLES_ANYWHERE_NAME,
+      async () => new (await import("../../mechanisms/runtime.js")).RolesAnywhereSource(sourceInit, checked),
+    );
     super(source, logger, init);
-    this.defaultRegion = source.region;
+    this.defaultRegion = checked.region;
   }
 }
 

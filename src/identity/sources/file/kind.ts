@@ -1,39 +1,15 @@
-import { InputFormatError } from "../../../core/errors.js";
 import type { KeySourceKind } from "../../key-source.js";
-import { readMaterial } from "../../material.js";
-import { KeyObjectSigner } from "../../signer.js";
-import { keyPemForTls, parsePemKeyBlock, parsePrivateKey } from "./private-key.js";
 
 /**
  * A key in this process: `privateKey` as a file path, PEM text or bytes
  * (read again at every refresh, so a renewed file is used), or the key block
- * beside the certificate in one PEM.
+ * beside the certificate in one PEM. The key parsing code loads when the
+ * source opens, like every source's.
  */
 export const fileKeySource: KeySourceKind = {
   name: "file",
   claims: () => true,
   async open(init) {
-    return {
-      async key(_certificate, beside) {
-        let privateKey: import("node:crypto").KeyObject;
-        let label: string;
-        if (init.privateKey !== undefined) {
-          const material = await readMaterial(init.privateKey, "privateKey");
-          privateKey = parsePrivateKey(material, init.passphrase);
-          label = material.label;
-        } else if (beside.blocks.length === 1) {
-          label = `private key in ${beside.label}`;
-          privateKey = parsePemKeyBlock(beside.blocks[0]!, label, init.passphrase, "certificate");
-        } else {
-          throw new InputFormatError(
-            "privateKey",
-            `No private key: pass privateKey (file path, PEM text or bytes), a PEM certificate that also holds its key, or a signer (PKCS#11).`,
-          );
-        }
-        const key = privateKey;
-        return { signer: new KeyObjectSigner(key), label, privateKey: key, tlsKey: () => ({ kind: "pem" as const, pem: keyPemForTls(key) }) };
-      },
-      async close() {},
-    };
+    return (await import("./source.js")).openFileSource(init);
   },
 };

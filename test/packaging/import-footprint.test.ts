@@ -1,0 +1,61 @@
+/**
+ * What `import "certcreds"` and a first fetch load. Import cost is mostly the
+ * files Node's ES module loader reads and the built-ins they pull in
+ * (measured in `npm run bench`); these checks keep the structure that makes
+ * it small: the API surface in one chunk, the code of a fetch in one more
+ * loaded at the first fetch, and no TLS, HTTP or crypto built-in before a
+ * fetch needs it.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { test } from "node:test";
+
+const DIST = join(import.meta.dirname, "..", "..", "dist");
+
+function importsOf(file: string, kind: "static" | "dynamic"): string[] {
+  const text = readFileSync(file, "utf8");
+  const pattern = kind === "static" ? /^(?:import|export)\s[^;]*?from\s*"(\.[^"]+)"/gms : /\bimport\("(\.[^"]+)"\)/g;
+  return [...text.matchAll(pattern)].map((match) => join(dirname(file), match[1]!));
+}
+
+/** The files a module and its static imports make Node read, relative to dist/. */
+function staticClosure(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const queue = [entry];
+  while (queue.length) {
+    const file = queue.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    queue.push(...importsOf(file, "static"));
+  }
+  return new Set([...seen].map((file) => relative(DIST, file)));
+}
+
+test("import 'certcreds' reads two files: the entry and the chunk of the API surface", () => {
+  const files = staticClosure(join(DIST, "index.js"));
+  assert.equal(files.size, 2, [...files].join(", "));
+});
+
+test("a first fetch reads two more: the fetch runtime and its chunk", () => {
+  const eager = staticClosure(join(DIST, "index.js"));
+  const lazy = [...eager].flatMap((file) => importsOf(join(DIST, file), "dynamic"));
+  const runtime = lazy.find((file) => /\/runtime-[\w]+\.js$/.test(file));
+  assert.ok(runtime, `no runtime chunk among the lazy imports ${lazy.map((file) => relative(DIST, file)).join(", ")}`);
+  const added = [...staticClosure(runtime)].filter((file) => !eager.has(file));
+  assert.equal(added.length, 2, added.join(", "));
+});
+
+test("import 'certcreds' loads no TLS, HTTP, network or crypto built-in", () => {
+  const script = `const before = new Set(process.moduleLoadList);
+    await import(${JSON.stringify(join(DIST, "index.js"))});
+    const loaded = process.moduleLoadList.filter((m) => !before.has(m) && m.startsWith("NativeModule ")).map((m) => m.slice(13));
+    // Read before touching process.stdout: a pipe's stream is a node:net socket.
+    process.stdout.write(JSON.stringify(loaded));`;
+  const builtins = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" })) as string[];
+  assert.ok(builtins.length > 0, "the import was seen loading something");
+  for (const heavy of ["tls", "https", "http", "crypto", "net", "readline", "_tls_wrap"]) {
+    assert.ok(!builtins.includes(heavy), `import loads node:${heavy}: ${builtins.join(", ")}`);
+  }
+});
