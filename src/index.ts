@@ -2,6 +2,7 @@
  * certcreds: temporary AWS credentials from an X.509 certificate.
  *
  * @packageDocumentation
+ * @module certcreds
  */
 export type { RefreshPolicy } from "./cache/credential-cache.js";
 export type { CredentialSource, TemporaryCredentials } from "./core/credentials.js";
@@ -19,6 +20,7 @@ export {
   Pkcs11Error,
   type Pkcs11ErrorKind,
   type Pkcs11KeySource,
+  type Pkcs11ObjectType,
   type Pkcs11Signer,
   type Pkcs11Uri,
   pkcs11IdentityFromCli,

@@ -8,6 +8,7 @@
  * ever written to disk.
  *
  * @packageDocumentation
+ * @module certcreds/testing
  */
 
 export type { RecordedRequest } from "./emulators/emulator-server.js";
@@ -20,6 +21,7 @@ export { createTestCertificateAuthority } from "./pki/certificate-authority.js";
 export { generateTestKeyPair } from "./pki/key-pairs.js";
 export type {
   CertificateAuthorityOptions,
+  ExtendedKeyUsage,
   IssueOptions,
   TestCertificate,
   TestCertificateAuthority,

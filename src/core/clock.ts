@@ -8,7 +8,13 @@ export interface Clock {
   /** Resolves after `ms` milliseconds. */
   sleep(ms: number): Promise<void>;
   /** Runs `fn` after `ms`; the timer does not keep the process alive. */
-  setTimer(fn: () => void, ms: number): { cancel(): void };
+  setTimer(
+    fn: () => void,
+    ms: number,
+  ): {
+    /** Stops the timer before it fires. */
+    cancel(): void;
+  };
   /** A number in [0, 1) for jitter. */
   random(): number;
 }

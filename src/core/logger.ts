@@ -5,9 +5,13 @@ import { ConfigurationError } from "./errors.js";
  * a private key, PIN, passphrase, secret access key or session token to it.
  */
 export interface Logger {
+  /** Each step of a fetch: the inputs read, the endpoint, the answers. */
   debug?(...content: unknown[]): void;
+  /** What a person running the program wants to know (credentials obtained, refreshed). */
   info?(...content: unknown[]): void;
+  /** Something to fix that does not stop the credentials (peer verification off, a far-off clock). */
   warn?(...content: unknown[]): void;
+  /** A failure. */
   error?(...content: unknown[]): void;
 }
 
@@ -28,6 +32,7 @@ const ORDER: readonly LogLevel[] = ["none", "error", "warn", "info", "debug", "t
 
 /** A logger that may also take `trace` lines (pino and winston have it; the SDK's shape does not). */
 export interface TraceLogger extends Logger {
+  /** The finest level: per request, what was signed or negotiated (never a secret). */
   trace?(...content: unknown[]): void;
 }
 

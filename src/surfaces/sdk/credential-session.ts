@@ -134,6 +134,7 @@ export class CredentialSession {
     };
   }
 
+  /** What `console.log` and `util.inspect` show: never the key, the secret or the token. */
   [inspectCustom](): string {
     return `${this.constructor.name} { accessKeyId: ${this.accessKeyId ?? "(none yet)"}, expiration: ${this.expiration?.toISOString() ?? "(none yet)"} }`;
   }

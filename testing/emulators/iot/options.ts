@@ -122,11 +122,14 @@ export interface IotCredentialEmulator {
   handshakes: IotHandshakeCounts;
   /** Successful (200) answers so far. */
   readonly credentialsIssued: number;
+  /** Queues a scripted failure for the next requests (see {@link IotFault}). */
   inject(fault: IotFault): void;
+  /** Empties the queue of scripted failures. */
   clearFaults(): void;
   /** Sets a known certificate ACTIVE or INACTIVE (`aws iot update-certificate`). */
   setCertificateActive(certificatePem: string, active: boolean): void;
   /** Closes idle keep-alive connections, as a server's idle timeout does between two refreshes. */
   dropConnections(): void;
+  /** Stops listening and destroys every connection, hung ones included. */
   close(): Promise<void>;
 }

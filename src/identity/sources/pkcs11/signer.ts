@@ -11,7 +11,7 @@ import type { SessionContext, TokenSession } from "./token-session.js";
 
 /**
  * A {@link Signer} whose private key stays on a PKCS#11 token. Signs on one
- * session kept open across refreshes (see {@link TokenSession}); if the
+ * session kept open across refreshes (see `TokenSession`); if the
  * session is lost, the key is looked up again in the new one.
  */
 export class Pkcs11Signer implements Signer {
