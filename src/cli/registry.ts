@@ -53,6 +53,12 @@ export const COMMANDS: readonly (Command | RawCommand)[] = [
     load: () => import("./commands/update.js"),
   },
   {
+    name: "configure",
+    summary: "write a credential_process profile into the AWS config file (~/.aws/config)",
+    flags: [...CREDENTIAL_FLAGS, "cache-dir", "no-cache", "profile"],
+    load: () => import("./commands/configure.js"),
+  },
+  {
     name: "sign-string",
     summary: "sign a string with the private key (as aws_signing_helper sign-string)",
     flags: [...IDENTITY_FLAGS, "string", "format", "digest", ...SOURCE_FLAGS],
