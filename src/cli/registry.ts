@@ -83,6 +83,12 @@ export const COMMANDS: readonly (Command | RawCommand)[] = [
     load: () => import("./commands/cache-clear.js"),
   },
   {
+    name: "emulate",
+    summary: "run the emulators with a throwaway PKI and write the files and profiles to try every command",
+    raw: true,
+    load: async () => ({ run: (await import("./commands/emulate.js")).runEmulate }),
+  },
+  {
     name: "demo",
     summary: "obtain credentials end to end against local emulators (no AWS account needed)",
     raw: true,

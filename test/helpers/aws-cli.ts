@@ -37,7 +37,7 @@ function pyenvTarget(path: string): string | undefined {
   }
 }
 
-/** Every distinct AWS CLI that runs in a clean environment, Debian's first. */
+/** Every AWS CLI version that runs in a clean environment, Debian's first. */
 export function awsClis(): AwsCli[] {
   const onPath = which("aws");
   const candidates = ["/usr/bin/aws", onPath, onPath ? pyenvTarget(onPath) : undefined];
@@ -47,7 +47,8 @@ export function awsClis(): AwsCli[] {
     if (!candidate || !existsSync(candidate) || seen.has(realpathSync(candidate))) continue;
     seen.add(realpathSync(candidate));
     const version = versionOf(candidate);
-    if (version === undefined) continue;
+    // The same version twice (a shim and its target) proves nothing more.
+    if (version === undefined || found.some((cli) => cli.version === version)) continue;
     const [major = 0, minor = 0] = version.split(".").map(Number);
     found.push({ path: candidate, version, configuredEndpoints: major === 1 ? minor >= 29 : major === 2 ? minor >= 13 : major > 2 });
   }
