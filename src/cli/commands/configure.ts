@@ -4,6 +4,7 @@ import { checkRolesAnywhereOptions } from "../../mechanisms/roles-anywhere/optio
 import { awsConfigFile, PROFILE_NAME, writeConfigProfile } from "../aws-config/config-file.js";
 import { credentialProcessValue } from "../aws-config/credential-process-command.js";
 import { credentialProcessArguments } from "../aws-config/profile-arguments.js";
+import { shadowingWarning } from "../aws-config/shadowing.js";
 import { type Mechanism, selectMechanism } from "../config/mechanism.js";
 import { requireMechanismFlags } from "../config/session-factory.js";
 import type { Settings } from "../config/settings.js";
@@ -87,5 +88,7 @@ export async function run(settings: Settings): Promise<number> {
     `certcreds configure: wrote ${section} of ${file}: credential_process runs certcreds credential-process (${via})${region ? `, region ${region}` : ""}.\n`,
   );
   process.stdout.write(`Try it: aws sts get-caller-identity --profile ${profile}\n`);
+  const warning = shadowingWarning(file, profile);
+  if (warning) process.stderr.write(`certcreds configure: warning: ${warning}\n`);
   return 0;
 }

@@ -139,6 +139,26 @@ describe("certcreds configure", { skip }, () => {
     }
   });
 
+  test("warns when the AWS CLI would not run the profile's credential_process (static keys, role_arn)", async () => {
+    const config = join(f.dir, "aws-config-shadowed");
+    const credentials = join(f.dir, "credentials-shadowed");
+    await writeFile(config, "[profile assumed]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = base\n");
+    await writeFile(credentials, "[updated]\naws_access_key_id = ASIAEXAMPLE\naws_secret_access_key = example\n");
+    const env = { HOME: f.home, AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: credentials };
+    const args = ["--certificate", f.certFile, "--private-key", f.keyFile, ...roleArgs()];
+    const assumed = await runCli(["configure", "--profile", "assumed", ...args], { env });
+    assert.equal(assumed.code, 0, assumed.stderr);
+    assert.match(
+      assumed.stderr,
+      /^certcreds configure: warning: profile assumed of \S+ also sets role_arn, which the AWS CLI and SDKs use before credential_process: remove it there\.\n$/,
+    );
+    const updated = await runCli(["configure", "--profile", "updated", ...args], { env });
+    assert.equal(updated.code, 0, updated.stderr);
+    assert.match(updated.stderr, /warning: \[updated\] of \S+credentials-shadowed holds aws_access_key_id, .*before credential_process/);
+    const clean = await runCli(["configure", "--profile", "fresh", ...args], { env });
+    assert.equal(clean.stderr, "");
+  });
+
   test("a Node binary, a script (reached through a symlink, as npm installs it) and files whose paths hold spaces", async () => {
     const spaced = join(f.dir, "with space");
     const pkg = join(spaced, "certcreds pkg");
