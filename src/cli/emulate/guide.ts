@@ -4,9 +4,9 @@ import { type EmulatedWorld, PROFILES } from "./files.js";
 
 /** The flags of each mechanism, as variables of DIR/env. */
 const RA_FLAGS =
-  '--certificate "$RA_CERTIFICATE" --private-key "$RA_PRIVATE_KEY" --intermediates "$RA_INTERMEDIATES" --trust-anchor-arn "$RA_TRUST_ANCHOR_ARN" --profile-arn "$RA_PROFILE_ARN" --role-arn "$RA_ROLE_ARN" --endpoint "$RA_ENDPOINT"';
+  '--certificate "$CERTCREDS_RA_CERTIFICATE" --private-key "$CERTCREDS_RA_PRIVATE_KEY" --intermediates "$CERTCREDS_RA_INTERMEDIATES" --trust-anchor-arn "$CERTCREDS_RA_TRUST_ANCHOR_ARN" --profile-arn "$CERTCREDS_RA_PROFILE_ARN" --role-arn "$CERTCREDS_RA_ROLE_ARN" --endpoint "$CERTCREDS_RA_ENDPOINT"';
 const IOT_FLAGS =
-  '--certificate "$IOT_CERTIFICATE" --private-key "$IOT_PRIVATE_KEY" --role-alias "$IOT_ROLE_ALIAS" --thing-name "$IOT_THING_NAME" --endpoint "$IOT_ENDPOINT" --ca-cert "$IOT_CA_CERT"';
+  '--certificate "$CERTCREDS_IOT_CERTIFICATE" --private-key "$CERTCREDS_IOT_PRIVATE_KEY" --role-alias "$CERTCREDS_IOT_ROLE_ALIAS" --thing-name "$CERTCREDS_IOT_THING_NAME" --endpoint "$CERTCREDS_IOT_ENDPOINT" --ca-cert "$CERTCREDS_IOT_CA_CERT"';
 
 /** What `certcreds emulate` prints once the emulators listen: where they are, what was written, commands to try. */
 export function guide(dir: string, world: EmulatedWorld, command: readonly string[]): string {

@@ -62,7 +62,7 @@ describe("certcreds emulate", { skip }, () => {
     const ports = [...guide.matchAll(/^ {2}(?:IAM Roles Anywhere|AWS IoT|STS) +https?:\/\/127\.0\.0\.1:(\d+)/gm)].map((m) => Number(m[1]));
     assert.equal(ports.length, 3, guide);
     assert.match(guide, /\n {2}aws sts get-caller-identity --profile certcreds-roles-anywhere\n {2}aws sts get-caller-identity --profile certcreds-iot\n/);
-    assert.match(guide, /\n {2}certcreds credential-process --certificate "\$RA_CERTIFICATE" /);
+    assert.match(guide, /\n {2}certcreds credential-process --certificate "\$CERTCREDS_RA_CERTIFICATE" /);
 
     for (const [name, mode] of [
       ["ra-device.key", 0o600],
@@ -79,12 +79,12 @@ describe("certcreds emulate", { skip }, () => {
     for (const name of [
       "AWS_ENDPOINT_URL_STS",
       "AWS_CONFIG_FILE",
-      "RA_TRUST_ANCHOR_ARN",
-      "RA_PROFILE_ARN",
-      "RA_ROLE_ARN",
-      "IOT_ROLE_ALIAS",
-      "IOT_THING_NAME",
-      "IOT_CA_CERT",
+      "CERTCREDS_RA_TRUST_ANCHOR_ARN",
+      "CERTCREDS_RA_PROFILE_ARN",
+      "CERTCREDS_RA_ROLE_ARN",
+      "CERTCREDS_IOT_ROLE_ALIAS",
+      "CERTCREDS_IOT_THING_NAME",
+      "CERTCREDS_IOT_CA_CERT",
     ]) {
       assert.match(env, new RegExp(`^export ${name}=\\S`, "m"), name);
     }
@@ -109,14 +109,14 @@ describe("certcreds emulate", { skip }, () => {
     const ra = await inBash(
       dir,
       home,
-      '"$NODE" "$CERTCREDS" credential-process --certificate "$RA_CERTIFICATE" --private-key "$RA_PRIVATE_KEY" --intermediates "$RA_INTERMEDIATES" --trust-anchor-arn "$RA_TRUST_ANCHOR_ARN" --profile-arn "$RA_PROFILE_ARN" --role-arn "$RA_ROLE_ARN" --endpoint "$RA_ENDPOINT"',
+      '"$NODE" "$CERTCREDS" credential-process --certificate "$CERTCREDS_RA_CERTIFICATE" --private-key "$CERTCREDS_RA_PRIVATE_KEY" --intermediates "$CERTCREDS_RA_INTERMEDIATES" --trust-anchor-arn "$CERTCREDS_RA_TRUST_ANCHOR_ARN" --profile-arn "$CERTCREDS_RA_PROFILE_ARN" --role-arn "$CERTCREDS_RA_ROLE_ARN" --endpoint "$CERTCREDS_RA_ENDPOINT"',
     );
     assert.equal(ra.code, 0, ra.stderr);
     assert.match(parseProcessOutput(ra.stdout).AccessKeyId, /^ASIA/);
     const iot = await inBash(
       dir,
       home,
-      '"$NODE" "$CERTCREDS" credential-process --certificate "$IOT_CERTIFICATE" --private-key "$IOT_PRIVATE_KEY" --role-alias "$IOT_ROLE_ALIAS" --thing-name "$IOT_THING_NAME" --endpoint "$IOT_ENDPOINT" --ca-cert "$IOT_CA_CERT"',
+      '"$NODE" "$CERTCREDS" credential-process --certificate "$CERTCREDS_IOT_CERTIFICATE" --private-key "$CERTCREDS_IOT_PRIVATE_KEY" --role-alias "$CERTCREDS_IOT_ROLE_ALIAS" --thing-name "$CERTCREDS_IOT_THING_NAME" --endpoint "$CERTCREDS_IOT_ENDPOINT" --ca-cert "$CERTCREDS_IOT_CA_CERT"',
     );
     assert.equal(iot.code, 0, iot.stderr);
     assert.match(parseProcessOutput(iot.stdout).AccessKeyId, /^ASIA/);
