@@ -2,8 +2,8 @@
 // Bundling matters for start-up: one file parses faster than twenty modules, and
 // code splitting keeps lazily imported parts (PKCS#11, CLI subcommands) out of
 // the path of those who do not use them.
-import { readdirSync, readFileSync, renameSync, rmdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { build } from "esbuild";
 
 // tsc (rootDir ".") writes the declarations of src/ under dist/src/ and of testing/ under dist/testing/;
@@ -54,6 +54,17 @@ const fewChunks = {
   },
 };
 
+const CJS_WRAPPER = (target) =>
+  `"use strict";\n// One copy of the library for import and require: this file hands require() the ES module.\nmodule.exports = require(${JSON.stringify(target)});\n`;
+function declarationFiles(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === "cli" ? [] : declarationFiles(path);
+    return entry.name.endsWith(".d.ts") ? [path] : [];
+  });
+}
+mkdirSync("dist/cjs", { recursive: true });
+
 // The library: one entry, its lazily imported parts in chunks.
 await build({
   ...common,
@@ -67,10 +78,20 @@ await build({
 });
 // The emulators and the test PKI share no code with the library (they verify it): one file of their own.
 await build({ ...common, entryPoints: ["testing/index.ts"], outfile: "dist/testing/index.js", format: "esm", packages: "external" });
-// The library for require().
-// import.meta.url has no CommonJS meaning: the file's own path serves the same purpose (createRequire).
+// require("certcreds") and require("certcreds/testing"): the ES modules themselves, through require(esm)
+// (Node >= 22.12, Bun, Deno). A second build for CommonJS would hold a second copy of every class, and
+// an application mixing import and require would see `instanceof` fail across them.
+writeFileSync("dist/cjs/index.cjs", CJS_WRAPPER("../index.js"));
+writeFileSync("dist/testing/index.cjs", CJS_WRAPPER("./index.js"));
+// Declarations for require(): TypeScript reads a .d.ts under a "type": "module" package as an ES module,
+// which a CommonJS project (module node16) may not import (TS1479). Each .d.ts gets a .d.cts twin whose
+// relative imports name the twins.
+for (const file of declarationFiles("dist")) {
+  const text = readFileSync(file, "utf8").replace(/((?:from|import)\s*\(?\s*["']\.{1,2}\/[^"']*?)\.js(["'])/g, "$1.cjs$2");
+  writeFileSync(file.replace(/\.d\.ts$/, ".d.cts"), text);
+}
+// import.meta.url has no CommonJS meaning in the CLI launcher: the file's own path serves the same purpose (createRequire).
 const cjsMeta = { define: { "import.meta.url": "__filename" } };
-await build({ ...common, ...cjsMeta, entryPoints: ["src/index.ts"], outfile: "dist/cjs/index.cjs", format: "cjs", packages: "external" });
 // The CLI: a self-contained program; subcommands are imported lazily and land in their own chunks.
 await build({
   ...common,

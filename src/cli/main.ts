@@ -64,14 +64,17 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(command ? await helpOf(command) : mainHelp(COMMANDS));
     return first === undefined ? 2 : 0;
   }
-  const raw = findRawCommand(first);
-  if (raw) return (await raw.load()).run(argv.slice(1));
   let name: string | undefined;
   let debug = argv.includes("--debug");
   // The library's timers (retry backoff, refresh) do not hold the process open, as a library's
   // must not; a command does, until it has answered.
   const keepAlive = setInterval(() => {}, 2 ** 30);
   try {
+    const raw = findRawCommand(first);
+    if (raw) {
+      name = raw.name;
+      return await (await raw.load()).run(argv.slice(1));
+    }
     const selected = commandOf(argv);
     name = selected.command.name;
     return await run(selected.command, selected.args, (value) => {

@@ -53,6 +53,12 @@ export const COMMANDS: readonly (Command | RawCommand)[] = [
     load: () => import("./commands/update.js"),
   },
   {
+    name: "configure",
+    summary: "write a credential_process profile into the AWS config file (~/.aws/config)",
+    flags: [...CREDENTIAL_FLAGS, "cache-dir", "no-cache", "profile"],
+    load: () => import("./commands/configure.js"),
+  },
+  {
     name: "sign-string",
     summary: "sign a string with the private key (as aws_signing_helper sign-string)",
     flags: [...IDENTITY_FLAGS, "string", "format", "digest", ...SOURCE_FLAGS],
@@ -75,6 +81,12 @@ export const COMMANDS: readonly (Command | RawCommand)[] = [
     summary: "delete the cached credentials",
     flags: ["cache-dir", ...SOURCE_FLAGS],
     load: () => import("./commands/cache-clear.js"),
+  },
+  {
+    name: "emulate",
+    summary: "run the emulators with a throwaway PKI and write the files and profiles to try every command",
+    raw: true,
+    load: async () => ({ run: (await import("./commands/emulate.js")).runEmulate }),
   },
   {
     name: "demo",

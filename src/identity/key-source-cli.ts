@@ -39,6 +39,8 @@ export interface KeySourceCli {
   form?: string;
   /** A value as part of the credential cache key: secrets in it (a PIN) removed. */
   cacheKeyForm?(value: string): string;
+  /** What to give instead of a value holding a secret (one {@link cacheKeyForm} changes), where the value is written to a file. */
+  secretAdvice?: string;
   /** Whether this source takes the command line (a value with its scheme). */
   claims(args: Pick<KeySourceArguments, "certificate" | "privateKey">): boolean;
   /** The identity init; checks the values at once (a ConfigurationError names the input), opens nothing. */

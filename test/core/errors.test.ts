@@ -60,6 +60,16 @@ test("the input family: what to fix is the user's input; network and service fai
   );
 });
 
+test("require and import of the built package give one copy of each class", async () => {
+  const { execFileSync } = await import("node:child_process");
+  const { join } = await import("node:path");
+  const root = join(import.meta.dirname, "..", "..");
+  // In a plain Node process: this test's own loader (tsx) compiles required ES modules itself, a second copy.
+  const script = `const cjs = require(${JSON.stringify(join(root, "dist", "cjs", "index.cjs"))});
+    import(${JSON.stringify(join(root, "dist", "index.js"))}).then((esm) => process.stdout.write(String(Object.keys(esm).every((name) => esm[name] === cjs[name]) && Object.keys(esm).length === Object.keys(cjs).length)));`;
+  assert.equal(execFileSync(process.execPath, ["-e", script], { encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } }), "true");
+});
+
 test("the built package keeps every error class's name (a bundler renames colliding classes: Pkcs11Error was _Pkcs11Error)", async () => {
   const { createRequire } = await import("node:module");
   const { join } = await import("node:path");

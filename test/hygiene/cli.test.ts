@@ -25,11 +25,9 @@ describe("secret hygiene: no key, PIN, passphrase, secret key or token in anythi
       ["certcreds version", ["version"], 0],
       ["certcreds help serve", ["help", "serve"], 0],
       ["certcreds cache --help", ["cache", "--help"], 0],
-      ...["credential-process", "serve", "update", "sign-string", "read-certificate-data", "doctor"].map((c): [string, string[], number] => [
-        `certcreds ${c} --help`,
-        [c, "--help"],
-        0,
-      ]),
+      ...["credential-process", "serve", "update", "configure", "sign-string", "read-certificate-data", "doctor", "emulate"].map(
+        (c): [string, string[], number] => [`certcreds ${c} --help`, [c, "--help"], 0],
+      ),
     ];
     await Promise.all(runs.map(([where, args, code]) => w.cli(where, args, { code })));
     w.scan.assertClean();
@@ -57,6 +55,8 @@ describe("secret hygiene: no key, PIN, passphrase, secret key or token in anythi
       ["a PKCS#11 URI holding a PIN given to read-certificate-data", ["read-certificate-data", "--certificate", `pkcs11:token=${TOKEN}?pin-value=${PIN}`], 3],
       ["serve with a passphrase and a bad port", ["serve", ...w.raArgs(), "--pkcs8-password", PASSPHRASE, "--port", "99999"], 2],
       ["update with a bad profile name", ["update", ...w.raArgs(), "--profile", "a]b"], 2],
+      ["configure with a passphrase and no --profile", ["configure", ...w.raArgs(), "--pkcs8-password", PASSPHRASE], 2],
+      ["configure with key text and a bad profile name", ["configure", ...w.raArgs({ privateKey: w.raDevice.privateKeyPem }), "--profile", "a b"], 2],
     ];
     const results = await Promise.all(
       runs.map(([where, args, code, env]) => w.cli(`usage error: ${where}`, [...args, "--debug"], { code, ...(env ? { env } : {}) })),

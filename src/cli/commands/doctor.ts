@@ -8,6 +8,7 @@ import { type Mechanism, selectMechanism } from "../config/mechanism.js";
 import { openSession, sessionInit } from "../config/session-factory.js";
 import type { Settings } from "../config/settings.js";
 import { RA_EXAMPLE } from "../output/examples.js";
+import { inFlagTerms } from "../output/report-error.js";
 import type { CommandDoc } from "../output/help.js";
 import { stderrLogger } from "../output/stderr-logger.js";
 
@@ -31,8 +32,8 @@ class Report {
     process.stdout.write(`  ${MARK[outcome.status]} ${title}: ${outcome.detail.replace(/\s*\n\s*/g, " ")}\n`);
   }
   /** Prints a step the library ran and reported. */
-  record(check: { title: string; status: Outcome["status"]; detail: string }): void {
-    this.line({ status: check.status, detail: check.detail }, check.title);
+  record(check: { title: string; status: Outcome["status"]; detail: string; error?: unknown }): void {
+    this.line({ status: check.status, detail: check.error === undefined ? check.detail : inFlagTerms(check.error, check.detail) }, check.title);
   }
   /** Runs a check; a thrown error is a failure whose message (from the library) says what to do. */
   async check<T>(
@@ -45,7 +46,7 @@ class Report {
       if (!options.quietPass) this.line({ status: "pass", detail }, title);
       return value;
     } catch (error) {
-      this.line({ status: "fail", detail: (error as Error).message ?? String(error) }, title);
+      this.line({ status: "fail", detail: inFlagTerms(error, (error as Error).message ?? String(error)) }, title);
       return undefined;
     }
   }

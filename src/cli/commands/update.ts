@@ -1,19 +1,15 @@
-import { mkdirSync, realpathSync } from "node:fs";
-import { dirname } from "node:path";
 import type { TemporaryCredentials } from "../../core/credentials.js";
 import { rfc3339 } from "../../surfaces/credential-process/rfc3339.js";
 import { setProfileKeysInFile, sharedCredentialsFile } from "../../surfaces/credentials-file/credentials-file.js";
 import { selectMechanism } from "../config/mechanism.js";
 import { openSession } from "../config/session-factory.js";
 import type { Settings } from "../config/settings.js";
-import { writeFileAtomic } from "../fs/atomic-write.js";
-import { acquireFileLock } from "../fs/file-lock.js";
-import { readRegularFileSync } from "../fs/read-regular-file.js";
+import { rewriteLocked } from "../fs/locked-rewrite.js";
 import { RA_EXAMPLE } from "../output/examples.js";
 import type { CommandDoc } from "../output/help.js";
 import { exitCodeFor } from "../output/report-error.js";
 import { stderrLogger } from "../output/stderr-logger.js";
-import { CliConfigurationError, UsageError } from "../output/usage-error.js";
+import { UsageError } from "../output/usage-error.js";
 
 export const doc: CommandDoc = {
   usage: "certcreds update [options]",
@@ -23,46 +19,19 @@ export const doc: CommandDoc = {
   examples: [`certcreds update --profile device ${RA_EXAMPLE}`, "certcreds update --profile-name device --profile device --once"],
 };
 
-/** The largest shared credentials file rewritten: thousands of profiles fit; a huge file is a wrong path, not credentials. */
-const MAX_CREDENTIALS_FILE_BYTES = 4 * 1024 * 1024;
-
-/** The real file behind a symlink, so the rename replaces the file and keeps the link. */
-function target(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
-}
-
 /** Rewrites the profile's three keys under a lock, atomically, mode 0600. */
 export async function writeProfile(file: string, profile: string, credentials: TemporaryCredentials): Promise<void> {
-  const real = target(file);
-  // A missing ~/.aws is created private; an existing one is the user's to manage.
-  mkdirSync(dirname(real), { recursive: true, mode: 0o700 });
-  const outcome = await acquireFileLock(`${real}.lock`, { staleMs: 30_000, timeoutMs: 40_000 });
-  if (!("lock" in outcome)) return;
-  try {
-    const read = readRegularFileSync(real, { maxBytes: MAX_CREDENTIALS_FILE_BYTES });
-    if ("reason" in read && read.reason !== "missing") {
-      throw new CliConfigurationError(
-        read.reason === "too-large"
-          ? `the shared credentials file ${real} is larger than ${MAX_CREDENTIALS_FILE_BYTES / 1024 / 1024} MiB: that is no credentials file. Check AWS_SHARED_CREDENTIALS_FILE, or pass --profile with another file.`
-          : read.reason === "not-regular"
-            ? `the shared credentials file ${real} is not a regular file (a FIFO, device or directory): point AWS_SHARED_CREDENTIALS_FILE at a file.`
-            : `the shared credentials file ${real} cannot be read: check its permissions.`,
-      );
-    }
-    const bytes = "bytes" in read ? read.bytes : Buffer.alloc(0);
-    const updated = setProfileKeysInFile(bytes, profile, {
-      aws_access_key_id: credentials.accessKeyId,
-      aws_secret_access_key: credentials.secretAccessKey,
-      aws_session_token: credentials.sessionToken,
-    });
-    writeFileAtomic(real, updated, 0o600);
-  } finally {
-    outcome.lock.release();
-  }
+  const shared = { path: file, label: "the shared credentials file", variable: "AWS_SHARED_CREDENTIALS_FILE" };
+  await rewriteLocked(
+    shared,
+    (bytes) =>
+      setProfileKeysInFile(bytes, profile, {
+        aws_access_key_id: credentials.accessKeyId,
+        aws_secret_access_key: credentials.secretAccessKey,
+        aws_session_token: credentials.sessionToken,
+      }),
+    0o600,
+  );
 }
 
 /**

@@ -35,6 +35,24 @@ export function withoutPin(value: string): string {
 }
 
 /**
+ * Why a material flag's value cannot be written into a file such as the AWS
+ * config (and what to give instead), or undefined when it can: PEM text (it
+ * may hold the key), `-` (standard input: a program started by an SDK has
+ * none), a key source URI holding a PIN.
+ */
+export function notWritable(flag: string, value: string): string | undefined {
+  if (value.includes("-----BEGIN")) {
+    return `${flag} is PEM text, which would put ${flag === "--private-key" ? "the key" : "PEM text (maybe a key)"} into the file: pass a file path (a key file mode 0600) or env:VAR.`;
+  }
+  if (value === "-") return `${flag} - reads standard input, which a program started by the AWS CLI or an SDK does not have: pass a file path or env:VAR.`;
+  const source = schemeOf(value);
+  if (source && withoutPin(value) !== value) {
+    return `${flag} is a ${source.scheme} URI holding a secret (a PIN), which would be written into the file: ${source.secretAdvice ?? "give it another way"}.`;
+  }
+  return undefined;
+}
+
+/**
  * The bytes that identify the certificate: the file's (or variable's) bytes
  * for their SHA-256 fingerprint — no X.509 parsing on the warm path. A
  * renewed certificate therefore gets a new cache entry. Undefined when the

@@ -16,9 +16,12 @@ export interface SessionSettings {
   refresh?: RefreshPolicy;
 }
 
-/** Maps the flags to `RolesAnywhereSessionInit` or `IotSessionInit`; the library validates them. */
-export async function sessionInit(settings: Settings, mechanism: Mechanism, session: SessionSettings): Promise<RolesAnywhereSessionInit | IotSessionInit> {
-  // A required value that is missing is a usage error (exit 2), like an unknown flag: named as the user types it.
+/**
+ * The values a mechanism cannot do without, besides the certificate: a
+ * missing one is a usage error (exit 2), like an unknown flag, named as the
+ * user types it.
+ */
+export function requireMechanismFlags(settings: Settings, mechanism: Mechanism): void {
   const required: [FlagName, string][] =
     mechanism === "rolesanywhere"
       ? [
@@ -29,6 +32,16 @@ export async function sessionInit(settings: Settings, mechanism: Mechanism, sess
   for (const [flag, what] of required) {
     if (!settings.has(flag)) throw new UsageError(`--${flag} is required: ${what}.`);
   }
+  if (mechanism === "iot" && !settings.has("endpoint")) {
+    throw new UsageError(
+      "--endpoint is required for AWS IoT: the account's credential provider host, from `aws iot describe-endpoint --endpoint-type iot:CredentialProvider`.",
+    );
+  }
+}
+
+/** Maps the flags to `RolesAnywhereSessionInit` or `IotSessionInit`; the library validates them. */
+export async function sessionInit(settings: Settings, mechanism: Mechanism, session: SessionSettings): Promise<RolesAnywhereSessionInit | IotSessionInit> {
+  requireMechanismFlags(settings, mechanism);
   const identity = await identityInit(settings);
   const ca = await materialFrom(settings, "ca-cert");
   const region = settings.string("region");
@@ -58,14 +71,9 @@ export async function sessionInit(settings: Settings, mechanism: Mechanism, sess
       ...(settings.boolean("no-verify-ssl") ? { rejectUnauthorized: false } : {}),
     };
   }
-  if (endpoint === undefined) {
-    throw new UsageError(
-      "--endpoint is required for AWS IoT: the account's credential provider host, from `aws iot describe-endpoint --endpoint-type iot:CredentialProvider`.",
-    );
-  }
   return {
     ...common,
-    endpoint,
+    endpoint: endpoint!,
     roleAlias: settings.string("role-alias")!,
     thingName: settings.string("thing-name") as string,
     logLevel: settings.boolean("debug") ? "debug" : "warn",

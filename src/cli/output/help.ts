@@ -42,6 +42,8 @@ export interface CommandDoc {
   usage: string;
   description: string;
   examples: string[];
+  /** Help lines of flags that mean something particular for this command (same form as the shared ones). */
+  flagHelp?: Partial<Record<FlagName, string>>;
 }
 
 function wrap(text: string, indent: string, width = 100): string {
@@ -61,7 +63,8 @@ function wrap(text: string, indent: string, width = 100): string {
 /** Help of one subcommand: usage, description, every flag with its environment variable, examples. */
 export function commandHelp(command: Command, doc: CommandDoc): string {
   const flags = command.flags.map((flag) => {
-    const [argument, ...rest] = FLAG_HELP[flag].startsWith("<") ? FLAG_HELP[flag].split("  ") : ["", FLAG_HELP[flag]];
+    const help = doc.flagHelp?.[flag] ?? FLAG_HELP[flag];
+    const [argument, ...rest] = help.startsWith("<") ? help.split("  ") : ["", help];
     return `  --${flag}${argument ? ` ${argument}` : ""}\n${wrap(`${rest.join("  ")} [${envName(flag)}]`, "      ")}`;
   });
   return [

@@ -1,4 +1,4 @@
-import { ConfigurationError, InputError } from "../../core/errors.js";
+import { InputError } from "../../core/errors.js";
 
 /** Exit codes, documented in `certcreds --help` and README (Exit codes). */
 export const EXIT = { ok: 0, failure: 1, usage: 2, configuration: 3 } as const;
@@ -49,14 +49,16 @@ const FLAG_OF_OPTION: Record<string, string> = {
 
 /**
  * A library message in the words of the command line: `durationSeconds 100 is out of range` becomes
- * `--session-duration 100 is out of range`. Option names made of several words are replaced wherever they
- * stand; a one-word name (`region`) only where the message begins with it, since it is also plain prose.
+ * `--session-duration 100 is out of range`, `certificate file x does not exist` becomes `--certificate file x
+ * does not exist`. Option names made of several words are replaced wherever they stand; a one-word name
+ * (`region`) only where the message begins with the input the error is about, since it is also plain prose.
  */
-function inFlagTerms(error: unknown, message: string): string {
-  if (!(error instanceof ConfigurationError)) return message;
+export function inFlagTerms(error: unknown, message: string): string {
+  if (!(error instanceof InputError)) return message;
   let text = message;
-  const own = FLAG_OF_OPTION[error.option];
-  if (own && text.startsWith(`${error.option} `)) text = `${own}${text.slice(error.option.length)}`;
+  const about = (error as { option?: unknown; input?: unknown }).option ?? (error as { input?: unknown }).input;
+  const own = typeof about === "string" ? FLAG_OF_OPTION[about] : undefined;
+  if (own && text.startsWith(`${about} `)) text = `${own}${text.slice((about as string).length)}`;
   return text.replace(/\b([a-z]+[A-Z][A-Za-z]*)\b/g, (word: string) => FLAG_OF_OPTION[word] ?? word);
 }
 

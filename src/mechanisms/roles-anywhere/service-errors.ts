@@ -13,6 +13,9 @@ export interface ErrorContext {
 /** The likely cause and fix for a Roles Anywhere error, from its type and message. */
 function explain(status: number, type: string | undefined, message: string, ctx: ErrorContext): string {
   const text = message.toLowerCase();
+  if (text.includes("scoped to a valid region") || text.includes("scoped to correct region")) {
+    return `the request was signed for ${ctx.region}, a region the endpoint does not serve: set region (--region) to the endpoint's region, or leave endpoint out to use the trust anchor's regional endpoint.`;
+  }
   if (type === "AccessDeniedException" || status === 403) {
     if (text.includes("untrusted signing certificate")) {
       return "the certificate does not chain to the trust anchor's CA: check trustAnchorArn, and pass the intermediate CAs with certificateChain (--intermediates).";

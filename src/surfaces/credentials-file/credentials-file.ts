@@ -72,7 +72,7 @@ function indentOf(content: string): number {
  * option's value, not a key. Returns the lines, the index of the last entry
  * in them (-1 if none) and where the section ends.
  */
-function rewriteSection(lines: Line[], from: number, values: ProfileKeys, found: Set<string>): { out: Line[]; lastEntry: number; end: number } {
+function rewriteSection(lines: Line[], from: number, values: SectionKeys, found: Set<string>): { out: Line[]; lastEntry: number; end: number } {
   const out: Line[] = [];
   let lastEntry = -1;
   let indentLevel = 0;
@@ -104,7 +104,7 @@ function rewriteSection(lines: Line[], from: number, values: ProfileKeys, found:
     replaced = Object.hasOwn(values, option);
     if (replaced) {
       // Spelled as the SDKs look it up (they match case and take only "="), spacing kept.
-      out.push({ content: `${entry.indent}${option}${entry.separator}${values[option as keyof ProfileKeys]}`, eol: line.eol });
+      out.push({ content: `${entry.indent}${option}${entry.separator}${values[option]}`, eol: line.eol });
       found.add(option);
     } else {
       out.push(line);
@@ -116,20 +116,39 @@ function rewriteSection(lines: Line[], from: number, values: ProfileKeys, found:
 
 /**
  * Sets the three credential keys of `[profile]` in the text of a shared
- * credentials file and returns the new text. Everything else — comments,
- * other profiles, other keys of this profile, blank lines, line endings,
- * spacing — is kept byte for byte; the three key lines are written as
- * `aws_access_key_id = …` keeping their indentation and spacing. Every
- * occurrence of a repeated profile is rewritten (the SDKs merge them).
- * Missing keys are added after the profile's last entry; a missing profile
- * is appended.
+ * credentials file and returns the new text: {@link setSectionKeys} for the
+ * section named exactly `profile`.
  */
 export function setProfileKeys(text: string, profile: string, values: ProfileKeys): string {
+  return setSectionKeys(text, { header: profile, matches: (name) => name === profile }, { ...values });
+}
+
+/** Keys to set in a section, by the lower-case name the SDKs look up. */
+export type SectionKeys = Readonly<Record<string, string>>;
+
+/** Which sections to rewrite, and the header of a new one (the text between the brackets). */
+export interface SectionTarget {
+  header: string;
+  /** Whether a section of this name (the text between the brackets, untrimmed) is the one to rewrite. */
+  matches(name: string): boolean;
+}
+
+/**
+ * Sets keys of a section in the text of an INI file the AWS SDKs read (the
+ * shared credentials file, the config file) and returns the new text.
+ * Everything else — comments, other sections, other keys of this section,
+ * blank lines, line endings, spacing — is kept byte for byte; a key line is
+ * written as `key = value` keeping its indentation and spacing. Every
+ * occurrence of a repeated section is rewritten (the SDKs merge them).
+ * Missing keys are added after the section's last entry; a missing section
+ * is appended.
+ */
+export function setSectionKeys(text: string, section: SectionTarget, values: SectionKeys): string {
   // Defence in depth (values are checked where credentials are received): a line break or any other control
-  // character in a value or the profile name would let it write lines of its own, such as a credential_process.
-  for (const [key, value] of [["profile", profile], ...Object.entries(values)] as const) {
+  // character in a value or the section name would let it write lines of its own, such as a credential_process.
+  for (const [key, value] of [["section", section.header], ...Object.entries(values)] as const) {
     if (/[\u0000-\u001f\u007f]/.test(value)) {
-      throw new RangeError(`refusing to write ${key} into the shared credentials file: it holds a control character`);
+      throw new RangeError(`refusing to write ${key} into an AWS credentials or config file: it holds a control character`);
     }
   }
   const lines = splitLines(text);
@@ -141,17 +160,18 @@ export function setProfileKeys(text: string, profile: string, values: ProfileKey
     const line = lines[i]!;
     out.push(line);
     i++;
-    if (sectionName(line.content) !== profile) continue;
-    const section = rewriteSection(lines, i, values, found);
+    const name = sectionName(line.content);
+    if (name === undefined || !section.matches(name)) continue;
+    const rewritten = rewriteSection(lines, i, values, found);
     // Missing keys go after the first occurrence's last entry (or its header).
-    anchor ??= out.length - 1 + (section.lastEntry + 1);
-    for (const rewritten of section.out) out.push(rewritten); // not push(...): a section may hold more lines than the stack allows arguments
-    i = section.end;
+    anchor ??= out.length - 1 + (rewritten.lastEntry + 1);
+    for (const kept of rewritten.out) out.push(kept); // not push(...): a section may hold more lines than the stack allows arguments
+    i = rewritten.end;
   }
   if (anchor === undefined) {
     const prefix = text === "" ? "" : /(\r\n|\n|\r)$/.test(text) ? eol : `${eol}${eol}`;
     const body = Object.entries(values).map(([key, value]) => `${key} = ${value}${eol}`);
-    return `${text}${prefix}[${profile}]${eol}${body.join("")}`;
+    return `${text}${prefix}[${section.header}]${eol}${body.join("")}`;
   }
   const missing = Object.entries(values).filter(([key]) => !found.has(key));
   if (missing.length > 0) {
@@ -162,18 +182,27 @@ export function setProfileKeys(text: string, profile: string, values: ProfileKey
   return out.map((line) => line.content + line.eol).join("");
 }
 
-/**
- * {@link setProfileKeys} on the file's bytes: read as Latin-1 so that every
- * byte — invalid UTF-8, a BOM — is written back unchanged (the structure
- * the function looks at is ASCII); the profile name is matched and written
- * as UTF-8, as the SDKs read it.
- */
+/** {@link setProfileKeys} on the file's bytes (see {@link setSectionKeysInFile}). */
 export function setProfileKeysInFile(bytes: Uint8Array, profile: string, values: ProfileKeys): Buffer {
+  return setSectionKeysInFile(bytes, { header: profile, matches: (name) => name === Buffer.from(profile, "utf8").toString("latin1") }, { ...values });
+}
+
+/**
+ * {@link setSectionKeys} on the file's bytes: read as Latin-1 so that every
+ * byte — invalid UTF-8, a BOM — is written back unchanged (the structure
+ * the function looks at is ASCII); the header and the values are written as
+ * UTF-8, as the SDKs read them, and `matches` sees names as Latin-1 text of
+ * their UTF-8 bytes.
+ */
+export function setSectionKeysInFile(bytes: Uint8Array, section: SectionTarget, values: SectionKeys): Buffer {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // A UTF-8 byte order mark is set aside, so that a first `[profile]` line behind it is seen, as the SDKs see it.
   const bom = buffer.subarray(0, 3).equals(UTF8_BOM) ? UTF8_BOM : Buffer.alloc(0);
   const text = buffer.subarray(bom.length).toString("latin1");
-  return Buffer.concat([bom, Buffer.from(setProfileKeys(text, Buffer.from(profile, "utf8").toString("latin1"), values), "latin1")]);
+  const latin1 = (value: string) => Buffer.from(value, "utf8").toString("latin1");
+  const target = { header: latin1(section.header), matches: section.matches };
+  const encoded = Object.fromEntries(Object.entries(values).map(([key, value]) => [key, latin1(value)]));
+  return Buffer.concat([bom, Buffer.from(setSectionKeys(text, target, encoded), "latin1")]);
 }
 
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);

@@ -51,6 +51,16 @@ describe("doctor", () => {
     assert.match(out, /– real call: fix the failures above first/);
   });
 
+  test("a missing file is named by the flag that gave it", async () => {
+    const missing = join(f.dir, "no-such-cert.pem");
+    const out = await failing(
+      [...f.args, "--certificate", missing],
+      "certificate readable and parses",
+      /--certificate file \S*no-such-cert\.pem does not exist/,
+    );
+    assert.doesNotMatch(out, /✘ [^\n]*: certificate file/);
+  });
+
   test("an expired certificate", async () => {
     const expired = await f.issuing.issue({
       commonName: "old",

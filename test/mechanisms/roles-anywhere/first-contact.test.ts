@@ -62,3 +62,23 @@ test("logLevel trace shows the canonical request and the string to sign, never t
   }
   assert.ok(!quiet.lines.some((line) => /canonical request/.test(line)), "only at trace");
 });
+
+test("a request signed for a region the endpoint does not serve gets a region hint, not one about role trust", async () => {
+  const session = new RolesAnywhereSession({
+    certificate: device.certificatePem,
+    privateKey: device.privateKeyPem!,
+    ...arns(),
+    region: "eu-west-1",
+    retry: { maxAttempts: 1 },
+  });
+  try {
+    await assert.rejects(session.getCredentials(), (error: Error) => {
+      assert.match(error.message, /scoped to a valid region/);
+      assert.match(error.message, /signed for eu-west-1, a region the endpoint does not serve: set region \(--region\) to the endpoint's region/);
+      assert.doesNotMatch(error.message, /trust policy/);
+      return true;
+    });
+  } finally {
+    await session.close();
+  }
+});

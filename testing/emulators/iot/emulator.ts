@@ -48,7 +48,7 @@ export async function startIotCredentialEmulator(options: IotCredentialEmulatorO
   const closing = new AbortController();
   let credentialsIssued = 0;
 
-  const { server, sockets, connectionOf } = createMutualTlsServer(options, account.registeredCertificates, handshakes, (req, res) => {
+  const { server, sockets, closeIdleConnections, connectionOf } = createMutualTlsServer(options, account.registeredCertificates, handshakes, (req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) answer(res, undefined, 500, { message: `Internal emulator error: ${(error as Error).message}` });
     });
@@ -178,13 +178,12 @@ export async function startIotCredentialEmulator(options: IotCredentialEmulatorO
       else account.inactive.add(id);
     },
     dropConnections() {
-      server.closeIdleConnections();
+      closeIdleConnections();
     },
     close() {
       closed ??= new Promise<void>((resolve) => {
         closing.abort();
         server.close(() => resolve());
-        server.closeAllConnections();
         for (const socket of sockets) socket.destroy();
       });
       return closed;

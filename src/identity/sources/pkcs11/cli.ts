@@ -18,6 +18,7 @@ export const pkcs11Cli = {
   } as const,
   // A PIN in a URI does not choose the credentials: it stays out of the cache key (and so of the file name).
   cacheKeyForm: (value: string) => (value.startsWith(SCHEME) ? value.replace(/([?&;]pin-value)=[^&]*/gi, "$1") : value),
+  secretAdvice: "use pin-source=file:<path> in the URI, or set CERTCREDS_PKCS11_PIN in the environment the AWS CLI or SDK runs in",
   claims: ({ certificate, privateKey }: { certificate: string | undefined; privateKey: string | undefined }) =>
     certificate?.startsWith(SCHEME) === true || privateKey?.startsWith(SCHEME) === true,
   async identityInit(args: KeySourceArguments): Promise<IdentityInit> {
