@@ -15,9 +15,9 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { FLAGS } from "../../src/cli/config/flags.js";
-import { BIN, requireBuild, ROOT } from "../helpers/cli.js";
-import { awsCliPython, awsCommands, checkAwsCommands } from "./aws-commands.js";
-import { createDocsWorld, type DocsWorld, makeDocDirs } from "./docs-world.js";
+import { BIN, requireBuild, ROOT, which } from "../helpers/cli.js";
+import { awsCliPython, awsCommands, checkAwsCommands, shellCommands } from "./aws-commands.js";
+import { AWS_CLI, createDocsWorld, type DocsWorld, makeDocDirs } from "./docs-world.js";
 import { type Emulated, emulateGuide } from "./guides.js";
 import { type CodeBlock, readBlocks, where } from "./markdown-blocks.js";
 import {
@@ -54,6 +54,15 @@ const PENDING: { pattern: RegExp; what: string; available: () => boolean }[] = [
     available: () => Boolean(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).exports?.["./testing"]?.require),
   },
 ];
+
+/** Programs some blocks run, and the Debian package of each (what .ci/run installs). */
+const TOOLS: Record<string, string> = { aws: "awscli", openssl: "openssl", "pkcs11-tool": "opensc" };
+
+/** The programs of TOOLS a block runs that are not installed here. */
+function missingTools(code: string): string[] {
+  const used = new Set(shellCommands(code).map((words) => words.find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w))));
+  return Object.keys(TOOLS).filter((tool) => used.has(tool) && !(tool === "aws" ? AWS_CLI : which(tool)));
+}
 
 const tally = { ran: 0, checked: 0, skipped: 0, data: 0 };
 const notes: string[] = [];
@@ -141,6 +150,14 @@ for (const page of PAGES) {
         const pending = PENDING.find((p) => p.pattern.test(block.code) && !p.available());
         if (pending) {
           const note = `${where(block)}: skipped until ${pending.what} exists`;
+          notes.push(note);
+          tally.skipped++;
+          t.skip(note);
+          return;
+        }
+        const missing = lang === "sh" ? missingTools(block.code) : [];
+        if (missing.length > 0) {
+          const note = `${where(block)}: skipped: ${missing.join(", ")} not installed (apt-get install ${missing.map((m) => TOOLS[m]).join(" ")})`;
           notes.push(note);
           tally.skipped++;
           t.skip(note);

@@ -10,7 +10,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { requireBuild, ROOT } from "../helpers/cli.js";
-import { createDocsWorld, type DocsWorld, makeDocDirs } from "./docs-world.js";
+import { AWS_CLI, createDocsWorld, type DocsWorld, makeDocDirs } from "./docs-world.js";
 import { assertSucceeded, run } from "./run-blocks.js";
 
 const DIR = join(ROOT, "examples");
@@ -49,6 +49,7 @@ describe("examples/", () => {
   for (const name of EXAMPLES) {
     test(`examples/${name}`, async (t) => {
       const extra: Record<string, string> = {};
+      if (name.endsWith(".sh") && !AWS_CLI) return t.skip("the AWS CLI is not installed (apt-get install awscli)");
       if (name.includes("pkcs11")) {
         if ("unavailable" in world.pkcs11) return t.skip(world.pkcs11.unavailable);
         Object.assign(extra, world.pkcs11.env);
