@@ -6,10 +6,20 @@
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { BIN, type CliResult, createRolesAnywhereFixture, type RolesAnywhereFixture, requireBuild, runCli, runProgram, which } from "../helpers/cli.js";
+import {
+  BIN,
+  type CliResult,
+  createRolesAnywhereFixture,
+  type RolesAnywhereFixture,
+  requireBuild,
+  runCli,
+  runProgram,
+  startServe,
+  which,
+} from "../helpers/cli.js";
 
 // Debian's awscli (what .ci/run installs) first, else any `aws` on PATH.
 const AWS = existsSync("/usr/bin/aws") ? "/usr/bin/aws" : which("aws");
@@ -54,6 +64,29 @@ describe("AWS CLI", { skip }, () => {
     });
     assert.notEqual(result.code, 0);
     assert.match(result.stderr, /missing\.key does not exist/);
+  });
+
+  test("certcreds serve: aws reads the IMDSv2 endpoint as printed, and the container endpoint", async () => {
+    const served = await startServe(f.args, { env: f.env });
+    try {
+      const base = { HOME: f.home, AWS_CONFIG_FILE: join(f.dir, "no-config"), AWS_SHARED_CREDENTIALS_FILE: join(f.dir, "no-credentials") };
+      const imds = { ...base, AWS_EC2_METADATA_DISABLED: "false", AWS_EC2_METADATA_SERVICE_ENDPOINT: served.exports.AWS_EC2_METADATA_SERVICE_ENDPOINT! };
+      // Debian's AWS CLI 2.9 predates AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: it takes the token itself, as serve's comment line says.
+      const token = (await readFile(served.tokenFile, "utf8")).trim();
+      const container = {
+        ...base,
+        AWS_CONTAINER_CREDENTIALS_FULL_URI: served.containerUri,
+        AWS_CONTAINER_AUTHORIZATION_TOKEN: token,
+        AWS_EC2_METADATA_DISABLED: "true",
+      };
+      for (const env of [imds, container]) {
+        const result = await aws(["sts", "get-caller-identity", "--endpoint-url", f.sts.url, "--region", "us-east-1", "--output", "json"], env);
+        assert.equal(result.code, 0, result.stderr);
+        assert.match(JSON.parse(result.stdout).Arn, /assumed-role\/cli-role\//);
+      }
+    } finally {
+      await served.cli.stop();
+    }
   });
 
   test("certcreds update, then aws reads the shared credentials file", async () => {

@@ -61,7 +61,10 @@ describe("boto3 through certcreds serve", { skip: PYTHONS.length ? false : "no p
 
   for (const interpreter of PYTHONS) {
     test(`${interpreter}: IMDSv2 (AWS_EC2_METADATA_SERVICE_ENDPOINT)`, async () => {
-      const result = await python(interpreter, script, [f.sts.url], { ...env, AWS_EC2_METADATA_SERVICE_ENDPOINT: served.imdsEndpoint });
+      const result = await python(interpreter, script, [f.sts.url], {
+        ...env,
+        AWS_EC2_METADATA_SERVICE_ENDPOINT: served.exports.AWS_EC2_METADATA_SERVICE_ENDPOINT!,
+      });
       assert.equal(result.code, 0, result.stderr);
       const answer = JSON.parse(result.stdout);
       assert.equal(answer.method, "iam-role");

@@ -107,7 +107,7 @@ describe("SDK v3 fromInstanceMetadata, fromContainerMetadata, fromHttp → certc
   test("fromInstanceMetadata over IMDSv2 (v1 fallback disabled)", async () => {
     const result = await inChild(f.dir, "fromInstanceMetadata", f.sts.url, {
       HOME: f.home,
-      AWS_EC2_METADATA_SERVICE_ENDPOINT: served.imdsEndpoint,
+      AWS_EC2_METADATA_SERVICE_ENDPOINT: served.exports.AWS_EC2_METADATA_SERVICE_ENDPOINT!,
       AWS_EC2_METADATA_V1_DISABLED: "true",
     });
     assert.equal(result.code, 0, result.stderr);

@@ -337,7 +337,7 @@ export function parseProcessOutput(stdout: string): {
 /** A running `certcreds serve` and what it printed. */
 export interface Served {
   cli: RunningCli;
-  /** AWS_EC2_METADATA_SERVICE_ENDPOINT */
+  /** AWS_EC2_METADATA_SERVICE_ENDPOINT without its trailing slash, to build URLs on (`${imdsEndpoint}/latest/…`). */
   imdsEndpoint: string;
   /** AWS_CONTAINER_CREDENTIALS_FULL_URI */
   containerUri: string;
@@ -364,7 +364,7 @@ export async function startServe(args: string[], options: RunOptions = {}): Prom
   };
   return {
     cli,
-    imdsEndpoint: exports.AWS_EC2_METADATA_SERVICE_ENDPOINT,
+    imdsEndpoint: exports.AWS_EC2_METADATA_SERVICE_ENDPOINT.replace(/\/$/, ""),
     containerUri: exports.AWS_CONTAINER_CREDENTIALS_FULL_URI,
     tokenFile: exports.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE,
     exports,

@@ -42,7 +42,8 @@ export async function startLocalEndpoint(options: CredentialServerOptions & { ho
 /** The environment that points the AWS SDKs and CLI at the endpoint, as shell export lines. */
 export function clientEnvironment(base: string, tokenFile: string): string {
   return [
-    `export AWS_EC2_METADATA_SERVICE_ENDPOINT=${base}`,
+    // With the trailing slash: older AWS CLIs (2.9) append `latest/api/token` to the value as it is.
+    `export AWS_EC2_METADATA_SERVICE_ENDPOINT=${base}/`,
     `export AWS_CONTAINER_CREDENTIALS_FULL_URI=${base}/credentials`,
     `export AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=${tokenFile}`,
     // Older SDKs read only the token itself (botocore < 1.31, the JS fromContainerMetadata): one more line for them.
