@@ -1,3 +1,4 @@
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { InputReadError } from "../core/errors.js";
 import { MAX_MATERIAL_BYTES } from "./limits.js";
 
@@ -41,7 +42,7 @@ export async function readMaterial(input: MaterialInput, option: string): Promis
     throw new InputReadError(option, `${option} is empty: pass a file path, PEM text or bytes.`);
   }
   try {
-    return { bytes: await readRegularFile(path, option), label: `${option} file ${path}`, path };
+    return { bytes: readRegularFile(path, option), label: `${option} file ${path}`, path };
   } catch (cause) {
     if (cause instanceof InputReadError) throw cause;
     const code = (cause as NodeJS.ErrnoException).code;
@@ -62,13 +63,16 @@ export async function readMaterial(input: MaterialInput, option: string): Promis
  * or socket given where a file is expected (`/dev/zero`, a pipe nobody
  * writes) is refused at once instead of hanging or filling memory: the open
  * does not block, and the size is checked before and while reading.
+ *
+ * Synchronous on purpose: these are files of a few kilobytes, read three at a
+ * time per refresh, and each asynchronous step (open, stat, read, close on
+ * the thread pool) cost more than the read itself — about a millisecond per
+ * file in a fresh process, which is most of what a first fetch waits for.
  */
-async function readRegularFile(path: string, option: string): Promise<Buffer> {
-  // node:fs/promises is loaded on first use: it costs start-up time to every importer otherwise.
-  const [{ open }, { constants }] = await Promise.all([import("node:fs/promises"), import("node:fs")]);
-  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+function readRegularFile(path: string, option: string): Buffer {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    const stat = await handle.stat();
+    const stat = fstatSync(fd);
     if (stat.isDirectory()) {
       throw new InputReadError(option, `${option} file ${path} is a directory, not a file. Pass the path of a PEM or DER file, or the PEM text itself.`);
     }
@@ -83,7 +87,7 @@ async function readRegularFile(path: string, option: string): Promise<Buffer> {
     // Read until the end rather than trusting stat's size: the file may be growing.
     for (let size = Math.min(stat.size + 1, MAX_MATERIAL_BYTES + 1); ; size = 64 * 1024) {
       const chunk = Buffer.allocUnsafe(size);
-      const { bytesRead } = await handle.read(chunk, 0, size, length);
+      const bytesRead = readSync(fd, chunk, 0, size, length);
       if (bytesRead === 0) break;
       chunks.push(chunk.subarray(0, bytesRead));
       length += bytesRead;
@@ -96,6 +100,6 @@ async function readRegularFile(path: string, option: string): Promise<Buffer> {
     }
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
