@@ -33,7 +33,7 @@ export type TestKeyType =
 export interface IssueOptions {
   /** Subject CN. Default `"certcreds test device"` (leaf) or `"certcreds test intermediate CA"`. */
   commonName?: string;
-  /** Type of the key generated for the certificate. Default `'ec-p256'`. Ignored when `publicKey` is given. */
+  /** Type of the key generated for the certificate. Default `'ec-p256'`. Ignored when `publicKey` or `spki` is given. */
   keyType?: TestKeyType;
   /**
    * Certify an existing public key (e.g. one whose private half lives in an
@@ -74,9 +74,9 @@ export interface TestCertificate {
   certificate: X509Certificate;
   /** The serial number as an integer. */
   serialNumber: bigint;
-  /** The private key, unless the certificate was issued for an external `publicKey`. */
+  /** The private key, unless the certificate was issued for an external `publicKey` or `spki`. */
   privateKey?: KeyObject;
-  /** The private key as PKCS#8 PEM, unless the certificate was issued for an external `publicKey`. */
+  /** The private key as PKCS#8 PEM, unless the certificate was issued for an external `publicKey` or `spki`. */
   privateKeyPem?: string;
 }
 
