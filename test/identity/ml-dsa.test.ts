@@ -6,7 +6,7 @@
  * without Node's crypto knowing ML-DSA.
  */
 import assert from "node:assert/strict";
-import { generateKeyPairSync, type KeyObject, verify } from "node:crypto";
+import { createCipheriv, createPrivateKey, generateKeyPairSync, type KeyObject, pbkdf2Sync, randomBytes, verify } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,6 +23,7 @@ import {
   mlDsaPrivateKeyDer,
   type TestCertificateAuthority,
 } from "../../testing/index.js";
+import { integer, octetString, oid, sequence } from "../../testing/pki/der.js";
 
 const now = new Date();
 const VARIANTS = ["ml-dsa-44", "ml-dsa-65", "ml-dsa-87"] as const satisfies readonly MlDsaKeyType[];
@@ -46,6 +47,29 @@ async function load(init: IdentityInit, mutualTls = false) {
     await identity.close();
   }
 }
+
+/**
+ * Encrypted PKCS#8 (PBES2: PBKDF2-HMAC-SHA256, AES-256-CBC) made by hand, as
+ * OpenSSL writes it: Node cannot encrypt a key it cannot load.
+ */
+function encryptPkcs8(der: Buffer, passphrase: string): string {
+  const salt = randomBytes(16);
+  const iv = randomBytes(16);
+  const key = pbkdf2Sync(passphrase, salt, 2048, 32, "sha256");
+  const cipher = createCipheriv("aes-256-cbc", key, iv);
+  const encrypted = Buffer.concat([cipher.update(der), cipher.final()]);
+  const hmacSha256 = sequence(oid("1.2.840.113549.2.9"), Buffer.from([0x05, 0x00]));
+  const kdf = sequence(oid("1.2.840.113549.1.5.12"), sequence(octetString(salt), integer(2048), hmacSha256));
+  const scheme = sequence(oid("2.16.840.1.101.3.4.1.42"), octetString(iv));
+  const info = sequence(sequence(oid("1.2.840.113549.1.5.13"), sequence(kdf, scheme)), octetString(encrypted));
+  return `-----BEGIN ENCRYPTED PRIVATE KEY-----\n${info.toString("base64")}\n-----END ENCRYPTED PRIVATE KEY-----\n`;
+}
+
+test("the hand-made encrypted PKCS#8 is what OpenSSL reads (checked with an EC key)", () => {
+  const ec = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
+  const opened = createPrivateKey({ key: encryptPkcs8(ec.export({ type: "pkcs8", format: "der" }), "pw"), passphrase: "pw" });
+  assert.ok(opened.equals(ec));
+});
 
 function variantName(keyType: MlDsaKeyType): string {
   return keyType.toUpperCase();
@@ -225,6 +249,19 @@ describe("on a runtime without ML-DSA", { skip: runtimeSignsMlDsa() && "this run
       load({ certificate: ecLeaf.certificatePem, privateKey: ecLeaf.privateKeyPem!, certificateChain: intermediate.certificatePem }),
       needsNode("ML-DSA-87"),
     );
+  });
+
+  test("an encrypted ML-DSA key: the right passphrase gets the typed error, a wrong one a PassphraseError", async () => {
+    const key = createMlDsaTestKey("ml-dsa-65");
+    const encrypted = encryptPkcs8(key.privateKeyDer("both"), "pq");
+    assert.throws(
+      () => parsePrivateKey({ bytes: Buffer.from(encrypted), label: "privateKey text" }, "pq"),
+      (e: unknown) => e instanceof UnsupportedRuntimeError && /needs Node\.js 24\.6 or later \(this is Node\.js v/.test(e.message) && !/\n/.test(e.message),
+    );
+    assert.throws(() => parsePrivateKey({ bytes: Buffer.from(encrypted), label: "privateKey text" }, "wrong"), PassphraseError);
+    // With its certificate, the certificate's check comes first: no passphrase question arises.
+    const leaf = await ecRoot.issue({ spki: key.spki });
+    await assert.rejects(load({ certificate: leaf.certificatePem, privateKey: encrypted, passphrase: "wrong" }), needsNode("ML-DSA-65"));
   });
 
   test("a key this runtime loads without a type (Node 22 on OpenSSL 3.5) is named by its DER", async () => {

@@ -71,13 +71,14 @@ export function parsePemKeyBlock(block: PemBlock, label: string, passphrase: str
   const derType = encrypted || block.der.length === 0 ? undefined : DER_TYPES[block.label];
   const mlDsa = derType === "pkcs8" ? mlDsaOfPkcs8(block.der) : undefined;
   if (mlDsa) assertRuntimeSignsMlDsa(mlDsa.variant, label, option);
+  let key: KeyObject;
   try {
     if (derType) {
-      const key = importPrivateKeyDer(block.der, derType) ?? nodeCrypto().createPrivateKey({ key: block.der, format: "der", type: derType });
+      key = importPrivateKeyDer(block.der, derType) ?? nodeCrypto().createPrivateKey({ key: block.der, format: "der", type: derType });
       plainPem.set(key, block.text);
-      return key;
+    } else {
+      key = nodeCrypto().createPrivateKey({ key: block.text, format: "pem", ...(encrypted ? { passphrase } : {}) });
     }
-    return nodeCrypto().createPrivateKey({ key: block.text, format: "pem", ...(encrypted ? { passphrase } : {}) });
   } catch (cause) {
     if (encrypted) throw decryptionError(cause, label, option);
     if (mlDsa) throw unreadableMlDsa(mlDsa, label, option, cause);
@@ -85,6 +86,19 @@ export function parsePemKeyBlock(block: PemBlock, label: string, passphrase: str
       cause,
     });
   }
+  return named(key, label, option);
+}
+
+/**
+ * The key, unless this runtime loaded it without naming its type: Node 22
+ * on OpenSSL 3.5 decrypts an encrypted ML-DSA key into a key it cannot sign with.
+ */
+function named(key: KeyObject, label: string, option: string): KeyObject {
+  if (key.asymmetricKeyType === undefined) {
+    const mlDsa = mlDsaOfKey(key);
+    if (mlDsa) assertRuntimeSignsMlDsa(mlDsa, label, option);
+  }
+  return key;
 }
 
 /**
@@ -138,12 +152,15 @@ function parseDerKey(material: Material, passphrase: string | undefined, option:
   }
   let pkcs8Cause: unknown;
   for (const attempt of attempts) {
+    let key: KeyObject;
     try {
-      return nodeCrypto().createPrivateKey({ key: material.bytes, format: "der", ...attempt });
+      key = nodeCrypto().createPrivateKey({ key: material.bytes, format: "der", ...attempt });
     } catch (cause) {
       lastCause = cause;
       pkcs8Cause ??= cause;
+      continue;
     }
+    return named(key, material.label, option);
   }
   if (passphrase !== undefined && (pkcs8Cause as { code?: unknown })?.code === "ERR_OSSL_UNSUPPORTED")
     throw decryptionError(pkcs8Cause, material.label, option);
