@@ -7,6 +7,7 @@ import { createHash, createPrivateKey, sign, X509Certificate } from "node:crypto
 import { request } from "node:https";
 import { fileURLToPath } from "node:url";
 import { loadIdentity } from "../src/identity/load-identity.js";
+import { runtimeName, runtimeSignsMlDsa } from "../src/identity/ml-dsa.js";
 import { signRequest } from "../src/mechanisms/roles-anywhere/sigv4-x509.js";
 import { RolesAnywhereSession } from "../src/surfaces/sdk/roles-anywhere.js";
 import { createTestCertificateAuthority, startRolesAnywhereEmulator } from "../testing/index.js";
@@ -16,7 +17,7 @@ import { median, opsPerSecond, timeMs } from "./harness.js";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const ROUNDS = 9;
 
-async function signing(keyType: "ec-p256" | "rsa-2048"): Promise<BenchRow> {
+async function signing(keyType: "ec-p256" | "rsa-2048" | "ml-dsa-65"): Promise<BenchRow> {
   const ca = await createTestCertificateAuthority();
   const leaf = await ca.issue({ keyType });
   const identity = await loadIdentity({ certificate: leaf.certificatePem, privateKey: leaf.privateKeyPem! }, new Date());
@@ -28,15 +29,17 @@ async function signing(keyType: "ec-p256" | "rsa-2048"): Promise<BenchRow> {
     headers: { "Content-Type": "application/json", Host: "rolesanywhere.us-east-1.amazonaws.com" },
     body: '{"durationSeconds":3600}',
   };
-  const stringToSign = Buffer.from(`AWS4-X509-ECDSA-SHA256\n20261122T101500Z\n20261122/us-east-1/rolesanywhere/aws4_request\n${"0".repeat(64)}`);
+  const stringToSign = Buffer.from(`${identity.signer.algorithm}\n20261122T101500Z\n20261122/us-east-1/rolesanywhere/aws4_request\n${"0".repeat(64)}`);
+  // Pure ML-DSA signs the string itself; RSA and ECDSA its SHA-256.
+  const digest = keyType.startsWith("ml-dsa") ? null : "sha256";
   const baseline: number[] = [];
   const candidate: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    baseline.push(await opsPerSecond(() => sign("sha256", stringToSign, key), 150));
+    baseline.push(await opsPerSecond(() => sign(digest, stringToSign, key), 150));
     candidate.push(await opsPerSecond(() => signRequest(request, identity, "us-east-1", new Date()), 150));
   }
   return {
-    issue: "#2",
+    issue: keyType.startsWith("ml-dsa") ? "#12" : "#2",
     name: `SigV4-X509 request signing, ${keyType}`,
     unit: "signatures/s",
     baseline: { label: "bare crypto.sign", values: baseline },
@@ -174,7 +177,16 @@ function importCost(): { row: BenchRow; fact: BenchFact } {
 }
 
 export default async function (): Promise<BenchOutput> {
-  const rows = [await signing("ec-p256"), await signing("rsa-2048"), await firstCredentials()];
+  const rows = [await signing("ec-p256"), await signing("rsa-2048")];
+  const facts: BenchFact[] = [];
+  if (runtimeSignsMlDsa()) rows.push(await signing("ml-dsa-65"));
+  else
+    facts.push({
+      issue: "#12",
+      name: "SigV4-X509 request signing, ml-dsa-65",
+      value: `skipped: ML-DSA needs Node.js 24.6 or later (this is ${runtimeName()})`,
+    });
+  rows.push(await firstCredentials());
   const imports = importCost();
-  return { rows: [...rows, imports.row], facts: [imports.fact] };
+  return { rows: [...rows, imports.row], facts: [imports.fact, ...facts] };
 }

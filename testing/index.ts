@@ -19,6 +19,15 @@ export {
 } from "./emulators/issued-credentials.js";
 export { createTestCertificateAuthority } from "./pki/certificate-authority.js";
 export { generateTestKeyPair } from "./pki/key-pairs.js";
+export {
+  createMlDsaTestKey,
+  expandMlDsaSeed,
+  type MlDsaKeyType,
+  type MlDsaPrivateKeyForm,
+  type MlDsaTestKey,
+  mlDsaPrivateKeyDer,
+  mlDsaPrivateKeyPem,
+} from "./pki/ml-dsa.js";
 export type {
   CertificateAuthorityOptions,
   ExtendedKeyUsage,

@@ -98,6 +98,23 @@ export class UnsupportedKeyError extends InputError {
   }
 }
 
+/**
+ * The key or certificate is of a type AWS accepts but this JavaScript runtime
+ * cannot use (ML-DSA before Node.js 24.6): a newer runtime is the fix, not
+ * another key.
+ */
+export class UnsupportedRuntimeError extends UnsupportedKeyError {
+  static override code = "ERR_CERTCREDS_UNSUPPORTED_RUNTIME";
+  constructor(
+    input: string,
+    message: string,
+    /** The runtime that reads it, e.g. `Node.js 24.6`. */
+    readonly requires: string,
+  ) {
+    super(input, message);
+  }
+}
+
 /** The private key does not belong to the certificate. */
 export class KeyMismatchError extends InputError {
   static override code = "ERR_CERTCREDS_KEY_MISMATCH";

@@ -1,7 +1,8 @@
 import type { KeyObject, X509Certificate } from "node:crypto";
 import { nodeCrypto } from "../core/node-builtins.js";
-import { CertificateChainError, CertificateValidityError, InputFormatError } from "../core/errors.js";
+import { CertificateChainError, CertificateValidityError, InputFormatError, UnsupportedKeyError } from "../core/errors.js";
 import type { Material } from "./material.js";
+import { assertRuntimeSignsMlDsa, mlDsaOfCertificate, runtimeSignsMlDsa } from "./ml-dsa.js";
 import { looksLikePem, type PemBlock, parsePem } from "./pem.js";
 
 /** Certificates found in one input, plus any private key block beside them. */
@@ -54,12 +55,32 @@ export function publicKeyOf(certificate: X509Certificate, option = "certificate"
   try {
     return certificate.publicKey;
   } catch (cause) {
+    const mlDsa = mlDsaOfCertificate(certificate.raw).key;
+    if (mlDsa) assertRuntimeSignsMlDsa(mlDsa, `The key of the certificate ${describeCertificate(certificate)}`, option);
     throw new InputFormatError(
       option,
-      `The public key of the certificate ${describeCertificate(certificate)} cannot be read (unknown or corrupted algorithm). Use an RSA or EC certificate as issued by your CA.`,
+      `The public key of the certificate ${describeCertificate(certificate)} cannot be read (unknown or corrupted algorithm). Use an RSA, EC or ML-DSA certificate as issued by your CA.`,
       { cause },
     );
   }
+}
+
+/**
+ * Checks what the DER alone tells before any key is read: a certificate
+ * whose key or signature is ML-DSA needs a runtime that signs ML-DSA, and
+ * cannot authenticate mutual TLS with AWS IoT, which accepts RSA and EC
+ * client certificates only (signed with RSA or ECDSA).
+ */
+export function assertCertificateUsable(certificate: X509Certificate, role: string, option: string, mutualTls: boolean): void {
+  const { key, signature } = mlDsaOfCertificate(certificate.raw);
+  if (mutualTls && (key || signature)) {
+    const what = key ? `has an ${key} key` : `is signed with ${signature}`;
+    throw new UnsupportedKeyError(
+      option,
+      `The ${role} ${describeCertificate(certificate)} ${what}: AWS IoT accepts RSA and EC client certificates only (signed with RSA or ECDSA). Use an RSA or EC certificate with the IoT credential provider, or this one with IAM Roles Anywhere.`,
+    );
+  }
+  if (key) assertRuntimeSignsMlDsa(key, `The key of the ${role} ${describeCertificate(certificate)}`, option);
 }
 
 /** The serial number in decimal, as SigV4-X509 credentials carry it. */
@@ -117,6 +138,9 @@ export function orderChain(leaf: X509Certificate, intermediates: X509Certificate
     current = next!;
   }
   if (remaining.length > 0) {
+    // An ML-DSA issuer cannot be verified without ML-DSA: say that rather than "does not link".
+    if (!runtimeSignsMlDsa())
+      for (const certificate of [current, ...remaining]) assertCertificateUsable(certificate, "intermediate certificate", "certificateChain", false);
     const where = ordered.length === 0 ? "the certificate" : `the intermediate ${describeCertificate(current)}`;
     throw new CertificateChainError(
       `certificateChain does not link to the certificate: ${remaining.map(describeCertificate).join(", ")} did not issue ${where}` +

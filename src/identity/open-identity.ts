@@ -1,10 +1,11 @@
 import type { KeyObject, X509Certificate } from "node:crypto";
 import { ConfigurationError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
-import { assertValidAt, decimalSerial, describeCertificate, orderChain, parseCertificates, publicKeyOf } from "./certificate.js";
+import { assertCertificateUsable, assertValidAt, decimalSerial, describeCertificate, orderChain, parseCertificates, publicKeyOf } from "./certificate.js";
 import type { Identity, IdentityInit } from "./identity-init.js";
 import type { KeySource } from "./key-source.js";
 import { readMaterial } from "./material.js";
+import { mlDsaOfKey } from "./ml-dsa.js";
 import { keySourceFor } from "./sources/index.js";
 import { assertKeyMatchesCertificate, assertSupportedKey } from "./sources/file/private-key.js";
 
@@ -32,7 +33,16 @@ const DAY = 86_400_000;
 
 function keyDescription(key: KeyObject): string {
   const details = key.asymmetricKeyDetails;
-  return key.asymmetricKeyType === "rsa" ? `RSA ${details?.modulusLength} bits` : `EC ${details?.namedCurve}`;
+  if (key.asymmetricKeyType === "rsa") return `RSA ${details?.modulusLength} bits`;
+  if (key.asymmetricKeyType === "ec") return `EC ${details?.namedCurve}`;
+  return mlDsaOfKey(key) ?? String(key.asymmetricKeyType ?? "unknown key type");
+}
+
+/** How the identity will be used, for the checks that depend on it. */
+export interface OpenIdentityOptions {
+  logger?: Logger;
+  /** The key authenticates a mutual-TLS handshake with AWS IoT: refuse certificates the service does not accept. */
+  mutualTls?: boolean;
 }
 
 function rfc3339(date: Date): string {
@@ -65,7 +75,8 @@ class Steps {
  * Nothing is read before the first load; files are read again at each one,
  * so a certificate or key renewed on disk is picked up.
  */
-export function openIdentity(init: IdentityInit, options: { logger?: Logger } = {}): OpenedIdentity {
+export function openIdentity(init: IdentityInit, options: OpenIdentityOptions = {}): OpenedIdentity {
+  const mutualTls = options.mutualTls === true;
   let source: Promise<KeySource> | undefined;
   let closed = false;
   const sourceOf = (): Promise<KeySource> => {
@@ -90,7 +101,9 @@ export function openIdentity(init: IdentityInit, options: { logger?: Logger } = 
           throw new ConfigurationError("certificate", "certificate is required: pass a file path, PEM text or bytes.");
         }
         const material = keySource.readCertificate ? await keySource.readCertificate() : await readMaterial(init.certificate!, "certificate");
-        return { material, parsed: parseCertificates(material, "certificate") };
+        const parsed = parseCertificates(material, "certificate");
+        assertCertificateUsable(parsed.certificates[0]!, "certificate", "certificate", mutualTls);
+        return { material, parsed };
       },
       ({ material, parsed }) => `${material.label}: ${describeCertificate(parsed.certificates[0]!)}, ${keyDescription(publicKeyOf(parsed.certificates[0]!))}`,
     );
@@ -143,7 +156,11 @@ export function openIdentity(init: IdentityInit, options: { logger?: Logger } = 
     );
     const chain = await steps.step(
       "certificate chain order",
-      () => orderChain(certificate, intermediates, now),
+      () => {
+        const ordered = orderChain(certificate, intermediates, now);
+        if (mutualTls) for (const intermediate of ordered) assertCertificateUsable(intermediate, "intermediate certificate", "certificateChain", true);
+        return ordered;
+      },
       (ordered) =>
         ordered.length
           ? `${ordered.length} intermediate(s) link the certificate to "${ordered.at(-1)!.issuer.replace(/\n/g, ", ")}"`

@@ -39,13 +39,15 @@ export abstract class CertificateCredentialSource<Checked extends CheckedMechani
     protected readonly checked: Checked,
     /** What one attempt is called in log lines (`CreateSession`). */
     private readonly attemptName: string,
+    /** Whether the key authenticates mutual TLS (the identity then refuses certificates such a service does not accept). */
+    mutualTls = false,
   ) {
     this.endpoint = checked.endpoint;
     this.region = checked.region;
     this.clock = base.clock ?? systemClock;
     this.log = filterLogger(base.logger, checked.logLevel);
     this.timeoutMs = checked.timeoutMs;
-    this.identity = openIdentity(base, { ...(base.logger ? { logger: base.logger } : {}) });
+    this.identity = openIdentity(base, { ...(base.logger ? { logger: base.logger } : {}), mutualTls });
   }
 
   /** Whether the warning about this machine's clock was given (once per source). */

@@ -48,7 +48,11 @@ export interface EmulatorServer {
 /** Starts an HTTP(S) server for `handler` and resolves once it is listening. */
 export async function startEmulatorServer(handler: (req: IncomingMessage, res: ServerResponse) => void, options: ListenOptions = {}): Promise<EmulatorServer> {
   const host = options.host ?? "127.0.0.1";
-  const server: Server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createHttpServer(handler);
+  // ML-DSA certificates are kilobytes each: a leaf and its chain in X-Amz-X509 and X-Amz-X509-Chain pass Node's 16 KiB default header limit.
+  const limits = { maxHeaderSize: 64 * 1024 };
+  const server: Server = options.tls
+    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key, ...limits }, handler)
+    : createHttpServer(limits, handler);
   // Track raw sockets: a hung request must still be torn down by close().
   const sockets = new Set<Socket>();
   server.on("connection", (socket: Socket) => {

@@ -55,17 +55,18 @@ function makeAuthority(
     ca: { pathLength?: number } | undefined,
     defaultCommonName: string,
   ): Promise<{ issued: TestCertificate; subjectName: Buffer }> {
-    const keys = opts.publicKey ? undefined : await generateTestKeyPair(opts.keyType ?? "ec-p256");
+    const keys = opts.publicKey || opts.spki ? undefined : await generateTestKeyPair(opts.keyType ?? "ec-p256");
     const publicKey = opts.publicKey ?? keys?.publicKey;
-    if (!publicKey) throw new TypeError("No public key to certify");
+    const spki = opts.spki ?? publicKey?.export({ type: "spki", format: "der" });
+    if (!spki) throw new TypeError("No public key to certify");
     const now = Date.now();
     const serialNumber = opts.serialNumber ?? randomSerial();
     const subjectName = distinguishedName(opts.commonName ?? defaultCommonName);
     const der = buildCertificate(
       {
         subjectName,
-        spki: publicKey.export({ type: "spki", format: "der" }),
-        keyType: publicKey.asymmetricKeyType,
+        spki,
+        keyType: publicKey?.asymmetricKeyType,
         serialNumber,
         notBefore: opts.notBefore ?? new Date(now - HOUR_MS),
         notAfter: opts.notAfter ?? new Date(now + DAY_MS),
@@ -86,7 +87,7 @@ function makeAuthority(
       return (await certify(opts, undefined, "certcreds test device")).issued;
     },
     async createIntermediate(opts = {}) {
-      if (opts.publicKey) throw new TypeError("createIntermediate generates its own key; publicKey is not supported");
+      if (opts.publicKey || opts.spki) throw new TypeError("createIntermediate generates its own key; publicKey and spki are not supported");
       const pathLength = opts.pathLength === undefined ? {} : { pathLength: opts.pathLength };
       const { issued, subjectName: name } = await certify(opts, pathLength, "certcreds test intermediate CA");
       const { privateKey, privateKeyPem } = issued;

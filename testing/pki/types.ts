@@ -12,14 +12,28 @@ import type { KeyObject, X509Certificate } from "node:crypto";
  *
  * `rsa-1024` and `ed25519` exist for negative tests: IAM Roles Anywhere does
  * not accept them for signing, so a client (or emulator) should reject them.
+ * `ml-dsa-44`, `ml-dsa-65` and `ml-dsa-87` (post-quantum, FIPS 204) need
+ * Node.js 24.6 or later; asking for one on an older runtime rejects with a
+ * TypeError that says so.
  */
-export type TestKeyType = "rsa-2048" | "rsa-3072" | "rsa-4096" | "ec-p256" | "ec-p384" | "ec-p521" | "rsa-1024" | "ed25519";
+export type TestKeyType =
+  | "rsa-2048"
+  | "rsa-3072"
+  | "rsa-4096"
+  | "ec-p256"
+  | "ec-p384"
+  | "ec-p521"
+  | "rsa-1024"
+  | "ed25519"
+  | "ml-dsa-44"
+  | "ml-dsa-65"
+  | "ml-dsa-87";
 
 /** Options for a certificate issued by a {@link TestCertificateAuthority}. */
 export interface IssueOptions {
   /** Subject CN. Default `"certcreds test device"` (leaf) or `"certcreds test intermediate CA"`. */
   commonName?: string;
-  /** Type of the key generated for the certificate. Default `'ec-p256'`. Ignored when `publicKey` is given. */
+  /** Type of the key generated for the certificate. Default `'ec-p256'`. Ignored when `publicKey` or `spki` is given. */
   keyType?: TestKeyType;
   /**
    * Certify an existing public key (e.g. one whose private half lives in an
@@ -27,6 +41,12 @@ export interface IssueOptions {
    * `privateKey`.
    */
   publicKey?: KeyObject;
+  /**
+   * Certify a public key given as DER SubjectPublicKeyInfo, such as one this
+   * runtime cannot load (an ML-DSA key before Node.js 24.6, see
+   * `createMlDsaTestKey`). No key is generated; the result carries no `privateKey`.
+   */
+  spki?: Buffer;
   /** Start of validity. Default: one hour ago (tolerates small clock skew). */
   notBefore?: Date;
   /** End of validity. Default: one day from now. */
@@ -54,9 +74,9 @@ export interface TestCertificate {
   certificate: X509Certificate;
   /** The serial number as an integer. */
   serialNumber: bigint;
-  /** The private key, unless the certificate was issued for an external `publicKey`. */
+  /** The private key, unless the certificate was issued for an external `publicKey` or `spki`. */
   privateKey?: KeyObject;
-  /** The private key as PKCS#8 PEM, unless the certificate was issued for an external `publicKey`. */
+  /** The private key as PKCS#8 PEM, unless the certificate was issued for an external `publicKey` or `spki`. */
   privateKeyPem?: string;
 }
 

@@ -39,6 +39,9 @@ const OID = {
   ecdsaWithSHA256: "1.2.840.10045.4.3.2",
   ecdsaWithSHA384: "1.2.840.10045.4.3.3",
   ed25519: "1.3.101.112",
+  "ml-dsa-44": "2.16.840.1.101.3.4.3.17",
+  "ml-dsa-65": "2.16.840.1.101.3.4.3.18",
+  "ml-dsa-87": "2.16.840.1.101.3.4.3.19",
 } as const;
 
 /** KeyUsage bit positions (RFC 5280 §4.2.1.3). */
@@ -51,7 +54,9 @@ interface SignatureScheme {
 }
 
 function signatureSchemeFor(issuerKey: KeyObject): SignatureScheme {
-  switch (issuerKey.asymmetricKeyType) {
+  // A string: @types/node 20 does not name the ML-DSA types.
+  const type = issuerKey.asymmetricKeyType as string | undefined;
+  switch (type) {
     case "rsa":
       // RFC 4055: the parameters of sha256WithRSAEncryption are an explicit NULL.
       return { algorithmIdentifier: sequence(oid(OID.sha256WithRSAEncryption), nullValue()), digest: "sha256" };
@@ -68,8 +73,13 @@ function signatureSchemeFor(issuerKey: KeyObject): SignatureScheme {
     case "ed25519":
       // RFC 8410: Ed25519 hashes internally, so crypto.sign takes a null digest.
       return { algorithmIdentifier: sequence(oid(OID.ed25519)), digest: null };
+    case "ml-dsa-44":
+    case "ml-dsa-65":
+    case "ml-dsa-87":
+      // RFC 9881: the identifier has absent parameters; pure ML-DSA over the TBS, empty context.
+      return { algorithmIdentifier: sequence(oid(OID[type])), digest: null };
     default:
-      throw new TypeError(`Unsupported issuer key type: ${String(issuerKey.asymmetricKeyType)}`);
+      throw new TypeError(`Unsupported issuer key type: ${String(type)}`);
   }
 }
 

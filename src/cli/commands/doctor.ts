@@ -60,7 +60,7 @@ class Report {
  * key source and the library run before each call (`openIdentity().checks()`),
  * so every key source — files, a token — is covered the same way.
  */
-async function checkIdentity(report: Report, settings: Settings, now: Date): Promise<void> {
+async function checkIdentity(report: Report, settings: Settings, now: Date, mechanism: Mechanism): Promise<void> {
   if (settings.string("certificate") === undefined) {
     await report.check("certificate", () => {
       throw new Error("--certificate is not set: pass the certificate file (or set CERTCREDS_CERTIFICATE or certificate in a profile).");
@@ -76,7 +76,7 @@ async function checkIdentity(report: Report, settings: Settings, now: Date): Pro
     { quietPass: true },
   );
   if (!init) return;
-  const identity = openIdentity(init, { logger: stderrLogger(false) });
+  const identity = openIdentity(init, { logger: stderrLogger(false), mutualTls: mechanism === "iot" });
   try {
     for (const check of await identity.checks(now)) report.record(check);
   } finally {
@@ -107,7 +107,7 @@ export async function run(settings: Settings): Promise<number> {
   const now = new Date();
   const report = new Report();
   process.stdout.write(`certcreds doctor — ${mechanism === "iot" ? "AWS IoT credential provider" : "IAM Roles Anywhere"}\n`);
-  await checkIdentity(report, settings, now);
+  await checkIdentity(report, settings, now, mechanism);
   const endpoint = await checkOptions(report, settings, mechanism);
   let resolved = false;
   if (endpoint) {

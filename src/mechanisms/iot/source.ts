@@ -55,7 +55,7 @@ export class IotCredentialSource extends CertificateCredentialSource<CheckedIotO
     private readonly init: IotInit,
     checked: CheckedIotOptions = checkIotOptions(init),
   ) {
-    super(init, checked, "IoT credentials request");
+    super(init, checked, "IoT credentials request", true);
   }
 
   protected async prepare(): Promise<Prepared> {

@@ -3,6 +3,8 @@ import { type KeyObject, verify } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { runtimeSignsMlDsa } from "../../../src/identity/ml-dsa.js";
+import { createMlDsaTestKey, mlDsaPrivateKeyPem } from "../../../testing/index.js";
 import { createRolesAnywhereFixture, type RolesAnywhereFixture, requireBuild, runCli } from "../../helpers/cli.js";
 
 let f: RolesAnywhereFixture;
@@ -54,5 +56,41 @@ describe("sign-string (as aws_signing_helper)", () => {
     const stdinTwice = await runCli(["sign-string", "--private-key", "-"], { env: f.env, input: f.device.privateKeyPem });
     assert.equal(stdinTwice.code, 2);
     assert.match(stdinTwice.stderr, /pass the string to sign with --string/);
+  });
+});
+
+describe("sign-string with ML-DSA keys", () => {
+  test("pure ML-DSA over the string itself, seed and expanded forms; another --digest is a usage error", {
+    skip: !runtimeSignsMlDsa() && `needs Node.js 24.6 or later (this is ${process.version})`,
+  }, async () => {
+    for (const keyType of ["ml-dsa-44", "ml-dsa-65", "ml-dsa-87"] as const) {
+      const leaf = await f.issuing.issue({ keyType });
+      for (const form of ["seed", "expanded"] as const) {
+        const key = join(f.dir, `${keyType}-${form}.key`);
+        await writeFile(key, mlDsaPrivateKeyPem(leaf.privateKey!, form), { mode: 0o600 });
+        const result = await runCli(["sign-string", "--private-key", key, "--string", "string to sign", "--format", "text"], { env: f.env });
+        assert.equal(result.code, 0, result.stderr);
+        assert.ok(verify(null, Buffer.from("string to sign"), leaf.certificate.publicKey, Buffer.from(result.stdout, "hex")), `${keyType} ${form} verifies`);
+      }
+    }
+    const key = join(f.dir, "ml-dsa-44-seed.key");
+    const sha256 = await runCli(["sign-string", "--private-key", key, "--digest", "SHA256"], { env: f.env, input: "x" });
+    assert.equal(sha256.code, 0, "SHA256, the default, is accepted as aws_signing_helper does");
+    const sha384 = await runCli(["sign-string", "--private-key", key, "--digest", "SHA384"], { env: f.env, input: "x" });
+    assert.equal(sha384.code, 2);
+    assert.match(sha384.stderr, /--digest SHA384 does not apply to ML-DSA keys, which sign the string itself: leave --digest out\./);
+  });
+
+  test("on a runtime without ML-DSA: exit 3, one line naming Node.js 24.6", { skip: runtimeSignsMlDsa() && "this runtime signs ML-DSA" }, async () => {
+    const key = join(f.dir, "pq.key");
+    await writeFile(key, createMlDsaTestKey("ml-dsa-65").privateKeyPem("both"), { mode: 0o600 });
+    const result = await runCli(["sign-string", "--private-key", key, "--string", "x"], { env: f.env });
+    assert.equal(result.code, 3);
+    assert.match(
+      result.stderr.trim(),
+      /pq\.key is ML-DSA-65, which needs Node\.js 24\.6 or later \(this is Node\.js v[\d.]+\)\. Run certcreds with Node\.js 24\.6\+, or use an RSA or EC key\.$/,
+    );
+    assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+    assert.doesNotMatch(result.stderr, /corrupted|base64|OpenSSL/);
   });
 });

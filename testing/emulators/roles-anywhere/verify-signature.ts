@@ -14,8 +14,9 @@ import { canonicalRequest, clockSkewError, parseAmzDate, parseAuthorization, sha
 import { accessDenied } from "./service-error.js";
 import type { ServiceState } from "./service-state.js";
 
-const ALGORITHM = { rsa: "AWS4-X509-RSA-SHA256", ec: "AWS4-X509-ECDSA-SHA256" } as const;
+const ALGORITHM = { rsa: "AWS4-X509-RSA-SHA256", ec: "AWS4-X509-ECDSA-SHA256", mlDsa: "AWS4-X509-MLDSA" } as const;
 const SUPPORTED_CURVES = ["prime256v1", "secp384r1", "secp521r1"];
+const ML_DSA_TYPES = ["ml-dsa-44", "ml-dsa-65", "ml-dsa-87"];
 
 /**
  * Steps 1–4: the Authorization header, X-Amz-Date, the X-Amz-X509 certificate
@@ -65,13 +66,24 @@ export function verifySignature(req: IncomingMessage, body: Buffer, state: Servi
   );
   if (!canonical.ok) throw accessDenied(canonical.message);
   const toSign = stringToSign(auth.algorithm, amzDate, auth.scope, canonical.value);
-  verifyCertificateSignature(leaf.publicKey, auth.algorithm, auth.signature, toSign);
+  verifyCertificateSignature(publicKeyOf(leaf), auth.algorithm, auth.signature, toSign);
   return leaf;
+}
+
+/** The leaf's key; a key this runtime cannot read (ML-DSA before Node.js 24.6) is refused as the service refuses unknown keys. */
+function publicKeyOf(leaf: X509Certificate): KeyObject {
+  try {
+    return leaf.publicKey;
+  } catch {
+    throw accessDenied("Unsupported signing key type: this emulator's runtime cannot read the X-Amz-X509 public key (ML-DSA needs Node.js 24.6 or later)");
+  }
 }
 
 /** The key must be one Roles Anywhere accepts, the algorithm must match it, and the signature must verify. */
 function verifyCertificateSignature(key: KeyObject, algorithm: string, signatureHex: string, toSign: string): void {
-  const type = key.asymmetricKeyType;
+  // A string: @types/node 20 does not name the ML-DSA types.
+  const type = key.asymmetricKeyType as string | undefined;
+  const mlDsa = type !== undefined && ML_DSA_TYPES.includes(type);
   let expected: string;
   if (type === "rsa") {
     const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
@@ -83,8 +95,10 @@ function verifyCertificateSignature(key: KeyObject, algorithm: string, signature
       throw accessDenied(`Unsupported signing key: EC curve ${String(curve)}; use P-256, P-384 or P-521`);
     }
     expected = ALGORITHM.ec;
+  } else if (mlDsa) {
+    expected = ALGORITHM.mlDsa;
   } else {
-    throw accessDenied(`Unsupported signing key type '${String(type)}'; use RSA or EC (P-256, P-384, P-521)`);
+    throw accessDenied(`Unsupported signing key type '${String(type)}'; use RSA, EC (P-256, P-384, P-521) or ML-DSA (44, 65, 87)`);
   }
   if (algorithm !== expected) {
     throw accessDenied(`Algorithm ${algorithm} does not match the certificate's ${type.toUpperCase()} key; use ${expected}`);
@@ -93,8 +107,9 @@ function verifyCertificateSignature(key: KeyObject, algorithm: string, signature
   let valid = false;
   try {
     // RSA: PKCS#1 v1.5 (not PSS). ECDSA: ASN.1 DER SEQUENCE{r,s} (a raw r||s fails here, as on AWS).
-    const options = type === "rsa" ? { key, padding: constants.RSA_PKCS1_PADDING } : { key, dsaEncoding: "der" as const };
-    valid = verify("sha256", Buffer.from(toSign, "utf8"), options, Buffer.from(signatureHex, "hex"));
+    // ML-DSA: pure, over the string to sign itself (no SHA-256 first), empty context.
+    const options = type === "rsa" ? { key, padding: constants.RSA_PKCS1_PADDING } : mlDsa ? key : { key, dsaEncoding: "der" as const };
+    valid = verify(mlDsa ? null : "sha256", Buffer.from(toSign, "utf8"), options, Buffer.from(signatureHex, "hex"));
   } catch {
     valid = false;
   }

@@ -1,5 +1,6 @@
 import type { JsonWebKey, KeyObject } from "node:crypto";
 import { nodeCrypto } from "../../../core/node-builtins.js";
+import { children, readTlv, sequence, type Tlv } from "../../der.js";
 
 /**
  * Imports an unencrypted RSA or EC private key from DER through JWK.
@@ -18,46 +19,6 @@ export function importPrivateKeyDer(der: Buffer, type: "pkcs8" | "pkcs1" | "sec1
   } catch {
     return undefined;
   }
-}
-
-interface Tlv {
-  tag: number;
-  value: Buffer;
-  /** Offset just past this element. */
-  end: number;
-}
-
-function readTlv(buf: Buffer, offset: number): Tlv {
-  const tag = buf[offset]!;
-  let length = buf[offset + 1]!;
-  let start = offset + 2;
-  if (length & 0x80) {
-    const bytes = length & 0x7f;
-    if (bytes === 0 || bytes > 3) throw new Error("unsupported length");
-    length = 0;
-    for (let i = 0; i < bytes; i++) length = length * 256 + buf[start + i]!;
-    start += bytes;
-  }
-  const end = start + length;
-  if (end > buf.length) throw new Error("truncated");
-  return { tag, value: buf.subarray(start, end), end };
-}
-
-/** The elements of a constructed value. */
-function children(value: Buffer): Tlv[] {
-  const out: Tlv[] = [];
-  for (let offset = 0; offset < value.length; ) {
-    const tlv = readTlv(value, offset);
-    out.push(tlv);
-    offset = tlv.end;
-  }
-  return out;
-}
-
-function sequence(der: Buffer): Tlv[] {
-  const outer = readTlv(der, 0);
-  if (outer.tag !== 0x30 || outer.end !== der.length) throw new Error("not a SEQUENCE");
-  return children(outer.value);
 }
 
 /** Unsigned big-endian integer bytes as base64url, without the sign padding. */
