@@ -15,14 +15,14 @@ import { createHash, createPublicKey, type KeyObject, randomBytes } from "node:c
 import { bitString, implicit, integer, octetString, oid, readElement, sequence } from "./der.js";
 
 /** The ML-DSA parameter sets: matrix dimensions k × l, and η. */
-const PARAMETERS = {
+const PARAMETERS: Record<MlDsaKeyType, { oid: string; k: number; l: number; eta: number }> = {
   "ml-dsa-44": { oid: "2.16.840.1.101.3.4.3.17", k: 4, l: 4, eta: 2 },
   "ml-dsa-65": { oid: "2.16.840.1.101.3.4.3.18", k: 6, l: 5, eta: 4 },
   "ml-dsa-87": { oid: "2.16.840.1.101.3.4.3.19", k: 8, l: 7, eta: 2 },
-} as const;
+};
 
 /** An ML-DSA key type as Node names it. */
-export type MlDsaKeyType = keyof typeof PARAMETERS;
+export type MlDsaKeyType = "ml-dsa-44" | "ml-dsa-65" | "ml-dsa-87";
 
 /** How a PKCS#8 ML-DSA private key holds the key (RFC 9881 §6). */
 export type MlDsaPrivateKeyForm = "seed" | "expanded" | "both";

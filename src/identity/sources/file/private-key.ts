@@ -104,7 +104,8 @@ function named(key: KeyObject, label: string, option: string): KeyObject {
 /**
  * Why an encrypted key did not open. OpenSSL says "unsupported" when the
  * passphrase was right but the key inside is of a type it cannot decode —
- * on a runtime without ML-DSA, almost surely an ML-DSA key.
+ * on a runtime without ML-DSA, almost surely an ML-DSA key — and, on a
+ * runtime that decodes every type, when the passphrase was wrong.
  */
 function decryptionError(cause: unknown, label: string, option: string): Error {
   if ((cause as { code?: unknown })?.code === "ERR_OSSL_UNSUPPORTED") {
@@ -115,7 +116,8 @@ function decryptionError(cause: unknown, label: string, option: string): Error {
         ML_DSA_NODE,
       );
     }
-    return new UnsupportedKeyError(option, `${label} was decrypted but holds a key of a type certcreds cannot read. ${KEY_FIX}`);
+    // A runtime that reads every key type certcreds takes (Node 24, OpenSSL 3.5) says "unsupported" for a
+    // wrong passphrase too: its decoders find no key type in what the wrong key decrypted to.
   }
   return new PassphraseError(`${label} could not be decrypted: the passphrase is wrong. Check the passphrase option.`, { cause });
 }
