@@ -3,6 +3,7 @@ import { nodeCrypto } from "../core/node-builtins.js";
 import { CertificateChainError, CertificateValidityError, InputFormatError } from "../core/errors.js";
 import type { Material } from "./material.js";
 import { looksLikePem, type PemBlock, parsePem } from "./pem.js";
+import { looksLikePfx } from "./sources/pkcs12/sniff.js";
 
 /** Certificates found in one input, plus any private key block beside them. */
 export interface ParsedCertificates {
@@ -17,6 +18,14 @@ export function parseCertificates(material: Material, option: string): ParsedCer
     try {
       return { certificates: [new (nodeCrypto().X509Certificate)(material.bytes)], keyBlocks: [] };
     } catch (cause) {
+      // Reached with a PKCS#12 file only when a private key is named besides (or as the chain): say what the file is.
+      if (looksLikePfx(material.bytes)) {
+        throw new InputFormatError(
+          option,
+          `${material.label} is a PKCS#12 file, which holds its own key: pass it as certificate alone, without privateKey (CLI: --certificate file.p12 without --private-key).`,
+          { cause },
+        );
+      }
       throw new InputFormatError(
         option,
         `${material.label} is neither PEM nor a DER X.509 certificate. Pass a file or text starting with "-----BEGIN CERTIFICATE-----", or DER bytes.`,
