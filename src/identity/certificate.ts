@@ -115,7 +115,8 @@ function issued(issuer: X509Certificate, subject: X509Certificate): boolean {
  * certificate, which is far harder to diagnose from the service's answer.
  */
 export function orderChain(leaf: X509Certificate, intermediates: X509Certificate[], now: Date): X509Certificate[] {
-  const remaining = [...intermediates];
+  // The same intermediate given twice (in a PKCS#12 file and --intermediates, or twice in a bundle) is one link.
+  const remaining = intermediates.filter((certificate, index) => intermediates.findIndex((other) => other.raw.equals(certificate.raw)) === index);
   const ordered: X509Certificate[] = [];
   let current = leaf;
   while (remaining.length > 0) {

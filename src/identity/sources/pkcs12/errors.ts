@@ -44,13 +44,18 @@ export function pkcs12Error(error: unknown, label: string): unknown {
   return error;
 }
 
+/** A PassphraseError about the certificate input (the CLI then names it by its flag, as other input errors). */
+function aboutCertificate(message: string): PassphraseError {
+  return Object.assign(new PassphraseError(message), { input: "certificate" as const });
+}
+
 /** The file needs a password and none was given. */
 export function passwordNeeded(label: string): PassphraseError {
-  return new PassphraseError(`${label} is a password-protected PKCS#12 file: pass its password with ${PASSWORD_OPTION}.`);
+  return aboutCertificate(`${label} is a password-protected PKCS#12 file: pass its password with ${PASSWORD_OPTION}.`);
 }
 
 /** The password given does not open the file (its MAC does not verify, or a part does not decrypt). */
 export function passwordWrong(label: string, check: "mac" | "decrypt"): PassphraseError {
   const why = check === "mac" ? "its integrity check (MAC) fails with it, so the password is wrong or the file was altered" : "a part does not decrypt with it";
-  return new PassphraseError(`${label} is a PKCS#12 file that the password given does not open: ${why}. Check ${PASSWORD_OPTION}.`);
+  return aboutCertificate(`${label} is a PKCS#12 file that the password given does not open: ${why}. Check ${PASSWORD_OPTION}.`);
 }
