@@ -73,7 +73,15 @@ export function publicKeyOf(certificate: X509Certificate, option = "certificate"
 
 /** The serial number in decimal, as SigV4-X509 credentials carry it. */
 export function decimalSerial(certificate: X509Certificate): string {
-  return BigInt(`0x${certificate.serialNumber}`).toString(10);
+  const hex = certificate.serialNumber;
+  // Node writes a negative serial (RFC 5280 forbids them: only a damaged or hand-made certificate has one) with a minus sign.
+  if (!/^[0-9A-Fa-f]+$/.test(hex)) {
+    throw new InputFormatError(
+      "certificate",
+      `The certificate ${describeCertificate(certificate)} has a negative serial number, which RFC 5280 forbids and AWS refuses: have your CA issue it again.`,
+    );
+  }
+  return BigInt(`0x${hex}`).toString(10);
 }
 
 /** A short human name of a certificate for messages: its subject and serial. */

@@ -116,6 +116,8 @@ export interface PfxSpec {
   ber?: boolean;
   /** localKeyId attributes pairing key i with certificate i (default true). */
   localKeyIds?: boolean;
+  /** Changes the AuthenticatedSafe before the MAC is computed over it (so that a damaged inside passes the MAC). */
+  mutateAuthSafe?: (authSafe: Buffer) => Buffer;
 }
 
 function pbes2(password: string, plaintext: Buffer, iterations: number, declared = iterations): { algorithm: Buffer; ciphertext: Buffer } {
@@ -157,7 +159,7 @@ export async function writePfx(spec: PfxSpec): Promise<Buffer> {
     infos.push(sequence(oid(OIDS.encryptedData), explicit(0, sequence(integer(0), sequence(oid(OIDS.data), algorithm, implicit(0, ciphertext))))));
   }
   infos.push(sequence(oid(OIDS.data), explicit(0, octetString(sequence(...keyBags)))));
-  const authSafe = sequence(...infos);
+  const authSafe = spec.mutateAuthSafe ? spec.mutateAuthSafe(sequence(...infos)) : sequence(...infos);
   const macIterations = spec.macIterations ?? 2048;
   const macSalt = randomBytes(8);
   let mac: Buffer;

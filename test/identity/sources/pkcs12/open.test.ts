@@ -6,6 +6,7 @@
  * hostile counts) from the test writer.
  */
 import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -194,6 +195,20 @@ describe("PKCS#12 files as the certificate", { skip: opensslUnavailable() }, () 
       loadIdentity(init, now),
       (e: unknown) => e instanceof InputFormatError && /is a PKCS#12 file, which holds its own key/.test(e.message),
     );
+    await releaseIdentity(init);
+  });
+
+  test("a certificate with a negative serial (only tampering makes one) is a typed error, from a PKCS#12 file or a DER file", async () => {
+    const der = Buffer.from(leaves.ec.certificateDer);
+    // TBSCertificate: version [0] { INTEGER 2 }, then the serial INTEGER of 20 bytes; its top bit makes it negative.
+    const at = der.indexOf(Buffer.from([0xa0, 0x03, 0x02, 0x01, 0x02, 0x02, 0x14])) + 7;
+    der[at]! |= 0x80;
+    const negative = new X509Certificate(der);
+    assert.match(negative.serialNumber, /^-/);
+    const file = await writePfx({ keys: [leaves.ec.privateKey!], certificates: [negative], password: PASSWORD });
+    await assert.rejects(opened(file, PASSWORD), (e: unknown) => e instanceof InputFormatError && /negative serial number/.test(e.message));
+    const init = { certificate: der, privateKey: leaves.ec.privateKeyPem };
+    await assert.rejects(loadIdentity(init, now), (e: unknown) => e instanceof InputFormatError && /negative serial number/.test(e.message));
     await releaseIdentity(init);
   });
 });
