@@ -67,7 +67,8 @@ export const COMMANDS: readonly (Command | RawCommand)[] = [
   {
     name: "read-certificate-data",
     summary: "print a certificate's key type, serial (decimal), base64 DER and algorithms",
-    flags: ["certificate", ...SOURCE_FLAGS],
+    // As aws_signing_helper's: its certificate-store flags too (refused, with what to use instead).
+    flags: ["certificate", "cert-selector", "system-store-name", ...SOURCE_FLAGS],
     load: () => import("./commands/read-certificate-data.js"),
   },
   {

@@ -4,6 +4,7 @@ import { CertificateChainError, CertificateValidityError, InputFormatError, Unsu
 import type { Material } from "./material.js";
 import { assertRuntimeSignsMlDsa, mlDsaOfCertificate, runtimeSignsMlDsa } from "./ml-dsa.js";
 import { looksLikePem, type PemBlock, parsePem } from "./pem.js";
+import { looksLikePfx } from "./sources/pkcs12/sniff.js";
 
 /** Certificates found in one input, plus any private key block beside them. */
 export interface ParsedCertificates {
@@ -18,6 +19,14 @@ export function parseCertificates(material: Material, option: string): ParsedCer
     try {
       return { certificates: [new (nodeCrypto().X509Certificate)(material.bytes)], keyBlocks: [] };
     } catch (cause) {
+      // Reached with a PKCS#12 file only when a private key is named besides (or as the chain): say what the file is.
+      if (looksLikePfx(material.bytes)) {
+        throw new InputFormatError(
+          option,
+          `${material.label} is a PKCS#12 file, which holds its own key: pass it as certificate alone, without privateKey (CLI: --certificate file.p12 without --private-key).`,
+          { cause },
+        );
+      }
       throw new InputFormatError(
         option,
         `${material.label} is neither PEM nor a DER X.509 certificate. Pass a file or text starting with "-----BEGIN CERTIFICATE-----", or DER bytes.`,
@@ -85,7 +94,15 @@ export function assertCertificateUsable(certificate: X509Certificate, role: stri
 
 /** The serial number in decimal, as SigV4-X509 credentials carry it. */
 export function decimalSerial(certificate: X509Certificate): string {
-  return BigInt(`0x${certificate.serialNumber}`).toString(10);
+  const hex = certificate.serialNumber;
+  // Node writes a negative serial (RFC 5280 forbids them: only a damaged or hand-made certificate has one) with a minus sign.
+  if (!/^[0-9A-Fa-f]+$/.test(hex)) {
+    throw new InputFormatError(
+      "certificate",
+      `The certificate ${describeCertificate(certificate)} has a negative serial number, which RFC 5280 forbids and AWS refuses: have your CA issue it again.`,
+    );
+  }
+  return BigInt(`0x${hex}`).toString(10);
 }
 
 /** A short human name of a certificate for messages: its subject and serial. */
@@ -127,7 +144,8 @@ function issued(issuer: X509Certificate, subject: X509Certificate): boolean {
  * certificate, which is far harder to diagnose from the service's answer.
  */
 export function orderChain(leaf: X509Certificate, intermediates: X509Certificate[], now: Date): X509Certificate[] {
-  const remaining = [...intermediates];
+  // The same intermediate given twice (in a PKCS#12 file and --intermediates, or twice in a bundle) is one link.
+  const remaining = intermediates.filter((certificate, index) => intermediates.findIndex((other) => other.raw.equals(certificate.raw)) === index);
   const ordered: X509Certificate[] = [];
   let current = leaf;
   while (remaining.length > 0) {

@@ -8,6 +8,8 @@ import type { TlsKey } from "./tls-key.js";
 export interface IdentityInit {
   /**
    * The end-entity certificate: file path, PEM text or bytes (PEM or DER). A PEM may also hold the chain and the key.
+   * A PKCS#12 file (`.p12`/`.pfx`, recognised by its content) holds the certificate, its key and intermediates: leave
+   * `privateKey` out, and give its password as `passphrase`.
    * PKCS#11: a `pkcs11:` URI reads it from the token; omitted beside `pkcs11`, the token's certificate of the key is used.
    */
   certificate?: MaterialInput;
@@ -15,7 +17,7 @@ export interface IdentityInit {
   certificateChain?: MaterialInput | MaterialInput[];
   /** The private key: file path, PEM text or bytes, or a `pkcs11:` URI (RFC 7512). Not needed when `certificate` holds it or `signer` is given. */
   privateKey?: MaterialInput;
-  /** Passphrase of an encrypted PKCS#8 key. */
+  /** Passphrase of an encrypted PKCS#8 key, or password of a PKCS#12 `certificate` (none needed for the empty password). */
   passphrase?: string;
   /** A key held elsewhere (HSM); replaces `privateKey`. */
   signer?: Signer;

@@ -8,6 +8,12 @@ export interface KeySourceFlag {
   path?: boolean;
   /** A secret (PIN, password): never part of the credential cache key, never echoed. */
   secret?: boolean;
+  /**
+   * A flag of AWS's aws_signing_helper for a feature certcreds does not have: accepted (a command line
+   * written for the helper is not an "unknown option"), and refused when set, with this reason and what
+   * to use instead, after the flag's name.
+   */
+  refused?: string;
   /** One help line: `<value>  what it does`. */
   help: string;
 }
@@ -16,7 +22,7 @@ export interface KeySourceFlag {
 export interface KeySourceArguments {
   certificate: string | undefined;
   privateKey: string | undefined;
-  /** This source's own flags, by name. */
+  /** This source's own flags by name (and the shared identity flags, such as `pkcs8-password`). */
   flag(name: string): string | boolean | number | undefined;
   /** Reads a material flag (`certificate`, `intermediates`…) the way the CLI reads any: path, `env:VAR`, `-`. */
   material(name: "certificate" | "intermediates"): Promise<MaterialInput | undefined>;

@@ -82,6 +82,11 @@ export const SECRET_KEY_SOURCE_FLAGS = SOURCES.flatMap((source) =>
     .map(([name]) => name as KeySourceFlagName),
 );
 
+/** The key sources' flags accepted only to be refused when set (AWS's helper features certcreds has not), with why. */
+export const REFUSED_KEY_SOURCE_FLAGS = SOURCES.flatMap((source) =>
+  Object.entries(source.flags).flatMap(([name, flag]) => (flag.refused ? [[name as KeySourceFlagName, flag.refused] as const] : [])),
+);
+
 /** Help lines of the flags whose values take these forms. */
 export function keyInputHelp(): Record<"certificate" | "private-key" | KeySourceFlagName, string> {
   const forms = SOURCES.map((source) => source.form)
@@ -89,7 +94,7 @@ export function keyInputHelp(): Record<"certificate" | "private-key" | KeySource
     .map((form) => `|${form}`)
     .join("");
   return {
-    certificate: `<file|env:VAR${forms}>  the certificate (PEM or DER; a PEM may also hold the chain and the key)`,
+    certificate: `<file|env:VAR${forms}>  the certificate (PEM, DER, or PKCS#12 .p12/.pfx with the key and chain; a PEM may also hold the chain and the key)`,
     "private-key": `<file|env:VAR|-${forms}>  the private key; env:VAR reads PEM text from a variable, - from standard input (no key on disk)`,
     ...(Object.fromEntries(SOURCES.flatMap((source) => Object.entries(source.flags).map(([name, flag]) => [name, flag.help]))) as Record<
       KeySourceFlagName,

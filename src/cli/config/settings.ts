@@ -5,7 +5,7 @@ import { showValue } from "../../core/show-value.js";
 import { COMMAND_FLAGS } from "../registry.js";
 import { envName, FLAGS, type FlagName } from "./flags.js";
 import { parseIni } from "./ini.js";
-import { isSpecialMaterial } from "./key-inputs.js";
+import { isSpecialMaterial, REFUSED_KEY_SOURCE_FLAGS } from "./key-inputs.js";
 import type { ParsedArgs } from "./parse-args.js";
 import { nearest } from "../../core/suggest.js";
 import { CliConfigurationError, UsageError } from "../output/usage-error.js";
@@ -236,5 +236,10 @@ export function resolveSettings(command: string, args: ParsedArgs, env: NodeJS.P
     values.set(name, convert(name, raw, source, where));
     sources.set(name, source);
   }
-  return new Settings(command, values, sources, profile.file, profile.name);
+  const settings = new Settings(command, values, sources, profile.file, profile.name);
+  // Flags of AWS's helper for features certcreds has not: a usage error wherever they are set, saying what to use instead.
+  for (const [name, refusal] of REFUSED_KEY_SOURCE_FLAGS) {
+    if (values.has(name) && values.get(name) !== false) throw new UsageError(`${settings.describe(name)} ${refusal}`);
+  }
+  return settings;
 }

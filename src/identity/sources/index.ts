@@ -3,6 +3,7 @@ import type { IdentityInit } from "../identity-init.js";
 import type { KeySourceKind } from "../key-source.js";
 import { fileKeySource } from "./file/kind.js";
 import { pkcs11KeySource } from "./pkcs11/kind.js";
+import { pkcs12KeySource } from "./pkcs12/kind.js";
 import { signerKeySource } from "./signer/kind.js";
 
 /**
@@ -10,7 +11,7 @@ import { signerKeySource } from "./signer/kind.js";
  * theirs: the specific ones first, the file key (the default) last. A new
  * key source is a folder beside these and one line here.
  */
-export const KEY_SOURCES: readonly KeySourceKind[] = [pkcs11KeySource, signerKeySource, fileKeySource];
+export const KEY_SOURCES: readonly KeySourceKind[] = [pkcs11KeySource, signerKeySource, pkcs12KeySource, fileKeySource];
 
 /** The kind of key source an init names, its conflicts checked. */
 export function keySourceFor(init: IdentityInit): KeySourceKind {
