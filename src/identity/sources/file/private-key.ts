@@ -2,6 +2,7 @@ import type { KeyObject, X509Certificate } from "node:crypto";
 import { nodeCrypto } from "../../../core/node-builtins.js";
 import { InputFormatError, KeyMismatchError, PassphraseError, UnsupportedKeyError, UnsupportedRuntimeError } from "../../../core/errors.js";
 import { describeCertificate, publicKeyOf } from "../../certificate.js";
+import { privateKeyIsConsistent } from "./key-consistency.js";
 import { importPrivateKeyDer } from "./key-import.js";
 import type { Material } from "../../material.js";
 import { assertRuntimeSignsMlDsa, EXPANDED_KEY_BYTES, ML_DSA_NODE, mlDsaOfKey, mlDsaOfPkcs8, runtimeName, runtimeSignsMlDsa } from "../../ml-dsa.js";
@@ -207,7 +208,14 @@ function matches(key: KeyObject, certificate: X509Certificate): boolean {
 
 /** Throws unless the (public half of the) key is the certificate's public key. */
 export function assertKeyMatchesCertificate(key: KeyObject, certificate: X509Certificate, keyLabel: string): void {
-  if (!matches(key, certificate)) {
+  const match = matches(key, certificate);
+  if (match && !privateKeyIsConsistent(key)) {
+    throw new InputFormatError(
+      "privateKey",
+      `The private key (${keyLabel}) is inconsistent: the public key it holds is not the one its private part makes, so its signatures would not verify (a corrupted or altered file). Export the key again from where it was made.`,
+    );
+  }
+  if (!match) {
     throw new KeyMismatchError(
       `The private key (${keyLabel}) does not belong to the certificate ${describeCertificate(certificate)}. ` +
         "Pass the key generated with this certificate's request, or the certificate issued for this key.",
