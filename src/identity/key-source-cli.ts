@@ -18,8 +18,8 @@ export interface KeySourceArguments {
   privateKey: string | undefined;
   /** This source's own flags, by name. */
   flag(name: string): string | boolean | number | undefined;
-  /** Reads a material flag (`certificate`, `intermediates`…) the way the CLI reads any: path, `env:VAR`, `-`. */
-  material(name: "certificate" | "intermediates"): Promise<MaterialInput | undefined>;
+  /** Reads a material flag (`certificate`, `intermediates`, `private-key`) the way the CLI reads any: path, `env:VAR`, `-`. */
+  material(name: "certificate" | "intermediates" | "private-key"): Promise<MaterialInput | undefined>;
 }
 
 /**
@@ -39,8 +39,12 @@ export interface KeySourceCli {
   form?: string;
   /** A value as part of the credential cache key: secrets in it (a PIN) removed. */
   cacheKeyForm?(value: string): string;
-  /** Whether this source takes the command line (a value with its scheme). */
-  claims(args: Pick<KeySourceArguments, "certificate" | "privateKey">): boolean;
+  /**
+   * Whether this source takes the command line: a value with its scheme, or
+   * a key it recognises (a file it may look into); `flag` reads the flags
+   * when the values alone cannot tell (a key on standard input).
+   */
+  claims(args: Pick<KeySourceArguments, "certificate" | "privateKey"> & { flag?: KeySourceArguments["flag"] }): boolean;
   /** The identity init; checks the values at once (a ConfigurationError names the input), opens nothing. */
   identityInit(args: KeySourceArguments): Promise<IdentityInit>;
   /** Why `sign-string` cannot use the key (it cannot be read out), and what to use instead. */

@@ -131,10 +131,23 @@ export async function materialFrom(settings: Settings, name: FlagName): Promise<
   return value;
 }
 
+/** A key source's own flags, read as their kinds say. */
+function flagsOf(settings: Settings, source: KeySourceCli): (name: string) => string | boolean | number | undefined {
+  return (name) => {
+    const kind = source.flags[name]?.kind;
+    if (kind === undefined || !settings.has(name as FlagName)) return undefined;
+    return kind === "boolean"
+      ? settings.boolean(name as FlagName)
+      : kind === "integer"
+        ? settings.integer(name as FlagName)
+        : settings.string(name as FlagName);
+  };
+}
+
 /** The key source the certificate and key flags name, when not a key file. */
 function keySourceOf(settings: Settings): KeySourceCli | undefined {
   const values = { certificate: settings.string("certificate"), privateKey: settings.string("private-key") };
-  return SOURCES.find((source) => source.claims(values));
+  return SOURCES.find((source) => source.claims({ ...values, flag: flagsOf(settings, source) }));
 }
 
 /** The identity part of either mechanism's init: certificate, chain, key, passphrase — or a key on a token. */
@@ -148,14 +161,7 @@ export async function identityInit(settings: Settings): Promise<IdentityInit> {
     return source.identityInit({
       certificate: settings.string("certificate"),
       privateKey: settings.string("private-key"),
-      flag: (name) => {
-        const kind = source.flags[name]?.kind;
-        return kind === "boolean"
-          ? settings.boolean(name as FlagName)
-          : kind === "integer"
-            ? settings.integer(name as FlagName)
-            : settings.string(name as FlagName);
-      },
+      flag: flagsOf(settings, source),
       material: (name) => materialFrom(settings, name),
     });
   }
