@@ -138,14 +138,8 @@ export class TpmSource implements KeySource {
       }
       return { value: undefined, from: "(none: the key file says it has no password)" };
     }
+    // Said outright, an empty password is used even where a key file says there is one: tpm2_encodeobject writes emptyAuth FALSE for keys without.
     if (given === "") {
-      if (found.emptyAuth === false) {
-        throw new TpmError(
-          "password-missing",
-          "tpm.keyPassword",
-          `${found.label} has a password (its emptyAuth is not set), but --no-tpm-key-password (tpm.keyPassword "") says it has none: pass its password with tpm.keyPassword (--tpm-key-password).`,
-        );
-      }
       return { value: undefined, from: "(empty, as --no-tpm-key-password says)" };
     }
     if (given !== undefined)
@@ -162,7 +156,7 @@ export class TpmSource implements KeySource {
       "password-missing",
       "tpm.keyPassword",
       found.emptyAuth === false
-        ? `${found.label} has a password (its emptyAuth is not set): pass it with tpm.keyPassword (--tpm-key-password).`
+        ? `${found.label} has a password (its emptyAuth is not set): pass it with tpm.keyPassword (--tpm-key-password), or --no-tpm-key-password (tpm.keyPassword "") if it has none.`
         : `${found.label} may have a password, which certcreds does not guess (a wrong one counts towards lockout): pass it with tpm.keyPassword (--tpm-key-password), or --no-tpm-key-password (tpm.keyPassword "") if it has none.`,
     );
   }

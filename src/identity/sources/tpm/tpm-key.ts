@@ -57,6 +57,11 @@ export class TpmKey {
     return this.init.label;
   }
 
+  /** The transient handle kept loaded, if any (for tests). */
+  get keptHandle(): number | undefined {
+    return this.kept?.handle;
+  }
+
   /** Signs SHA-256(data): PKCS#1 v1.5 for RSA, DER `SEQUENCE { r, s }` for ECDSA, checked against the public key. */
   async sign(data: Uint8Array): Promise<Buffer> {
     if (this.refused) throw this.refused;
