@@ -61,9 +61,12 @@ export interface Swtpm {
   /** Makes a persistent storage primary (the template tpm2-openssl uses) at `handle`. */
   persistentPrimary(handle: string): Promise<void>;
   /** A key made with tpm2-tools under an owner-hierarchy storage primary: its TPM2B_PUBLIC and TPM2B_PRIVATE. */
-  createKey(type: TpmKeyType, options?: { password?: string; attributes?: string; scheme?: string }): Promise<{ publicBytes: Buffer; privateBytes: Buffer }>;
+  createKey(
+    type: TpmKeyType,
+    options?: { password?: string; attributes?: string; scheme?: string; algorithm?: string },
+  ): Promise<{ publicBytes: Buffer; privateBytes: Buffer }>;
   /** A persistent key at `handle`, made with tpm2-tools; its public key. */
-  persistentKey(type: TpmKeyType, handle: string, options?: { password?: string; attributes?: string }): Promise<KeyObject>;
+  persistentKey(type: TpmKeyType, handle: string, options?: { password?: string; attributes?: string; algorithm?: string }): Promise<KeyObject>;
   /** Transient handles now loaded in the TPM. */
   transientHandles(): Promise<string[]>;
   /** Sets the dictionary-attack parameters (tpm2_dictionarylockout --setup-parameters). */
@@ -145,11 +148,11 @@ export async function startSwtpm(): Promise<Swtpm> {
     await tool("tpm2_createprimary", ["-C", "o", ...PRIMARY, "-c", context]);
     return context;
   };
-  const create = async (type: TpmKeyType, options: { password?: string; attributes?: string; scheme?: string } = {}) => {
+  const create = async (type: TpmKeyType, options: { password?: string; attributes?: string; scheme?: string; algorithm?: string } = {}) => {
     const parent = await primary();
     const pub = file("key.pub");
     const priv = file("key.priv");
-    const algorithm = options.scheme ? `${TOOL_ALGORITHMS[type]}:${options.scheme}` : TOOL_ALGORITHMS[type];
+    const algorithm = options.algorithm ?? (options.scheme ? `${TOOL_ALGORITHMS[type]}:${options.scheme}` : TOOL_ALGORITHMS[type]);
     await tool("tpm2_create", [
       "-C",
       parent,

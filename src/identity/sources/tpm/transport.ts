@@ -243,7 +243,7 @@ class DeviceConnection implements TpmConnection {
       // The kernel returns a whole response per read; a short read is completed, never exceeded.
       while (length < HEADER_BYTES || length < buffer.readUInt32BE(2)) {
         const { bytesRead } = await this.handle.read(buffer, length, buffer.length - length, null);
-        if (bytesRead === 0) throw new TpmError("response", DEVICE_OPTION, `The TPM device ${this.location} ended a response early.`);
+        if (bytesRead === 0) throw new TpmError("response", DEVICE_OPTION, `The device ${this.location} ended a response early: it is not a TPM; ${FIX}.`);
         length += bytesRead;
         if (length >= HEADER_BYTES && buffer.readUInt32BE(2) > MAX_RESPONSE_BYTES) break;
       }
