@@ -110,6 +110,20 @@ export function createPrimary(hierarchy: number): Command {
   return command(CC.CreatePrimary, [hierarchy], [Buffer.alloc(0)], parameters, 1);
 }
 
+/** The name of the primary in a CreatePrimary response (after outPublic, creationData, creationHash and creationTicket). */
+export function parseCreatePrimary(response: Response): Buffer {
+  const reader = response.parameters;
+  reader.sized(0xffff, "outPublic");
+  reader.sized(0xffff, "creationData");
+  reader.sized(MAX_NAME, "creationHash");
+  reader.u16();
+  reader.u32();
+  reader.sized(MAX_NAME, "creation ticket");
+  const name = reader.sized(MAX_NAME, "name");
+  reader.end();
+  return name;
+}
+
 /** TPM2_Load of a key blob under `parent` (empty parent password). `privateBytes` and `publicBytes` are the TPM2Bs with their sizes. */
 export function load(parent: number, privateBytes: Buffer, publicBytes: Buffer): Command {
   return command(CC.Load, [parent], [Buffer.alloc(0)], Buffer.concat([privateBytes, publicBytes]), 1);

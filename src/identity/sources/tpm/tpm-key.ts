@@ -9,10 +9,10 @@ import type { KeyObject } from "node:crypto";
 import { nodeCrypto } from "../../../core/node-builtins.js";
 import type { SecretText } from "../pkcs11/pin.js";
 import { ecdsaRawToDer } from "../pkcs11/ecdsa-der.js";
-import { type TpmClient, TpmResponseError, type TpmSession } from "./client.js";
+import { strayHandles, type TpmClient, TpmResponseError, type TpmSession } from "./client.js";
 import * as commands from "./commands.js";
 import { HIERARCHIES, hex, isPersistentHandle } from "./constants.js";
-import { TpmError } from "./errors.js";
+import { malformedResponse, TpmError } from "./errors.js";
 import { isWrongPassword, loadError, lockout, primaryError, signError, wrongPassword } from "./explain.js";
 import { objectName, type PublicArea, type SigningProfile } from "./public-area.js";
 import { RC } from "./response-codes.js";
@@ -152,52 +152,67 @@ export class TpmKey {
     }
   }
 
+  /**
+   * Loads the key blob under its parent (the hierarchy's storage primary,
+   * made for the load and flushed right after it, or a persistent parent).
+   * Whatever this loads is flushed again on any failure, including one the
+   * TPM reports only by a malformed answer.
+   */
   private async load(session: TpmSession, location: Extract<KeyLocation, { kind: "blob" }>): Promise<number> {
     const { client, label } = this.init;
     const where = client.transport.location;
     const hierarchy = HIERARCHIES[location.parent];
-    let parent = location.parent;
-    if (!isPersistentHandle(parent)) {
+    let primary: number | undefined;
+    let primaryName: Buffer | undefined;
+    try {
+      if (!isPersistentHandle(location.parent)) {
+        try {
+          const response = await session.execute(commands.createPrimary(location.parent));
+          primary = this.transientHandle(response.handles[0]!, "CreatePrimary");
+          primaryName = client.parse(() => commands.parseCreatePrimary(response));
+        } catch (error) {
+          await this.flushStrays(session, error);
+          if (error instanceof TpmResponseError) throw primaryError(error, hierarchy ?? hex(location.parent), where);
+          throw error;
+        }
+      }
+      let handle: number | undefined;
       try {
-        const response = await session.execute(commands.createPrimary(parent));
-        parent = response.handles[0]!;
+        const response = await session.execute(commands.load(primary ?? location.parent, location.privateBytes, location.publicBytes));
+        handle = this.transientHandle(response.handles[0]!, "Load");
+        this.stats.loads++;
+        const name = client.parse(() => commands.parseLoad(response));
+        if (this.name !== undefined && !name.equals(this.name)) {
+          throw new TpmError("response", "tpm.device", `The TPM at ${where} loaded ${label} under another name than its public area gives.`);
+        }
+        return handle;
       } catch (error) {
-        if (error instanceof TpmResponseError) throw primaryError(error, hierarchy ?? hex(parent), where);
+        await this.flushStrays(session, error);
+        if (handle !== undefined) await this.flush(session, handle);
+        if (error instanceof TpmResponseError) {
+          const parentName = hierarchy ? `the ${hierarchy} hierarchy's storage primary` : `the parent ${hex(location.parent)}`;
+          throw loadError(error, label, location.parent, parentName, where);
+        }
         throw error;
       }
-    }
-    try {
-      const response = await session.execute(commands.load(parent, location.privateBytes, location.publicBytes));
-      const handle = response.handles[0]!;
-      this.stats.loads++;
-      const name = client.parse(() => commands.parseLoad(response));
-      if (this.name !== undefined && !name.equals(this.name)) {
-        await this.flush(session, handle);
-        throw new TpmError("response", "tpm.device", `The TPM at ${where} loaded ${label} under another name than its public area gives.`);
-      }
-      return handle;
-    } catch (error) {
-      if (error instanceof TpmResponseError)
-        throw loadError(
-          error,
-          label,
-          location.parent,
-          hierarchy ? `the ${hierarchy} hierarchy's storage primary` : `the parent ${hex(location.parent)}`,
-          where,
-        );
-      throw error;
     } finally {
-      if (parent !== location.parent) await this.flush(session, parent);
+      if (primary !== undefined) await this.flush(session, primary, primaryName);
     }
   }
 
-  private async flush(session: TpmSession, handle: number): Promise<void> {
-    try {
-      await session.execute(commands.flushContext(handle));
-      this.stats.flushes++;
-    } catch {
-      // Already gone (a TPM reset, another program): nothing is held any more.
-    }
+  /** A handle a TPM returned for a new object: transient, or the answer is not to be trusted. */
+  private transientHandle(handle: number, command: string): number {
+    if (handle >>> 24 === 0x80) return handle;
+    throw malformedResponse(`${command} returned ${hex(handle)}, not a transient handle`, this.init.client.transport.location);
+  }
+
+  /** Flushes the objects a malformed answer still named (they may be loaded). */
+  private async flushStrays(session: TpmSession, error: unknown): Promise<void> {
+    for (const handle of strayHandles(error)) if (handle >>> 24 === 0x80) await this.flush(session, handle, undefined);
+  }
+
+  private async flush(session: TpmSession, handle: number, name: Buffer | undefined = this.name): Promise<void> {
+    if (await session.flush(handle, name)) this.stats.flushes++;
   }
 
   /** Flushes a kept key. */
