@@ -275,7 +275,7 @@ test("mutated ReadPublic answers for a handle: its public key, or a typed error"
   // The fake knows no persistent handles: the honest answer is "no such handle", a lying one may claim any key.
   await fc.assert(
     fc.asyncProperty(publicArea, fc.array(mutation, { maxLength: 2 }), async (area, mutations) => {
-      fake.tamper = (response, _index, code) => {
+      fake.tamper = (_response, _index, code) => {
         if (code !== 0x173) return undefined;
         const parameters = mutate(Buffer.concat([sized(area.bytes), sized(Buffer.alloc(34, 1)), sized(Buffer.alloc(34, 2))]), mutations);
         return Buffer.concat([u16(0x8001), u32(10 + parameters.length), u32(0), parameters]);
