@@ -37,6 +37,8 @@ export interface KeySourceCli {
   scheme?: string;
   /** How `--certificate` and `--private-key` name the form (`pkcs11:URI`), for help lines. */
   form?: string;
+  /** Whether the form names a key only (`handle:0x81…`), not a certificate. */
+  keyOnly?: boolean;
   /** A value as part of the credential cache key: secrets in it (a PIN) removed. */
   cacheKeyForm?(value: string): string;
   /**

@@ -66,13 +66,13 @@ export const SECRET_KEY_SOURCE_FLAGS = SOURCES.flatMap((source) =>
 
 /** Help lines of the flags whose values take these forms. */
 export function keyInputHelp(): Record<"certificate" | "private-key" | KeySourceFlagName, string> {
-  const forms = SOURCES.map((source) => source.form)
-    .filter((form) => form !== undefined)
-    .map((form) => `|${form}`)
-    .join("");
+  const forms = (keys: boolean) =>
+    SOURCES.filter((source) => source.form !== undefined && (keys || !source.keyOnly))
+      .map((source) => `|${source.form}`)
+      .join("");
   return {
-    certificate: `<file|env:VAR${forms}>  the certificate (PEM or DER; a PEM may also hold the chain and the key)`,
-    "private-key": `<file|env:VAR|-${forms}>  the private key; env:VAR reads PEM text from a variable, - from standard input (no key on disk)`,
+    certificate: `<file|env:VAR${forms(false)}>  the certificate (PEM or DER; a PEM may also hold the chain and the key)`,
+    "private-key": `<file|env:VAR|-${forms(true)}>  the private key (a TSS2 file or handle: is a TPM key); env:VAR reads PEM text from a variable, - from standard input (no key on disk)`,
     ...(Object.fromEntries(SOURCES.flatMap((source) => Object.entries(source.flags).map(([name, flag]) => [name, flag.help]))) as Record<
       KeySourceFlagName,
       string
@@ -184,7 +184,9 @@ export async function identityInit(settings: Settings): Promise<IdentityInit> {
  */
 export async function signingKeyInput(settings: Settings, stringGiven: boolean): Promise<MaterialInput> {
   const value = settings.string("private-key");
-  const source = value === undefined ? undefined : schemeOf(value);
+  // A key a source recognises by its content (a TSS2 key file) cannot be read out either.
+  const source =
+    value === undefined ? undefined : (schemeOf(value) ?? SOURCES.find((candidate) => candidate.claims({ certificate: undefined, privateKey: value })));
   if (source) {
     throw new UsageError(source.signStringRefusal ?? `sign-string signs with a key file, env:VAR or - (standard input), not a ${source.scheme} key.`);
   }

@@ -1,6 +1,7 @@
 import { showValue } from "../../core/show-value.js";
 import { COMMAND_FLAGS, FLAG_COMMANDS } from "../registry.js";
 import { CREDENTIAL_FLAGS, FLAGS, type FlagName } from "./flags.js";
+import { SECRET_KEY_SOURCE_FLAGS } from "./key-inputs.js";
 import { nearest } from "../../core/suggest.js";
 import { UsageError } from "../output/usage-error.js";
 
@@ -52,7 +53,8 @@ export function parseArgs(command: string, argv: readonly string[]): ParsedArgs 
     if (!arg.startsWith("--") || arg === "--") {
       // A word after a boolean flag is likely a secret meant for it (a PIN after a flag that takes none), one
       // after the passphrase the rest of an unquoted passphrase: name the place, never the word.
-      const after = previous !== undefined && (FLAGS[previous].kind === "boolean" || previous === "pkcs8-password") ? previous : undefined;
+      const secret = previous === "pkcs8-password" || (SECRET_KEY_SOURCE_FLAGS as readonly string[]).includes(previous ?? "");
+      const after = previous !== undefined && (FLAGS[previous].kind === "boolean" || secret) ? previous : undefined;
       const why = after && FLAGS[after].kind === "boolean" ? `--${after} takes no value` : "quote a value that holds spaces";
       const shown = after ? `after --${after} (not shown: it may be a secret; ${why})` : showValue(arg);
       throw new UsageError(

@@ -16,8 +16,9 @@ export const tpmCli = {
   name: "tpm",
   scheme: SCHEME,
   form: "handle:0x81…",
+  keyOnly: true,
   flags: {
-    "tpm-key-password": { kind: "string", secret: true, help: "<password>  password of a TPM key (TSS2 key file or handle:)" },
+    "tpm-key-password": { kind: "string", secret: true, help: "<password>  password of a TPM key (prefer CERTCREDS_TPM_KEY_PASSWORD: a flag shows in ps)" },
     "no-tpm-key-password": { kind: "boolean", help: "the TPM key has no password (needed for a handle: key without one)" },
     "tpm-device": { kind: "string", help: "<path|swtpm:host=H,port=P>  the TPM (default $TPM_DEVICE, else /dev/tpmrm0)" },
   } as const,
@@ -33,7 +34,13 @@ export const tpmCli = {
     const password = args.flag("tpm-key-password") as string | undefined;
     const noPassword = args.flag("no-tpm-key-password") === true;
     if (password !== undefined && noPassword) {
-      throw new TpmError("option", "tpm.keyPassword", "--tpm-key-password and --no-tpm-key-password both say what the TPM key's password is: keep one.");
+      // A usage error (exit 2), as any pair of flags that contradict each other.
+      throw Object.assign(
+        new TpmError("option", "tpm.keyPassword", "--tpm-key-password and --no-tpm-key-password both say what the TPM key's password is: keep one."),
+        {
+          exitCode: 2,
+        },
+      );
     }
     const device = args.flag("tpm-device") as string | undefined;
     const privateKey = args.privateKey?.startsWith(SCHEME) ? args.privateKey : await args.material("private-key");

@@ -31,7 +31,7 @@ interface FoundKey {
 /** The TPM key source of an init, with what it keeps between refreshes. */
 export class TpmSource implements KeySource {
   readonly client: TpmClient;
-  private current: { fingerprint: string; key: TpmKey; publicKey: KeyObject; signer: Signer } | undefined;
+  private current: { fingerprint: string; key: TpmKey; publicKey: KeyObject; signer: Signer; description: string } | undefined;
   private prompted: SecretText | undefined;
 
   constructor(
@@ -70,11 +70,12 @@ export class TpmSource implements KeySource {
         keepLoaded: this.init.tpm?.keepLoaded ?? this.client.transport.resourceManaged,
       });
       const signer: Signer = { algorithm: profile.algorithm, sign: (data) => key.sign(data), publicKey: () => publicKey };
-      this.current = { fingerprint: found.fingerprint, key, publicKey, signer };
+      const description = `${found.label}: TPM ${profile.description} key on ${this.client.transport.location}`;
+      this.current = { fingerprint: found.fingerprint, key, publicKey, signer, description };
       await previous?.key.release();
     }
-    const { signer, publicKey } = this.current;
-    return { signer, label: found.label, publicKey: () => publicKey };
+    const { signer, publicKey, description } = this.current;
+    return { signer, label: description, publicKey: () => publicKey };
   }
 
   /** Reads the key again (a renewed key file is picked up): a persistent handle's public area, or the file's. */
