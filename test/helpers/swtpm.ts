@@ -15,7 +15,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { startTpmProxy, type TpmProxy } from "./tpm-proxy.js";
+import type { TpmProxy } from "./tpm-proxy.js";
 
 const run = promisify(execFile);
 
@@ -49,8 +49,8 @@ export type TpmKeyType = "ec-p256" | "ec-p384" | "rsa-2048";
 export interface Swtpm {
   /** certcreds' `tpm.device`: swtpm itself, no resource manager. */
   device: string;
-  /** The proxy the tools use (and certcreds when a tool keeps a connection open). */
-  proxy: TpmProxy;
+  /** The proxy the tools use. */
+  proxy: Pick<TpmProxy, "tcti">;
   dir: string;
   /** The environment for TPM tools (TCTI variables set). */
   env: NodeJS.ProcessEnv;
@@ -130,7 +130,17 @@ export async function startSwtpm(): Promise<Swtpm> {
   }
   if (!child) throw new Error("swtpm did not start on any of 20 port pairs");
   const started = child;
-  const proxy = await startTpmProxy(port);
+  const proxyProcess = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "tpm-proxy-process.ts"), String(port)], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const proxy = await new Promise<Pick<TpmProxy, "tcti">>((resolve, reject) => {
+    let text = "";
+    proxyProcess.stdout!.on("data", (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.includes("\n")) resolve(JSON.parse(text.slice(0, text.indexOf("\n"))));
+    });
+    proxyProcess.once("exit", (code) => reject(new Error(`the TPM proxy exited (${code})`)));
+  });
   const env = { ...process.env, TPM2TOOLS_TCTI: proxy.tcti, TPM2OPENSSL_TCTI: proxy.tcti };
   const tool = async (name: string, args: string[], extra: NodeJS.ProcessEnv = {}) => {
     try {
@@ -228,7 +238,9 @@ export async function startSwtpm(): Promise<Swtpm> {
       ]);
     },
     async close() {
-      await proxy.close();
+      const proxyExited = new Promise((resolve) => proxyProcess.once("exit", resolve));
+      proxyProcess.stdin!.end();
+      await Promise.race([proxyExited, new Promise((resolve) => setTimeout(resolve, 2000))]);
       const exited = new Promise((resolve) => started.once("exit", resolve));
       started.kill();
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2000))]);

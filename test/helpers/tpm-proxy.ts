@@ -12,8 +12,6 @@
  * simulator protocol is only a frame around the raw command: `u32 8, u8
  * locality, u32 size, command`, answered `u32 size, response, u32 0`; its
  * platform port (one up) takes power and NV commands, each answered `u32 0`.
- * A raw port (swtpm's own protocol) serves certcreds' client when a tool
- * (tpm2-pkcs11 in the test process) keeps the proxy's connection open.
  *
  * Clients are served one command at a time over one upstream connection,
  * open only while a client is connected: swtpm serves one connection at a
@@ -32,10 +30,6 @@ const MSSIM_SESSION_END = 20;
 export interface TpmProxy {
   /** `mssim:host=127.0.0.1,port=P`, for TPM2TOOLS_TCTI, TPM2OPENSSL_TCTI and TPM2_PKCS11_TCTI. */
   tcti: string;
-  /** `swtpm:host=127.0.0.1,port=R`: the raw protocol, for certcreds' tpm.device. */
-  raw: string;
-  /** Objects and sessions flushed at a client's disconnect (what the tools left behind). */
-  readonly flushedForClients: number;
   close(): Promise<void>;
 }
 
@@ -82,7 +76,6 @@ export async function startTpmProxy(upstreamPort: number): Promise<TpmProxy> {
   let clients = 0;
   let queue: Promise<unknown> = Promise.resolve();
   let answer: ((frame: Buffer) => void) | undefined;
-  let flushedForClients = 0;
   const sockets = new Set<Socket>();
   const track = (socket: Socket) => {
     sockets.add(socket);
@@ -126,16 +119,16 @@ export async function startTpmProxy(upstreamPort: number): Promise<TpmProxy> {
   };
 
   /** A client connection: its commands forwarded, what it leaves loaded flushed when it goes. */
-  const serve = (client: Socket, mssim: boolean) => {
+  const serve = (client: Socket) => {
     track(client);
     clients++;
     const created = new Set<number>();
-    messages(client, mssim ? mssimFrame : rawFrame, (message) => {
-      if (mssim && message.length === 4) {
+    messages(client, mssimFrame, (message) => {
+      if (message.length === 4) {
         if (message.readUInt32BE(0) === MSSIM_SESSION_END) client.end();
         return;
       }
-      const command = mssim ? message.subarray(9) : message;
+      const command = message.subarray(9);
       const code = command.readUInt32BE(6);
       const flushed = code === FLUSH_CONTEXT && command.length >= 14 ? command.readUInt32BE(10) : undefined;
       void send(command).then(
@@ -145,7 +138,6 @@ export async function startTpmProxy(upstreamPort: number): Promise<TpmProxy> {
             if (flushed !== undefined) created.delete(flushed);
           }
           if (client.destroyed) return;
-          if (!mssim) return void client.write(response);
           const size = Buffer.alloc(4);
           size.writeUInt32BE(response.length);
           client.write(Buffer.concat([size, response, Buffer.alloc(4)]));
@@ -158,7 +150,6 @@ export async function startTpmProxy(upstreamPort: number): Promise<TpmProxy> {
       void (async () => {
         for (const handle of created) {
           await send(flushCommand(handle)).catch(() => undefined);
-          flushedForClients++;
         }
         clients--;
         await queue;
@@ -170,8 +161,7 @@ export async function startTpmProxy(upstreamPort: number): Promise<TpmProxy> {
     });
   };
 
-  const mssimServer = createServer((client) => serve(client, true));
-  const rawServer = createServer((client) => serve(client, false));
+  const mssimServer = createServer(serve);
   // Power-on and NV-on are no-ops for swtpm started with startup-clear: each is acknowledged with 0.
   const platformServer = createServer((client) => {
     track(client);
@@ -186,17 +176,11 @@ export async function startTpmProxy(upstreamPort: number): Promise<TpmProxy> {
     client.on("error", () => undefined);
   });
   const port = await listenOnPair(mssimServer, platformServer);
-  await listen(rawServer, 0);
-  const rawPort = (rawServer.address() as { port: number }).port;
   return {
     tcti: `mssim:host=127.0.0.1,port=${port}`,
-    raw: `swtpm:host=127.0.0.1,port=${rawPort}`,
-    get flushedForClients() {
-      return flushedForClients;
-    },
     async close() {
       for (const socket of sockets) socket.destroy();
-      await Promise.all([mssimServer, rawServer, platformServer].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+      await Promise.all([mssimServer, platformServer].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
       upstream?.destroy();
     },
   };
