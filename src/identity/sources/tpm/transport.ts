@@ -186,12 +186,8 @@ class TcpConnection implements TpmConnection {
   async close(): Promise<void> {
     this.broken = true;
     this.failure ??= new TpmError("response", DEVICE_OPTION, `The connection to the TPM at ${this.location} is closed.`);
-    if (this.socket.destroyed) return;
-    await new Promise<void>((resolve) => {
-      this.socket.once("close", () => resolve());
-      this.socket.end();
-      setTimeout(() => this.socket.destroy(), 1000).unref();
-    });
+    // Nothing is in flight between commands: closing at once lets the next client of a one-connection simulator in sooner.
+    this.socket.destroy();
   }
 }
 
