@@ -64,8 +64,11 @@ export class Writer {
     return this.length;
   }
 
+  /** The bytes written; the working buffer is cleared (a command may hold a password). */
   done(): Buffer {
-    return Buffer.from(this.buffer.subarray(0, this.length));
+    const out = Buffer.from(this.buffer.subarray(0, this.length));
+    this.buffer.fill(0, 0, this.length);
+    return out;
   }
 }
 

@@ -101,8 +101,9 @@ export class TpmKey {
   private async signWith(session: TpmSession, handle: number, digest: Buffer): Promise<Buffer> {
     const { client, profile, password, label } = this.init;
     const secret = Buffer.from(password.value?.reveal() ?? "", "utf8");
+    const command = commands.sign(handle, secret, digest, profile.scheme, profile.hash);
     try {
-      const response = await session.execute(commands.sign(handle, secret, digest, profile.scheme, profile.hash));
+      const response = await session.execute(command);
       const signed = client.parse(() => commands.parseSign(response, profile.scheme, profile.hash));
       if ("rsa" in signed) return signed.rsa;
       const size = profile.coordinateSize;
@@ -120,6 +121,7 @@ export class TpmKey {
       throw signError(error, label, client.transport.location);
     } finally {
       secret.fill(0);
+      command.bytes.fill(0);
     }
   }
 

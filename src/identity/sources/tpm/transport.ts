@@ -233,12 +233,24 @@ class DeviceConnection implements TpmConnection {
   transact(command: Buffer, timeoutMs: number): Promise<Buffer> {
     if (this.broken) return Promise.reject(new TpmError("response", DEVICE_OPTION, `The TPM device ${this.location} failed earlier: open it again.`));
     const io = (async () => {
-      await this.handle.write(command, 0, command.length);
+      await this.handle.write(command, 0, command.length).catch((cause: NodeJS.ErrnoException) => {
+        throw new TpmError(
+          "no-tpm",
+          DEVICE_OPTION,
+          `The device ${this.location} refused a command (${cause.code ?? cause.message}): it is not a TPM; ${FIX}.`,
+          undefined,
+          { cause },
+        );
+      });
       const buffer = Buffer.alloc(MAX_RESPONSE_BYTES + 1);
       let length = 0;
       // The kernel returns a whole response per read; a short read is completed, never exceeded.
       while (length < HEADER_BYTES || length < buffer.readUInt32BE(2)) {
-        const { bytesRead } = await this.handle.read(buffer, length, buffer.length - length, null);
+        const { bytesRead } = await this.handle.read(buffer, length, buffer.length - length, null).catch((cause: NodeJS.ErrnoException) => {
+          throw new TpmError("no-tpm", DEVICE_OPTION, `The device ${this.location} failed to answer (${cause.code ?? cause.message}); ${FIX}.`, undefined, {
+            cause,
+          });
+        });
         if (bytesRead === 0) throw new TpmError("response", DEVICE_OPTION, `The device ${this.location} ended a response early: it is not a TPM; ${FIX}.`);
         length += bytesRead;
         if (length >= HEADER_BYTES && buffer.readUInt32BE(2) > MAX_RESPONSE_BYTES) break;

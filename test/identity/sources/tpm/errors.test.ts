@@ -100,6 +100,8 @@ describe("TPM key errors on swtpm", { skip: unavailable }, () => {
     );
     await failure(new TpmSource({ privateKey: key.path, tpm: { device: key.path } }), "no-tpm", /is not a character device/);
     await failure(new TpmSource({ privateKey: key.path, tpm: { device: "/dev/null" } }), "response", /\/dev\/null ended a response early: it is not a TPM/);
+    await failure(new TpmSource({ privateKey: key.path, tpm: { device: "/dev/zero" } }), "response", /size field \(0\) does not match/);
+    await failure(new TpmSource({ privateKey: key.path, tpm: { device: "/dev/full" } }), "no-tpm", /\/dev\/full refused a command \(ENOSPC\)/);
     assert.throws(
       () => new TpmSource({ privateKey: key.path, tpm: { device: "mssim:port=2321" } }),
       (error: unknown) => error instanceof TpmError && error.kind === "option",
