@@ -14,7 +14,7 @@ import { readPublicError } from "./explain.js";
 import { checkTpmOptions, deviceOf, isHandleReference, parseHandle } from "./options.js";
 import { type PublicArea, publicKeyObject, signingProfile } from "./public-area.js";
 import { type KeyPassword, type KeyLocation, TpmKey } from "./tpm-key.js";
-import { transportFor } from "./transport.js";
+import { transportFor } from "./tcti.js";
 import { parseTss2Key, TSS2_LABEL } from "./tss2-key.js";
 
 /** A key as this refresh found it: where it is, its public area, and what identifies it across refreshes. */
