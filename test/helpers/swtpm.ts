@@ -109,9 +109,14 @@ export async function startSwtpm(): Promise<Swtpm> {
   let port = 0;
   for (let attempt = 0; attempt < 20 && !child; attempt++) {
     port = 20_000 + Math.floor(Math.random() * 40_000);
+    // swtpm runs under a shell that kills it when this process's end of standard input closes: at close(), or
+    // when this process dies (a test killed on a time-out), so that no simulator outlives its test.
     const candidate = spawn(
-      "swtpm",
+      "sh",
       [
+        "-c",
+        'exec 3<&0; swtpm "$@" & pid=$!; (cat <&3 >/dev/null; kill $pid 2>/dev/null) & wait $pid',
+        "sh",
         "socket",
         "--tpm2",
         "--tpmstate",
@@ -123,10 +128,10 @@ export async function startSwtpm(): Promise<Swtpm> {
         "--flags",
         "not-need-init,startup-clear",
       ],
-      { stdio: "ignore" },
+      { stdio: ["pipe", "ignore", "ignore"] },
     );
     if (await waitForPort(port, candidate, 5000)) child = candidate;
-    else candidate.kill();
+    else candidate.stdin!.end();
   }
   if (!child) throw new Error("swtpm did not start on any of 20 port pairs");
   const started = child;
@@ -242,7 +247,7 @@ export async function startSwtpm(): Promise<Swtpm> {
       proxyProcess.stdin!.end();
       await Promise.race([proxyExited, new Promise((resolve) => setTimeout(resolve, 2000))]);
       const exited = new Promise((resolve) => started.once("exit", resolve));
-      started.kill();
+      started.stdin!.end();
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2000))]);
       await rm(dir, { recursive: true, force: true });
     },
