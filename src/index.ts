@@ -25,6 +25,7 @@ export {
   type Pkcs11Uri,
   pkcs11IdentityFromCli,
 } from "./identity/sources/pkcs11/index.js";
+export { DEFAULT_TPM_DEVICE, TPM_DEVICE_VARIABLE, TpmError, type TpmErrorKind, type TpmOptions } from "./identity/sources/tpm/index.js";
 export type { MaterialInput } from "./identity/material.js";
 export { KeyObjectSigner, type Signer, type SigningAlgorithm } from "./identity/signer.js";
 export type { Logger } from "./core/logger.js";

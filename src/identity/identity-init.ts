@@ -2,6 +2,7 @@ import type { KeyObject, X509Certificate } from "node:crypto";
 import type { MaterialInput } from "./material.js";
 import type { Signer } from "./signer.js";
 import type { Pkcs11Config } from "./sources/pkcs11/config.js";
+import type { TpmOptions } from "./sources/tpm/options.js";
 import type { TlsKey } from "./tls-key.js";
 
 /** Where the certificate, its chain and its key come from. Shared by every mechanism. */
@@ -15,7 +16,10 @@ export interface IdentityInit {
   certificate?: MaterialInput;
   /** Intermediate CA certificates, in any order: one bundle or a list. */
   certificateChain?: MaterialInput | MaterialInput[];
-  /** The private key: file path, PEM text or bytes, or a `pkcs11:` URI (RFC 7512). Not needed when `certificate` holds it or `signer` is given. */
+  /**
+   * The private key: file path, PEM text or bytes, or a `pkcs11:` URI (RFC 7512). Not needed when `certificate` holds it or `signer` is given.
+   * A TPM 2.0 key: a TSS2 key file (`-----BEGIN TSS2 PRIVATE KEY-----`, found by its label) or a persistent key `handle:0x81000002`; see `tpm`.
+   */
   privateKey?: MaterialInput;
   /** Passphrase of an encrypted PKCS#8 key, or password of a PKCS#12 `certificate` (none needed for the empty password). */
   passphrase?: string;
@@ -27,6 +31,12 @@ export interface IdentityInit {
    * session (or provider) is closed. The optional `pkcs11js` package is loaded only when this (or a `pkcs11:` URI) is used.
    */
   pkcs11?: Pkcs11Config | string;
+  /**
+   * For a TPM 2.0 key (`privateKey` a TSS2 key file or `handle:0x81…`): which TPM (`device`: default `TPM_DEVICE`, else
+   * `/dev/tpmrm0`; `swtpm:host=H,port=P` for a simulator) and the key's password (`keyPassword`, `""` for none).
+   * Signs IAM Roles Anywhere requests; for IoT's mutual TLS, reach the key through tpm2-pkcs11 (`pkcs11`).
+   */
+  tpm?: TpmOptions;
 }
 
 /** A certificate with its chain and a way to sign, checked and ready for a request. */
@@ -48,4 +58,4 @@ export interface Identity {
 }
 
 /** The option names of {@link IdentityInit}, for the check of unknown options. */
-export const IDENTITY_OPTIONS: readonly (keyof IdentityInit)[] = ["certificate", "certificateChain", "privateKey", "passphrase", "signer", "pkcs11"];
+export const IDENTITY_OPTIONS: readonly (keyof IdentityInit)[] = ["certificate", "certificateChain", "privateKey", "passphrase", "signer", "pkcs11", "tpm"];

@@ -24,8 +24,8 @@ export interface KeySourceArguments {
   privateKey: string | undefined;
   /** This source's own flags by name (and the shared identity flags, such as `pkcs8-password`). */
   flag(name: string): string | boolean | number | undefined;
-  /** Reads a material flag (`certificate`, `intermediates`…) the way the CLI reads any: path, `env:VAR`, `-`. */
-  material(name: "certificate" | "intermediates"): Promise<MaterialInput | undefined>;
+  /** Reads a material flag (`certificate`, `intermediates`, `private-key`) the way the CLI reads any: path, `env:VAR`, `-`. */
+  material(name: "certificate" | "intermediates" | "private-key"): Promise<MaterialInput | undefined>;
 }
 
 /**
@@ -43,12 +43,18 @@ export interface KeySourceCli {
   scheme?: string;
   /** How `--certificate` and `--private-key` name the form (`pkcs11:URI`), for help lines. */
   form?: string;
+  /** Whether the form names a key only (`handle:0x81…`), not a certificate. */
+  keyOnly?: boolean;
   /** A value as part of the credential cache key: secrets in it (a PIN) removed. */
   cacheKeyForm?(value: string): string;
   /** What to give instead of a value holding a secret (one {@link cacheKeyForm} changes), where the value is written to a file. */
   secretAdvice?: string;
-  /** Whether this source takes the command line (a value with its scheme). */
-  claims(args: Pick<KeySourceArguments, "certificate" | "privateKey">): boolean;
+  /**
+   * Whether this source takes the command line: a value with its scheme, or
+   * a key it recognises (a file it may look into); `flag` reads the flags
+   * when the values alone cannot tell (a key on standard input).
+   */
+  claims(args: Pick<KeySourceArguments, "certificate" | "privateKey"> & { flag?: KeySourceArguments["flag"] }): boolean;
   /** The identity init; checks the values at once (a ConfigurationError names the input), opens nothing. */
   identityInit(args: KeySourceArguments): Promise<IdentityInit>;
   /** Why `sign-string` cannot use the key (it cannot be read out), and what to use instead. */

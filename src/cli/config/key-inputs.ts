@@ -89,13 +89,13 @@ export const REFUSED_KEY_SOURCE_FLAGS = SOURCES.flatMap((source) =>
 
 /** Help lines of the flags whose values take these forms. */
 export function keyInputHelp(): Record<"certificate" | "private-key" | KeySourceFlagName, string> {
-  const forms = SOURCES.map((source) => source.form)
-    .filter((form) => form !== undefined)
-    .map((form) => `|${form}`)
-    .join("");
+  const forms = (keys: boolean) =>
+    SOURCES.filter((source) => source.form !== undefined && (keys || !source.keyOnly))
+      .map((source) => `|${source.form}`)
+      .join("");
   return {
-    certificate: `<file|env:VAR${forms}>  the certificate (PEM, DER, or PKCS#12 .p12/.pfx with the key and chain; a PEM may also hold the chain and the key)`,
-    "private-key": `<file|env:VAR|-${forms}>  the private key; env:VAR reads PEM text from a variable, - from standard input (no key on disk)`,
+    certificate: `<file|env:VAR${forms(false)}>  the certificate (PEM, DER, or PKCS#12 .p12/.pfx with the key and chain; a PEM may also hold the chain and the key)`,
+    "private-key": `<file|env:VAR|-${forms(true)}>  the private key (a TSS2 file or handle: is a TPM key); env:VAR reads PEM text from a variable, - from standard input (no key on disk)`,
     ...(Object.fromEntries(SOURCES.flatMap((source) => Object.entries(source.flags).map(([name, flag]) => [name, flag.help]))) as Record<
       KeySourceFlagName,
       string
@@ -154,10 +154,23 @@ export async function materialFrom(settings: Settings, name: FlagName): Promise<
   return value;
 }
 
+/** A key source's own flags, read as their kinds say. */
+function flagsOf(settings: Settings, source: KeySourceCli): (name: string) => string | boolean | number | undefined {
+  return (name) => {
+    const kind = source.flags[name]?.kind;
+    if (kind === undefined || !settings.has(name as FlagName)) return undefined;
+    return kind === "boolean"
+      ? settings.boolean(name as FlagName)
+      : kind === "integer"
+        ? settings.integer(name as FlagName)
+        : settings.string(name as FlagName);
+  };
+}
+
 /** The key source the certificate and key flags name, when not a key file. */
 function keySourceOf(settings: Settings): KeySourceCli | undefined {
   const values = { certificate: settings.string("certificate"), privateKey: settings.string("private-key") };
-  return SOURCES.find((source) => source.claims(values));
+  return SOURCES.find((source) => source.claims({ ...values, flag: flagsOf(settings, source) }));
 }
 
 /** The identity part of either mechanism's init: certificate, chain, key, passphrase — or a key on a token. */
@@ -171,14 +184,7 @@ export async function identityInit(settings: Settings): Promise<IdentityInit> {
     return source.identityInit({
       certificate: settings.string("certificate"),
       privateKey: settings.string("private-key"),
-      flag: (name) => {
-        const kind = source.flags[name]?.kind;
-        return kind === "boolean"
-          ? settings.boolean(name as FlagName)
-          : kind === "integer"
-            ? settings.integer(name as FlagName)
-            : settings.string(name as FlagName);
-      },
+      flag: flagsOf(settings, source),
       material: (name) => materialFrom(settings, name),
     });
   }
@@ -201,7 +207,9 @@ export async function identityInit(settings: Settings): Promise<IdentityInit> {
  */
 export async function signingKeyInput(settings: Settings, stringGiven: boolean): Promise<MaterialInput> {
   const value = settings.string("private-key");
-  const source = value === undefined ? undefined : schemeOf(value);
+  // A key a source recognises by its content (a TSS2 key file) cannot be read out either.
+  const source =
+    value === undefined ? undefined : (schemeOf(value) ?? SOURCES.find((candidate) => candidate.claims({ certificate: undefined, privateKey: value })));
   if (source) {
     throw new UsageError(source.signStringRefusal ?? `sign-string signs with a key file, env:VAR or - (standard input), not a ${source.scheme} key.`);
   }

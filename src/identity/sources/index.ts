@@ -5,13 +5,14 @@ import { fileKeySource } from "./file/kind.js";
 import { pkcs11KeySource } from "./pkcs11/kind.js";
 import { pkcs12KeySource } from "./pkcs12/kind.js";
 import { signerKeySource } from "./signer/kind.js";
+import { tpmKeySource } from "./tpm/kind.js";
 
 /**
  * Every kind of key source, in the order they are asked whether an init is
  * theirs: the specific ones first, the file key (the default) last. A new
  * key source is a folder beside these and one line here.
  */
-export const KEY_SOURCES: readonly KeySourceKind[] = [pkcs11KeySource, signerKeySource, pkcs12KeySource, fileKeySource];
+export const KEY_SOURCES: readonly KeySourceKind[] = [pkcs11KeySource, signerKeySource, tpmKeySource, pkcs12KeySource, fileKeySource];
 
 /** The kind of key source an init names, its conflicts checked. */
 export function keySourceFor(init: IdentityInit): KeySourceKind {
