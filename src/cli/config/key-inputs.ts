@@ -154,11 +154,11 @@ export async function materialFrom(settings: Settings, name: FlagName): Promise<
   return value;
 }
 
-/** A key source's own flags, read as their kinds say. */
+/** A key source's flags, read as their kinds say; another identity flag it asks for (`pkcs8-password`) as text. */
 function flagsOf(settings: Settings, source: KeySourceCli): (name: string) => string | boolean | number | undefined {
   return (name) => {
-    const kind = source.flags[name]?.kind;
-    if (kind === undefined || !settings.has(name as FlagName)) return undefined;
+    const kind = source.flags[name]?.kind ?? "string";
+    if (!settings.has(name as FlagName)) return undefined;
     return kind === "boolean"
       ? settings.boolean(name as FlagName)
       : kind === "integer"
