@@ -18,6 +18,7 @@
  * this structure is a TpmError of kind `key-file` (or `algorithm` for a
  * well-formed key certcreds cannot use).
  */
+import { children, type Tlv } from "../../der.js";
 import { HIERARCHIES, hex, isPersistentHandle } from "./constants.js";
 import { TpmError } from "./errors.js";
 import { MarshalError, type PublicArea, parsePublicArea } from "./public-area.js";
@@ -44,33 +45,15 @@ const KINDS: Record<string, string> = { "03": "loadable", "04": "importable", "0
 /** Large enough for any TPM2B_PUBLIC or TPM2B_PRIVATE a TPM makes. */
 const MAX_BLOB = 4096;
 
-interface Element {
-  tag: number;
-  value: Buffer;
-}
+type Element = Pick<Tlv, "tag" | "value">;
 
-/** DER elements of `bytes`, in order; throws MarshalError on any length that does not fit. */
+/** DER elements of `bytes`, in order (the identity layer's bounded reader); throws MarshalError on any length that does not fit. */
 function elements(bytes: Buffer): Element[] {
-  const out: Element[] = [];
-  let offset = 0;
-  while (offset < bytes.length) {
-    if (bytes.length - offset < 2) throw new MarshalError("truncated element");
-    const tag = bytes[offset]!;
-    if ((tag & 0x1f) === 0x1f) throw new MarshalError("multi-byte tag");
-    let length = bytes[offset + 1]!;
-    let start = offset + 2;
-    if (length & 0x80) {
-      const count = length & 0x7f;
-      if (count === 0 || count > 2) throw new MarshalError("unsupported length form");
-      if (bytes.length - start < count) throw new MarshalError("truncated length");
-      length = count === 1 ? bytes[start]! : bytes.readUInt16BE(start);
-      start += count;
-    }
-    if (length > bytes.length - start) throw new MarshalError("element longer than its container");
-    out.push({ tag, value: bytes.subarray(start, start + length) });
-    offset = start + length;
+  try {
+    return children(bytes);
+  } catch (error) {
+    throw new MarshalError(`malformed DER: ${(error as Error).message}`);
   }
-  return out;
 }
 
 function single(bytes: Buffer, tag: number, name: string): Buffer {
