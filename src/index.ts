@@ -28,7 +28,20 @@ export {
 export { DEFAULT_TPM_DEVICE, TPM_DEVICE_VARIABLE, TpmError, type TpmErrorKind, type TpmOptions } from "./identity/sources/tpm/index.js";
 export type { MaterialInput } from "./identity/material.js";
 export { KeyObjectSigner, type Signer, type SigningAlgorithm } from "./identity/signer.js";
-export type { Logger } from "./core/logger.js";
+export type { Logger, LogFields } from "./core/logger.js";
+export type {
+  CertificateExpiringEvent,
+  CertificateInfo,
+  CredentialEvent,
+  CredentialEventType,
+  CredentialObserver,
+  RefreshFailedEvent,
+  RefreshOutcome,
+  RefreshStartedEvent,
+  RefreshSucceededEvent,
+  ServedWhileStaleEvent,
+} from "./core/events.js";
+export { DEFAULT_EXPIRY_WARNING_DAYS, type ExpiringCertificate } from "./cache/expiry-reminder.js";
 export type { RolesAnywhereInit, RolesAnywhereOptions } from "./mechanisms/roles-anywhere/options.js";
 export type { RetryOptions } from "./transport/retry.js";
 export { CredentialSession, type SessionOptions } from "./surfaces/sdk/credential-session.js";

@@ -1,6 +1,9 @@
 import type { Logger } from "../core/logger.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import type { CredentialSource, TemporaryCredentials } from "../core/credentials.js";
+import { type CertificateInfo, type CredentialEvent, type CredentialObserver, failureOutcome, notify } from "../core/events.js";
+import { logEvent } from "./event-log.js";
+import { type ExpiringCertificate, ExpiryReminder } from "./expiry-reminder.js";
 
 /** When credentials are refreshed. */
 export interface RefreshPolicy {
@@ -79,11 +82,49 @@ export class CredentialCache {
   private closed = false;
   /** Fetches made so far (successful or not). */
   fetchCount = 0;
+  /** Callers that joined a fetch under way instead of starting one: upstream calls saved by single flight. */
+  joinedCount = 0;
+  /** When the last fetch succeeded (epoch ms), 0 before the first. */
+  lastSuccessAt = 0;
+  /** The certificates inside the warning threshold, as of the last fetch. */
+  private expiringNow: ExpiringCertificate[] = [];
+  private readonly reminder: ExpiryReminder;
+  /** The fetch already reported as leaving stale credentials in use (once per fetch, not per waiting caller). */
+  private staleReported: unknown;
 
   constructor(
     private readonly source: CredentialSource,
-    private readonly options: { clock?: Clock; logger?: Logger; policy?: RefreshPolicy } = {},
-  ) {}
+    private readonly options: { clock?: Clock; logger?: Logger; policy?: RefreshPolicy; observer?: CredentialObserver; reminder?: ExpiryReminder } = {},
+  ) {
+    this.reminder = options.reminder ?? new ExpiryReminder();
+  }
+
+  /** Tells the observer, then the logger (one line with the event's name). */
+  private emit(event: CredentialEvent): void {
+    notify(this.options.observer, event);
+    logEvent(this.options.logger, event);
+  }
+
+  /** The certificates of the identity in use, leaf first (empty before the first fetch, or for a source that does not tell). */
+  certificates(): readonly CertificateInfo[] {
+    return this.source.certificates?.() ?? [];
+  }
+
+  /** The certificates that expire within the warning threshold, as of the last fetch. */
+  expiringCertificates(): readonly ExpiringCertificate[] {
+    return this.expiringNow;
+  }
+
+  /** The expiry warnings due after a fetch: each certificate inside the threshold, daily and at 7 and 1 days. */
+  private checkExpiry(): void {
+    const certificates = this.source.certificates?.();
+    if (!certificates) return;
+    const now = this.clock.now();
+    this.expiringNow = this.reminder.expiring(certificates, now);
+    for (const { certificate, daysLeft } of this.reminder.due(certificates, now)) {
+      this.emit({ type: "certificate-expiring", time: new Date(now), mechanism: this.source.name, certificate, daysLeft, thresholdDays: this.reminder.days });
+    }
+  }
 
   private get clock(): Clock {
     return this.options.clock ?? systemClock;
@@ -159,9 +200,13 @@ export class CredentialCache {
     if (!forceRefresh && current && this.validFor(0)) {
       if (this.warnedFailure === failure) return current.credentials;
       this.warnedFailure = failure;
-      this.options.logger?.warn?.(
-        `certcreds: ${this.source.name} refresh failed inside the mandatory window; serving credentials valid until ${current.credentials.expiration.toISOString()}: ${(failure as Error).message}`,
-      );
+      this.emit({
+        type: "served-while-stale",
+        time: new Date(this.clock.now()),
+        mechanism: this.source.name,
+        expiration: current.credentials.expiration,
+        error: failure as Error,
+      });
       return current.credentials;
     }
     throw failure;
@@ -171,7 +216,18 @@ export class CredentialCache {
   private withinWait(fetched: Promise<TemporaryCredentials>, ms: number): Promise<TemporaryCredentials> {
     return new Promise((resolve, reject) => {
       const timer = this.clock.setTimer(() => {
-        if (this.entry && this.validFor(0)) resolve(this.entry.credentials);
+        if (!this.entry || !this.validFor(0)) return;
+        if (this.staleReported !== fetched) {
+          this.staleReported = fetched;
+          this.emit({
+            type: "served-while-stale",
+            time: new Date(this.clock.now()),
+            mechanism: this.source.name,
+            expiration: this.entry.credentials.expiration,
+            error: undefined,
+          });
+        }
+        resolve(this.entry.credentials);
       }, ms);
       fetched.then(
         (credentials) => {
@@ -193,17 +249,35 @@ export class CredentialCache {
 
   /** Starts a fetch, or joins the one under way. `background`: valid credentials remain cached. */
   refresh(background = false): Promise<TemporaryCredentials> {
-    if (this.inflight) return this.inflight;
+    if (this.inflight) {
+      this.joinedCount++;
+      return this.inflight;
+    }
     const valid = background && this.entry !== undefined && this.entry.mandatoryAt > this.clock.now();
     this.inflightBackground = valid;
     // Paced after a failure: each interval gets one attempt (not one with retries of its own), the backoff is the cache's.
     const singleAttempt = valid || (this.lastFailure !== undefined && this.options.policy?.unavailableRetryDelayMs !== undefined);
     const run = async (): Promise<TemporaryCredentials> => {
       this.fetchCount++;
+      const started = this.clock.now();
+      this.emit({ type: "refresh-started", time: new Date(started), mechanism: this.source.name, background: valid });
       try {
         const credentials = await this.source.fetchCredentials({ background: singleAttempt });
         this.contended = this.failures > 0 || this.entry === undefined;
         this.store(credentials);
+        const now = this.clock.now();
+        this.lastSuccessAt = now;
+        this.emit({
+          type: "refresh-succeeded",
+          time: new Date(now),
+          mechanism: this.source.name,
+          outcome: "success",
+          durationMs: now - started,
+          expiration: credentials.expiration,
+          nextRefreshAt: new Date(this.entry!.refreshAt),
+          certificates: this.certificates(),
+        });
+        this.checkExpiry();
         return credentials;
       } catch (error) {
         this.failures++;
@@ -216,7 +290,18 @@ export class CredentialCache {
         const unavailableDelay = Math.min(firstUnavailable * 2 ** (this.failures - 1), 10 * firstUnavailable, 5 * MINUTE);
         this.nextAttemptAt = this.clock.now() + (this.validFor(0) ? delay : unavailableDelay) * jitter;
         this.nextUnavailableAttemptAt = this.clock.now() + unavailableDelay * jitter;
-        this.options.logger?.warn?.(`certcreds: ${this.source.name} credential refresh failed: ${(error as Error).message}`);
+        const now = this.clock.now();
+        this.emit({
+          type: "refresh-failed",
+          time: new Date(now),
+          mechanism: this.source.name,
+          outcome: failureOutcome(error),
+          durationMs: now - started,
+          error: error instanceof Error ? error : new Error(String(error)),
+          validUntil: this.validFor(0) ? this.entry!.credentials.expiration : undefined,
+          nextAttemptAt: new Date(this.nextAttemptAt),
+        });
+        this.checkExpiry();
         this.schedule(this.nextAttemptAt);
         throw error;
       } finally {
@@ -240,9 +325,6 @@ export class CredentialCache {
     this.failures = 0;
     this.nextAttemptAt = 0;
     this.lastFailure = undefined;
-    this.options.logger?.debug?.(
-      `certcreds: ${this.source.name} credentials obtained, expire at ${credentials.expiration.toISOString()}, next refresh at ${new Date(refreshAt).toISOString()}`,
-    );
     this.schedule(refreshAt);
   }
 

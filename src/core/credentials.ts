@@ -1,6 +1,7 @@
 import type { AwsCredentialIdentity } from "@smithy/types";
 import { type CredentialField, credentialFieldProblem } from "./credential-fields.js";
 import { ResponseFormatError } from "./errors.js";
+import type { CertificateInfo } from "./events.js";
 
 export { credentialFieldProblem } from "./credential-fields.js";
 
@@ -34,6 +35,11 @@ export interface CredentialSource {
    * delay — quick retries from a whole fleet are what overload a quota.
    */
   fetchCredentials(context?: FetchContext): Promise<TemporaryCredentials>;
+  /**
+   * The certificates of the identity the last fetch loaded (leaf first), for
+   * expiry warnings and metrics; undefined before the first load.
+   */
+  certificates?(): readonly CertificateInfo[] | undefined;
   /** Releases connections and key handles. */
   close?(): void | Promise<void>;
 }

@@ -142,3 +142,18 @@ export class SessionLogger implements LevelFilteredLogger {
     this.line("trace", content);
   }
 }
+
+/**
+ * The last argument of every certcreds log line: the event's name (the same
+ * names as the observer's events and `--log-format json`) and its fields —
+ * never a key, PIN, passphrase, secret access key or session token.
+ */
+export interface LogFields {
+  event: string;
+  [field: string]: string | number | boolean | null | undefined | readonly string[];
+}
+
+/** Whether a log line's last argument is certcreds' {@link LogFields}. */
+export function isLogFields(value: unknown): value is LogFields {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && typeof (value as { event?: unknown }).event === "string";
+}

@@ -1,5 +1,7 @@
 import { type Clock, systemClock } from "../core/clock.js";
 import type { CredentialSource, FetchContext, TemporaryCredentials } from "../core/credentials.js";
+import type { CertificateInfo } from "../core/events.js";
+import { certificatesOf } from "../identity/certificate-info.js";
 import { filterLogger, type LevelFilteredLogger } from "../core/logger.js";
 import type { Identity, IdentityInit } from "../identity/identity-init.js";
 import { type OpenedIdentity, openIdentity } from "../identity/open-identity.js";
@@ -85,12 +87,26 @@ export abstract class CertificateCredentialSource<Checked extends CheckedMechani
     return error;
   }
 
+  /** The certificates of the identity loaded last, described once per loaded certificate. */
+  private loadedCertificates: { der: string; info: CertificateInfo[] } | undefined;
+
+  certificates(): readonly CertificateInfo[] | undefined {
+    return this.loadedCertificates?.info;
+  }
+
+  private loaded(identity: Identity): Identity {
+    // Files are read again at each load: describe the certificates again only when they changed on disk.
+    const der = `${identity.certificateBase64};${identity.chainBase64}`;
+    if (this.loadedCertificates?.der !== der) this.loadedCertificates = { der, info: certificatesOf(identity) };
+    return identity;
+  }
+
   async fetchCredentials(context?: FetchContext): Promise<TemporaryCredentials> {
     const prepared = await this.prepare();
     const retry = context?.background ? { ...this.base.retry, maxAttempts: 1 } : (this.base.retry ?? {});
     try {
       return await withRetries(
-        async (attempt) => this.attempt(await this.identity.load(new Date(this.clock.now())), prepared, attempt),
+        async (attempt) => this.attempt(this.loaded(await this.identity.load(new Date(this.clock.now()))), prepared, attempt),
         retry,
         this.clock,
         this.log,

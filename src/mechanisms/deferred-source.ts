@@ -1,3 +1,4 @@
+import type { CertificateInfo } from "../core/events.js";
 import type { CredentialSource, FetchContext, TemporaryCredentials } from "../core/credentials.js";
 
 /**
@@ -37,6 +38,10 @@ export class DeferredSource<Source extends CredentialSource> implements Credenti
 
   async fetchCredentials(context?: FetchContext): Promise<TemporaryCredentials> {
     return (await this.open()).fetchCredentials(context);
+  }
+
+  certificates(): readonly CertificateInfo[] | undefined {
+    return this.loaded?.certificates?.();
   }
 
   async close(): Promise<void> {

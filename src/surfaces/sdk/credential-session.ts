@@ -6,6 +6,8 @@ import { ConfigurationError } from "../../core/errors.js";
 import { inspectCustom } from "../../core/node-builtins.js";
 import { checkKnownOptions } from "../../core/suggest.js";
 import { type Logger, type LogLevel, parseLogLevel, SessionLogger, type TraceLogger } from "../../core/logger.js";
+import type { CertificateInfo, CredentialObserver } from "../../core/events.js";
+import { checkedWarningDays, type ExpiringCertificate, ExpiryReminder } from "../../cache/expiry-reminder.js";
 
 /** Options every session takes, whatever the mechanism. */
 export interface SessionOptions {
@@ -16,10 +18,23 @@ export interface SessionOptions {
   /** Which lines reach the logger, `none` to `trace` (default `debug` with a logger, `none` without; without a logger, standard error). */
   logLevel?: LogLevel;
   clock?: Clock;
+  /**
+   * Receives every refresh's events (started, succeeded, failed,
+   * served-while-stale, certificate-expiring), to feed metrics or tracing.
+   * Called synchronously; what it throws is dropped. See docs/observability.md.
+   */
+  observer?: CredentialObserver;
+  /**
+   * Warn (a `certificate-expiring` event and a warning line) when the
+   * certificate or an intermediate expires within this many days: at the
+   * first refresh that sees it, then daily, and at 7 and 1 days. Default 30;
+   * 0 turns the warnings off.
+   */
+  expiryWarningDays?: number;
 }
 
 /** The option names of {@link SessionOptions}. */
-export const SESSION_OPTIONS: readonly (keyof SessionOptions)[] = ["refresh", "logger", "logLevel", "clock"];
+export const SESSION_OPTIONS: readonly (keyof SessionOptions)[] = ["refresh", "logger", "logLevel", "clock", "observer", "expiryWarningDays"];
 
 /** Refuses an option name no session knows (a typo would otherwise be ignored), naming the nearest. */
 export function checkSessionInit(init: unknown, mechanismOptions: readonly string[], what: string): void {
@@ -65,10 +80,15 @@ export class CredentialSession {
     options: SessionOptions,
   ) {
     this.logger = logger;
+    if (options.observer !== undefined && typeof options.observer !== "function") {
+      throw new ConfigurationError("observer", "observer must be a function that takes each event: (event) => { ... }.");
+    }
     this.cache = new CredentialCache(source, {
       logger,
+      reminder: new ExpiryReminder(checkedWarningDays(options.expiryWarningDays)),
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.refresh ? { policy: options.refresh } : {}),
+      ...(options.observer ? { observer: options.observer } : {}),
     });
     for (const secret of ["secretAccessKey", "sessionToken"] as const) {
       Object.defineProperty(this, secret, { value: undefined, writable: true, enumerable: false, configurable: true });
@@ -118,6 +138,26 @@ export class CredentialSession {
   /** How many fetches the cache made (for diagnostics and tests). */
   get fetchCount(): number {
     return this.cache.fetchCount;
+  }
+
+  /** How many callers joined a fetch already under way instead of making their own (upstream calls saved). */
+  get joinedFetchCount(): number {
+    return this.cache.joinedCount;
+  }
+
+  /** When the last fetch succeeded, undefined before the first. */
+  get lastSuccess(): Date | undefined {
+    return this.cache.lastSuccessAt ? new Date(this.cache.lastSuccessAt) : undefined;
+  }
+
+  /** The certificate and its intermediates as the last fetch loaded them (empty before it); nothing secret. */
+  certificates(): readonly CertificateInfo[] {
+    return this.cache.certificates();
+  }
+
+  /** The certificates that expire within `expiryWarningDays`, as of the last fetch; empty once renewed. */
+  expiringCertificates(): readonly ExpiringCertificate[] {
+    return this.cache.expiringCertificates();
   }
 
   /** Stops background refresh and releases connections and key handles. */

@@ -1,0 +1,95 @@
+import type { CertificateInfo } from "../core/events.js";
+import { ConfigurationError } from "../core/errors.js";
+
+const DAY = 86_400_000;
+
+/** The default warning threshold: a month ahead, time enough to renew through a CA's process. */
+export const DEFAULT_EXPIRY_WARNING_DAYS = 30;
+
+/** A certificate that expires within the threshold. */
+export interface ExpiringCertificate {
+  certificate: CertificateInfo;
+  /** Whole days left (0 on the last day). */
+  daysLeft: number;
+}
+
+/** When each certificate was last warned about, by fingerprint: kept across processes by one-shot commands. */
+export type ReminderState = Record<string, { at: number; stage: number }>;
+
+/** Checks an `expiryWarningDays` option (0 turns the warnings off). */
+export function checkedWarningDays(value: unknown, name = "expiryWarningDays"): number {
+  if (value === undefined) return DEFAULT_EXPIRY_WARNING_DAYS;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > 3650) {
+    throw new ConfigurationError(name, `${name} ${String(value)} is not a number of days from 0 (no warning) to 3650.`);
+  }
+  return value;
+}
+
+/** 0 inside the threshold, 1 with fewer than 7 days left, 2 with less than one: each stage is warned about at once. */
+function stageOf(msLeft: number): number {
+  return msLeft < DAY ? 2 : msLeft < 7 * DAY ? 1 : 0;
+}
+
+/**
+ * Decides when a certificate close to its end is worth a warning: at the
+ * first refresh that sees it inside the threshold, then at most once a day,
+ * and at once when fewer than 7 days and then less than one day are left.
+ * A certificate renewed on disk (another fingerprint, far from its end) has
+ * nothing to warn about, and its predecessor's record is dropped.
+ */
+export class ExpiryReminder {
+  private state: ReminderState;
+
+  constructor(
+    private readonly thresholdDays: number = DEFAULT_EXPIRY_WARNING_DAYS,
+    state: ReminderState = {},
+  ) {
+    this.state = { ...state };
+  }
+
+  /** The certificates inside the threshold at `now`, leaf first. */
+  expiring(certificates: readonly CertificateInfo[], now: number): ExpiringCertificate[] {
+    if (this.thresholdDays <= 0) return [];
+    return certificates
+      .filter((certificate) => certificate.notAfter.getTime() - now < this.thresholdDays * DAY)
+      .map((certificate) => ({ certificate, daysLeft: Math.max(0, Math.floor((certificate.notAfter.getTime() - now) / DAY)) }));
+  }
+
+  /** Those of {@link expiring} due a warning now; records them as warned. */
+  due(certificates: readonly CertificateInfo[], now: number): ExpiringCertificate[] {
+    const expiring = this.expiring(certificates, now);
+    const next: ReminderState = {};
+    const due: ExpiringCertificate[] = [];
+    for (const entry of expiring) {
+      const key = entry.certificate.fingerprint256;
+      const stage = stageOf(entry.certificate.notAfter.getTime() - now);
+      const last = this.state[key];
+      if (last === undefined || now - last.at >= DAY || stage > last.stage) {
+        due.push(entry);
+        next[key] = { at: now, stage };
+      } else {
+        next[key] = last;
+      }
+    }
+    this.state = next;
+    return due;
+  }
+
+  /** What to keep for the next process (one-shot commands). */
+  snapshot(): ReminderState {
+    return { ...this.state };
+  }
+
+  /** The threshold in days. */
+  get days(): number {
+    return this.thresholdDays;
+  }
+}
+
+/** One line for a warning, naming the certificate and what to do. */
+export function expiryMessage(entry: ExpiringCertificate): string {
+  const { certificate, daysLeft } = entry;
+  const what = certificate.role === "leaf" ? "certificate" : `intermediate certificate ${certificate.index}`;
+  const left = daysLeft === 0 ? "less than a day" : daysLeft === 1 ? "1 day" : `${daysLeft} days`;
+  return `the ${what} "${certificate.subject}" (serial ${certificate.serialNumber}) expires at ${certificate.notAfter.toISOString()}, in ${left}: renew it with your CA and install the new one where certcreds reads it (it is picked up at the next refresh).`;
+}
