@@ -46,6 +46,9 @@ export const FLAGS = {
   "no-verify-ssl": flag,
   "with-proxy": flag,
   debug: flag,
+  // How lines on standard error are written (text or json), and when a certificate close to its end is warned about.
+  "log-format": text,
+  "expiry-warning-days": integer,
   // Where options come from.
   "profile-name": { kind: "string", notInProfile: true },
   "config-file": { kind: "string", path: true, notInProfile: true },
@@ -88,6 +91,7 @@ export const CREDENTIAL_FLAGS: FlagName[] = [
   "ca-cert",
   "no-verify-ssl",
   "with-proxy",
+  "expiry-warning-days",
   ...SOURCE_FLAGS,
 ];
 

@@ -1,5 +1,6 @@
 import type { RefreshPolicy } from "../../cache/credential-cache.js";
 import type { Logger } from "../../core/logger.js";
+import type { CredentialObserver } from "../../core/events.js";
 import type { IotSessionInit } from "../../surfaces/sdk/iot.js";
 import type { RolesAnywhereSessionInit } from "../../surfaces/sdk/roles-anywhere.js";
 import type { CredentialSession } from "../../surfaces/sdk/credential-session.js";
@@ -14,6 +15,10 @@ import { UsageError } from "../output/usage-error.js";
 export interface SessionSettings {
   logger: Logger;
   refresh?: RefreshPolicy;
+  /** Told every refresh's events (serve's metrics). */
+  observer?: CredentialObserver;
+  /** Overrides --expiry-warning-days (a one-shot command that keeps its own reminder passes 0). */
+  expiryWarningDays?: number;
 }
 
 /**
@@ -46,10 +51,13 @@ export async function sessionInit(settings: Settings, mechanism: Mechanism, sess
   const ca = await materialFrom(settings, "ca-cert");
   const region = settings.string("region");
   const endpoint = settings.string("endpoint");
+  const expiryWarningDays = session.expiryWarningDays ?? settings.integer("expiry-warning-days");
   const common = {
     ...identity,
     logger: session.logger,
     ...(session.refresh ? { refresh: session.refresh } : {}),
+    ...(session.observer ? { observer: session.observer } : {}),
+    ...(expiryWarningDays !== undefined ? { expiryWarningDays } : {}),
     ...(region !== undefined ? { region } : {}),
     // Like aws_signing_helper: a proxy only with --with-proxy (then from HTTPS_PROXY / NO_PROXY).
     ...(settings.boolean("with-proxy") ? {} : { proxy: false as const }),

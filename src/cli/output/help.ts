@@ -21,6 +21,8 @@ const FLAG_HELP: Record<FlagName, string> = {
   "no-verify-ssl": "do not verify the endpoint's TLS certificate (local emulators only)",
   "with-proxy": "call through the proxy of HTTPS_PROXY (honouring NO_PROXY); without it no proxy is used",
   debug: "print debug lines on standard error (never secrets)",
+  "log-format": "<text|json>  lines on standard error as text (default) or one JSON object each: time, level, event, message, fields",
+  "expiry-warning-days": "<days>  warn when the certificate or an intermediate expires within this many days (default 30; 0: never)",
   "profile-name": "<name>  profile (section) of the config file to read options from (default [default] when present)",
   "config-file": "<file>  config file (default $XDG_CONFIG_HOME/certcreds/config or ~/.config/certcreds/config)",
   "cache-dir": "<dir>  credentials cache (default $XDG_CACHE_HOME/certcreds or ~/.cache/certcreds)",

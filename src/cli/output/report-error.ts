@@ -45,6 +45,7 @@ const FLAG_OF_OPTION: Record<string, string> = {
   certificate: "--certificate",
   passphrase: "--pkcs8-password",
   ca: "--ca-cert",
+  expiryWarningDays: "--expiry-warning-days",
 };
 
 /**
