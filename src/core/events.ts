@@ -41,7 +41,7 @@ export interface CertificateInfo {
 interface EventBase {
   /** When it happened, by the session's clock. */
   time: Date;
-  /** The mechanism: `IAM Roles Anywhere` or `AWS IoT`. */
+  /** The mechanism: `IAM Roles Anywhere` or `AWS IoT credential provider`. */
   mechanism: string;
 }
 

@@ -49,12 +49,13 @@ export interface EmulatorWorld {
 }
 
 const ACCOUNT = "123456789012";
-const WEEK_MS = 7 * 24 * 3600_000;
+const DAY_MS = 24 * 3600_000;
 
 /** Starts the PKI and the three emulators; on a failure (a port in use) whatever started is stopped again. */
 export async function startEmulatorWorld(ports: EmulatorPorts = {}): Promise<EmulatorWorld> {
-  // A week of validity: longer than anyone leaves an emulator running, and the PKI is new at every start.
-  const notAfter = new Date(Date.now() + WEEK_MS);
+  // 90 days: longer than anyone leaves an emulator running (the PKI is new at every start), and past
+  // the 30-day expiry warning, which a first run should not meet.
+  const notAfter = new Date(Date.now() + 90 * DAY_MS);
   const raRoot = await createTestCertificateAuthority({ commonName: "certcreds emulate root CA" });
   const raIntermediate = await raRoot.createIntermediate({ commonName: "certcreds emulate issuing CA", notAfter });
   const device = await raIntermediate.issue({ commonName: "emulate-device", keyType: "ec-p256", notAfter });

@@ -49,7 +49,7 @@ export interface IssueOptions {
   spki?: Buffer;
   /** Start of validity. Default: one hour ago (tolerates small clock skew). */
   notBefore?: Date;
-  /** End of validity. Default: one day from now. */
+  /** End of validity. Default: 90 days from now (past certcreds' 30-day expiry warning). */
   notAfter?: Date;
   /** Serial number. Default: a random positive 159-bit integer (48 decimal digits). */
   serialNumber?: bigint;
