@@ -76,6 +76,8 @@ describe("secret hygiene: no key, PIN, passphrase, secret key or token in anythi
             w.scan.answer(`${where}: unauthorised request ${i}`, answer);
           }
           w.scan.answer(`${where}: /healthz`, await http(`${served.imdsEndpoint}/healthz`));
+          const metrics = w.scan.answer(`${where}: /metrics`, await http(`${served.imdsEndpoint}/metrics`));
+          assert.ok(!metrics.body.includes(imdsJson.AccessKeyId), `${where}: /metrics shows no access key id`);
           w.scan.answer(
             `${where}: OPTIONS /credentials`,
             await http(served.containerUri, { method: "OPTIONS", headers: { Origin: "http://evil.example", "Access-Control-Request-Method": "GET" } }),
@@ -368,20 +370,26 @@ describe("serve hygiene", () => {
     }
   });
 
-  test("/healthz reveals no secret, whether credentials are held or not", async () => {
+  test("/healthz and /metrics reveal no secret, whether credentials are held or not", async () => {
     const container = JSON.parse((await http(served.containerUri, { headers: { Authorization: token } })).body) as { AccessKeyId: string };
     const healthy = w.scan.answer("serve hygiene: /healthz", await http(`${served.imdsEndpoint}/healthz`));
     assert.equal(healthy.status, 200);
-    assert.deepEqual(Object.keys(JSON.parse(healthy.body)).sort(), ["expiration", "status"]);
+    assert.deepEqual(Object.keys(JSON.parse(healthy.body)).sort(), ["expiration", "status", "warnings"]);
     assert.ok(!healthy.body.includes(container.AccessKeyId), "not even the access key id");
     assert.equal(healthy.headers["set-cookie"], undefined);
+    const metrics = w.scan.answer("serve hygiene: /metrics", await http(`${served.imdsEndpoint}/metrics`));
+    assert.equal(metrics.status, 200);
+    assert.ok(!metrics.body.includes(container.AccessKeyId), "/metrics: not even the access key id");
     // A server that could not get credentials yet.
     w.ra.inject({ status: 500, errorType: "InternalServerException", times: 3 });
     const failing = await startServe([...w.raArgs(), "--debug"], { env: { HOME: serveHome } });
     try {
       const unhealthy = w.scan.answer("serve hygiene: /healthz without credentials", await http(`${failing.imdsEndpoint}/healthz`));
       assert.equal(unhealthy.status, 503);
-      assert.deepEqual(JSON.parse(unhealthy.body), { status: "no valid credentials" });
+      const json = JSON.parse(unhealthy.body);
+      assert.equal(json.status, "no valid credentials");
+      assert.deepEqual(Object.keys(json).sort(), ["status", "warnings"]);
+      w.scan.answer("serve hygiene: /metrics without credentials", await http(`${failing.imdsEndpoint}/metrics`));
     } finally {
       w.ra.clearFaults();
       const stopped = await failing.cli.stop();

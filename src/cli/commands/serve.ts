@@ -5,6 +5,8 @@ import { dirname, join, resolve } from "node:path";
 import { showValue } from "../../core/show-value.js";
 import { allowedHostsFor, canonicalHost, isWildcardAddress } from "../../surfaces/local-endpoint/host-allow-list.js";
 import { clientEnvironment, isLoopbackHost, type LocalEndpoint, startLocalEndpoint } from "../../surfaces/local-endpoint/local-endpoint.js";
+import { ServeMetrics } from "../../surfaces/local-endpoint/metrics.js";
+import { VERSION } from "../../core/version.js";
 import { type Mechanism, selectMechanism } from "../config/mechanism.js";
 import { openSession } from "../config/session-factory.js";
 import type { Settings } from "../config/settings.js";
@@ -21,6 +23,7 @@ export const doc: CommandDoc = {
   description:
     "Listens on 127.0.0.1:9911 and answers both IMDSv2 (PUT /latest/api/token, GET /latest/meta-data/iam/security-credentials/[role]) and the container credentials endpoint (GET /credentials with the Authorization token written to a 0600 file). " +
     "Credentials are refreshed in the background before they expire, one call at a time; valid credentials keep being served through upstream failures. " +
+    "GET /healthz tells whether valid credentials are held and which certificates expire soon; GET /metrics is the Prometheus exposition (no secret in either). " +
     "At start it prints the export lines to paste into the shell of the programs to serve. SIGINT/SIGTERM stop it cleanly.",
   examples: [
     `certcreds serve ${RA_EXAMPLE}`,
@@ -88,7 +91,12 @@ export async function run(settings: Settings): Promise<number> {
     logger.warn?.("--no-verify-ssl: the endpoint's TLS certificate is NOT verified. Use it only against a local emulator.");
 
   // Clients of IMDS and the container endpoint give up after about a second: never hold them on a slow upstream while valid credentials are held.
-  const session = await openSession(settings, mechanism, { logger, refresh: { autoRefresh: true, maxWaitWhileValidMs: 500, unavailableRetryDelayMs: 1_000 } });
+  const metrics = new ServeMetrics({ version: VERSION });
+  const session = await openSession(settings, mechanism, {
+    logger,
+    refresh: { autoRefresh: true, maxWaitWhileValidMs: 500, unavailableRetryDelayMs: 1_000 },
+    observer: metrics.observer,
+  });
   // A broken configuration stops here; a network or service failure is retried in the background.
   try {
     await session.getCredentials();
@@ -117,6 +125,7 @@ export async function run(settings: Settings): Promise<number> {
       roleName: roleNameOf(settings, mechanism),
       authorizationToken,
       allowedHosts,
+      metrics,
       onError: (error) => {
         const message = (error as Error).message ?? String(error);
         if (message !== lastError) logger.error?.(`cannot serve credentials: ${message}`);

@@ -2,15 +2,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from "node:stream";
 import type { TemporaryCredentials } from "../../core/credentials.js";
 import { rfc3339 } from "../credential-process/rfc3339.js";
+import { certificateWarnings, type SessionFigures } from "./certificate-warnings.js";
 import { type ConnectionLimits, defaultConnectionLimits, limitConnections } from "./connection-limits.js";
 import { HostAllowList } from "./host-allow-list.js";
+import type { EndpointName, ServeMetrics } from "./metrics.js";
+import { EXPOSITION_CONTENT_TYPE } from "./prometheus-text.js";
 import { ImdsTokens, secretEquals } from "./serve-tokens.js";
 
-/** Where the server gets credentials: the library's CredentialSession fits. */
-export interface CredentialSupplier {
+/** Where the server gets credentials, and the figures /healthz and /metrics show: the library's CredentialSession fits. */
+export interface CredentialSupplier extends SessionFigures {
   getCredentials(): Promise<TemporaryCredentials>;
-  /** Expiration of the credentials held, without fetching (for /healthz). */
-  readonly expiration?: Date | undefined;
   /** With none valid after a failure: milliseconds until the next upstream attempt (the `Retry-After`). */
   retryInMs?(): number | undefined;
 }
@@ -32,6 +33,8 @@ export interface CredentialServerOptions {
   connectionLimits?: ConnectionLimits;
   /** Called with each failure to obtain credentials (for the log). */
   onError?: (error: unknown) => void;
+  /** Counts the requests answered and answers `GET /metrics` (without it, /metrics is 404). */
+  metrics?: ServeMetrics;
 }
 
 const TOKEN_PATH = "/latest/api/token";
@@ -75,7 +78,8 @@ function hasRawHeader(req: IncomingMessage, name: string): boolean {
  * The two local credential protocols on one HTTP server: IMDSv2 and the
  * container credentials endpoint. No CORS headers, no request bodies, small
  * header limits; `/healthz` tells whether valid credentials are held and
- * nothing else.
+ * which certificates are close to their end, `/metrics` (with `metrics`)
+ * the Prometheus exposition; neither shows a key id, a secret or a token.
  */
 export function createCredentialServer(options: CredentialServerOptions): Server {
   const tokens = new ImdsTokens();
@@ -113,7 +117,17 @@ export function createCredentialServer(options: CredentialServerOptions): Server
     if (current) send(res, 200, JSON.stringify(shape(current)));
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** What a path is counted as in the request metrics (a bounded set, whatever clients send). */
+  function endpointOf(path: string): EndpointName {
+    if (path === TOKEN_PATH) return "imds_token";
+    if (path === CREDENTIALS_PREFIX || path.startsWith(`${CREDENTIALS_PREFIX}/`)) return "imds_credentials";
+    if (path === containerPath) return "container";
+    if (path === "/healthz") return "healthz";
+    if (path === "/metrics") return "metrics";
+    return "other";
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     if (req.rawHeaders.length / 2 > MAX_HEADER_LINES) {
       failure(res, 431, "RequestHeaderFieldsTooLarge", `A request carries at most ${MAX_HEADER_LINES} header lines.`, { Connection: "close" });
       return;
@@ -128,12 +142,25 @@ export function createCredentialServer(options: CredentialServerOptions): Server
       req.socket.destroySoon?.();
       return;
     }
-    const path = (req.url ?? "/").split("?")[0]!.replace(/^\/{2,}/, "/");
-
     if (path === "/healthz" && req.method === "GET") {
       const expiration = options.supplier.expiration;
       const valid = expiration !== undefined && expiration.getTime() > Date.now();
-      send(res, valid ? 200 : 503, JSON.stringify({ status: valid ? "ok" : "no valid credentials", ...(valid ? { expiration: rfc3339(expiration) } : {}) }));
+      // A certificate close to its end is a warning, not a failure: the credentials are still good.
+      const warnings = certificateWarnings(options.supplier);
+      send(
+        res,
+        valid ? 200 : 503,
+        JSON.stringify({ status: valid ? "ok" : "no valid credentials", ...(valid ? { expiration: rfc3339(expiration) } : {}), warnings }),
+      );
+      return;
+    }
+
+    if (path === "/metrics" && options.metrics) {
+      if (req.method !== "GET") {
+        failure(res, 405, "MethodNotAllowed", "Use GET.");
+        return;
+      }
+      send(res, 200, options.metrics.exposition(options.supplier), EXPOSITION_CONTENT_TYPE);
       return;
     }
 
@@ -193,11 +220,17 @@ export function createCredentialServer(options: CredentialServerOptions): Server
       await answer(res, (current) => ({ Code: "Success", LastUpdated: rfc3339(lastUpdated), Type: "AWS-HMAC", ...keys(current) }));
       return;
     }
-    failure(res, 404, "NotFound", "Not found: this server answers IMDSv2 credential paths, the container credentials endpoint and /healthz.");
+    failure(res, 404, "NotFound", "Not found: this server answers IMDSv2 credential paths, the container credentials endpoint, /healthz and /metrics.");
   }
 
   const server = createServer({ maxHeaderSize: 8 * 1024, requestTimeout: 10_000, headersTimeout: 5_000, connectionsCheckingInterval: 1_000 }, (req, res) => {
-    handle(req, res).catch((error: unknown) => {
+    const path = (req.url ?? "/").split("?")[0]!.replace(/^\/{2,}/, "/");
+    const metrics = options.metrics;
+    if (metrics) {
+      const endpoint = endpointOf(path);
+      res.once("finish", () => metrics.countRequest(endpoint, res.statusCode));
+    }
+    handle(req, res, path).catch((error: unknown) => {
       options.onError?.(error);
       if (!res.headersSent) failure(res, 500, "InternalError", "Internal error.");
       else res.destroy();

@@ -114,7 +114,7 @@ describe("serve: IMDSv2 and the container credentials endpoint", () => {
     const health = await http(`${served.imdsEndpoint}/healthz`);
     assert.equal(health.status, 200);
     const json = JSON.parse(health.body);
-    assert.deepEqual(Object.keys(json).sort(), ["expiration", "status"]);
+    assert.deepEqual(Object.keys(json).sort(), ["expiration", "status", "warnings"]);
     assert.equal(json.status, "ok");
   });
 
