@@ -46,9 +46,9 @@ describe("GET /metrics", () => {
       const intermediate = `role="intermediate",index="1",subject="CN=CLI test issuing CA",serial="${f.issuing.certificate.serialNumber}"`;
       assert.equal(sampleValue(body, `certcreds_certificate_not_after_timestamp_seconds{${leaf}}`), Date.parse(f.device.certificate.validTo) / 1000);
       assert.equal(sampleValue(body, `certcreds_certificate_not_after_timestamp_seconds{${intermediate}}`), Date.parse(f.issuing.certificate.validTo) / 1000);
-      // The fixture's certificates live a day: inside the 30-day threshold.
-      assert.equal(sampleValue(body, `certcreds_certificate_expiring{${leaf}}`), 1);
-      assert.equal(sampleValue(body, `certcreds_certificate_expiring{${intermediate}}`), 1);
+      // The fixture's certificates live 90 days: outside the 30-day threshold (the 2-day case is its own test).
+      assert.equal(sampleValue(body, `certcreds_certificate_expiring{${leaf}}`), 0);
+      assert.equal(sampleValue(body, `certcreds_certificate_expiring{${intermediate}}`), 0);
     } finally {
       await w.close();
     }
