@@ -75,6 +75,35 @@ export class ExpiryReminder {
     return due;
   }
 
+  /**
+   * The first time after `now` at which {@link due} would warn about one of
+   * these certificates, as the state stands (undefined: never, the warnings
+   * are off). A process that keeps the state between runs compares the
+   * clock with this one number instead of parsing certificates each time.
+   */
+  nextDueAt(certificates: readonly CertificateInfo[], now: number): number | undefined {
+    if (this.thresholdDays <= 0) return undefined;
+    let next: number | undefined;
+    const consider = (at: number) => {
+      next = next === undefined ? at : Math.min(next, at);
+    };
+    for (const certificate of certificates) {
+      const end = certificate.notAfter.getTime();
+      const last = this.state[certificate.fingerprint256];
+      if (end - now >= this.thresholdDays * DAY) {
+        // Enters the threshold later (the first millisecond with less than the threshold left).
+        consider(end - this.thresholdDays * DAY + 1);
+      } else if (last === undefined) {
+        consider(now);
+      } else {
+        consider(last.at + DAY);
+        if (last.stage < 1) consider(end - 7 * DAY + 1);
+        if (last.stage < 2) consider(end - DAY + 1);
+      }
+    }
+    return next === undefined ? undefined : Math.max(now, next);
+  }
+
   /** What to keep for the next process (one-shot commands). */
   snapshot(): ReminderState {
     return { ...this.state };

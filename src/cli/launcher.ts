@@ -7,6 +7,7 @@
  */
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { formatLogLine, requestedLogFormat, setLogFormat } from "./output/log-line.js";
 import { tryWarmCredentialProcess } from "./warm-path.js";
 
 const argv = process.argv.slice(2);
@@ -15,7 +16,10 @@ try {
   answered = tryWarmCredentialProcess(argv);
 } catch (error) {
   // Only writing the answer can fail here (standard output closed).
-  process.stderr.write(`certcreds credential-process: cannot write the answer: ${(error as Error).message}\n`);
+  const message = `cannot write the answer: ${(error as Error).message}`;
+  process.stderr.write(
+    formatLogLine("error", "command-failed", message, { command: "credential-process", exitCode: 1 }, `certcreds credential-process: ${message}`),
+  );
   process.exitCode = 1;
   answered = true;
 }
@@ -28,7 +32,9 @@ if (!answered) {
         process.exitCode = code;
       },
       (error: unknown) => {
-        process.stderr.write(`certcreds: ${(error as Error)?.message ?? String(error)}\n`);
+        const message = (error as Error)?.message ?? String(error);
+        setLogFormat(requestedLogFormat(argv, process.env));
+        process.stderr.write(formatLogLine("error", "command-failed", message, { exitCode: 1 }, `certcreds: ${message}`));
         process.exitCode = 1;
       },
     );

@@ -9,6 +9,7 @@ import { VERSION } from "../core/version.js";
 import { parseArgs } from "./config/parse-args.js";
 import { resolveSettings } from "./config/settings.js";
 import { nearest } from "../core/suggest.js";
+import { checkedLogFormat, requestedLogFormat, setLogFormat } from "./output/log-line.js";
 import { UsageError } from "./output/usage-error.js";
 import { COMMANDS, type Command, findCommand, findRawCommand } from "./registry.js";
 
@@ -47,11 +48,30 @@ async function run(command: Command, args: string[], onDebug: (debug: boolean) =
   }
   const settings = resolveSettings(command.name, parsed);
   onDebug(settings.boolean("debug"));
+  // Now from the profile too; a value that is neither text nor json is refused, in text.
+  setLogFormat("text");
+  setLogFormat(checkedLogFormat(settings));
   return (await command.load()).run(settings);
 }
 
+/** `certcreds --log-format json <command> …`: the option is the command's, so it moves after the command's words. */
+function withLeadingLogFormat(argv: string[]): string[] {
+  const moved: string[] = [];
+  let i = 0;
+  for (; i < argv.length; i++) {
+    if (argv[i] === "--log-format" && i + 1 < argv.length) moved.push(argv[i]!, argv[++i]!);
+    else if (argv[i]!.startsWith("--log-format=")) moved.push(argv[i]!);
+    else break;
+  }
+  const rest = argv.slice(i);
+  return rest.length ? [...rest, ...moved] : rest;
+}
+
 /** Runs the CLI; resolves to the process exit code (0 ok, 1 failure, 2 usage, 3 configuration or input). */
-export async function main(argv: string[]): Promise<number> {
+export async function main(commandLine: string[]): Promise<number> {
+  // Until the settings are resolved (a command line that cannot be parsed is reported before), the flag or the variable.
+  setLogFormat(requestedLogFormat(commandLine, process.env));
+  const argv = withLeadingLogFormat(commandLine);
   const [first] = argv;
   if (first === "--version" || first === "-v" || first === "version") {
     process.stdout.write(`${VERSION}\n`);

@@ -68,7 +68,7 @@ export const COMMANDS: readonly (Command | RawCommand)[] = [
     name: "read-certificate-data",
     summary: "print a certificate's key type, serial (decimal), base64 DER and algorithms",
     // As aws_signing_helper's: its certificate-store flags too (refused, with what to use instead).
-    flags: ["certificate", "cert-selector", "system-store-name", ...SOURCE_FLAGS],
+    flags: ["certificate", "cert-selector", "system-store-name", "expiry-warning-days", ...SOURCE_FLAGS],
     load: () => import("./commands/read-certificate-data.js"),
   },
   {

@@ -157,3 +157,11 @@ export interface LogFields {
 export function isLogFields(value: unknown): value is LogFields {
   return typeof value === "object" && value !== null && !Array.isArray(value) && typeof (value as { event?: unknown }).event === "string";
 }
+
+/**
+ * Sends one line with its event name and fields as the last argument (see
+ * {@link LogFields}); `trace` falls back to `debug` on a logger without it.
+ */
+export function logLine(logger: TraceLogger | undefined, level: LineLevel, event: string, message: string, fields: Omit<LogFields, "event"> = {}): void {
+  emit(logger, level, [message, { event, ...fields }]);
+}

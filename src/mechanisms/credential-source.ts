@@ -2,7 +2,7 @@ import { type Clock, systemClock } from "../core/clock.js";
 import type { CredentialSource, FetchContext, TemporaryCredentials } from "../core/credentials.js";
 import type { CertificateInfo } from "../core/events.js";
 import { certificatesOf } from "../identity/certificate-info.js";
-import { filterLogger, type LevelFilteredLogger } from "../core/logger.js";
+import { filterLogger, type LevelFilteredLogger, logLine } from "../core/logger.js";
 import type { Identity, IdentityInit } from "../identity/identity-init.js";
 import { type OpenedIdentity, openIdentity } from "../identity/open-identity.js";
 import { serviceTime } from "../aws/service-time.js";
@@ -71,8 +71,12 @@ export abstract class CertificateCredentialSource<Checked extends CheckedMechani
     if (!this.clockWarned) {
       this.clockWarned = true;
       const seconds = Math.round(Math.abs(offset) / 1000);
-      this.log.warn(
+      logLine(
+        this.log,
+        "warn",
+        "clock-skew",
         `certcreds: this machine's clock is ${seconds} s ${offset > 0 ? "behind" : "ahead of"} the ${this.name}'s (its Date header); refreshes are scheduled by the service's clock. Synchronise this machine's clock (NTP).`,
+        { mechanism: this.name, offsetSeconds: Math.round(offset / 1000), correction: "refresh-schedule" },
       );
     }
     return { ...credentials, expiration: new Date(credentials.expiration.getTime() - offset) };

@@ -1,6 +1,6 @@
 import type { Clock } from "../core/clock.js";
 import { isRetryable, ServiceError } from "../core/errors.js";
-import type { Logger } from "../core/logger.js";
+import { type Logger, logLine } from "../core/logger.js";
 
 /** How a failed call is retried. */
 export interface RetryOptions {
@@ -43,7 +43,14 @@ export async function withRetries<T>(
       if (!isRetryable(error) || attempt + 1 >= maxAttempts) throw error;
       const retryAfter = error instanceof ServiceError ? error.retryAfterSeconds : undefined;
       const delay = backoffDelay(attempt, options, () => clock.random(), retryAfter);
-      logger?.debug?.(`certcreds: ${what} attempt ${attempt + 1} failed (${(error as Error).message}); retrying in ${delay} ms`);
+      const code = (error as { code?: unknown }).code;
+      logLine(logger, "debug", "retry-scheduled", `certcreds: ${what} attempt ${attempt + 1} failed (${(error as Error).message}); retrying in ${delay} ms`, {
+        request: what,
+        attempt: attempt + 1,
+        delayMs: delay,
+        error: (error as Error).message,
+        ...(typeof code === "string" ? { code } : {}),
+      });
       await clock.sleep(delay);
     }
   }

@@ -24,6 +24,7 @@ import {
 } from "../../testing/index.js";
 
 export const ROOT = resolve(import.meta.dirname, "..", "..");
+const YEAR_MS = 365 * 86_400_000;
 /** The program as installed: bin/certcreds.cjs when the package ships the CommonJS launcher there, else bin/certcreds.js. */
 export const BIN = existsSync(join(ROOT, "bin", "certcreds.cjs")) ? join(ROOT, "bin", "certcreds.cjs") : join(ROOT, "bin", "certcreds.js");
 const BUNDLE = join(ROOT, "dist", "cli", "certcreds.mjs");
@@ -198,8 +199,13 @@ export async function createRolesAnywhereFixture(
   const home = join(dir, "home");
   await mkdir(home, { mode: 0o700 });
   const root = await createTestCertificateAuthority({ commonName: "CLI test root CA" });
-  const issuing = await root.createIntermediate({ commonName: "CLI test issuing CA" });
-  const device = (await issuing.issue({ commonName: "cli-device", keyType: options.keyType ?? "ec-p256" })) as TestCertificate & { privateKeyPem: string };
+  // Validities of a real deployment, far from the expiry warning threshold: the tests of the warning choose their own.
+  const issuing = await root.createIntermediate({ commonName: "CLI test issuing CA", notAfter: new Date(Date.now() + 2 * YEAR_MS) });
+  const device = (await issuing.issue({
+    commonName: "cli-device",
+    keyType: options.keyType ?? "ec-p256",
+    notAfter: new Date(Date.now() + YEAR_MS),
+  })) as TestCertificate & { privateKeyPem: string };
   const certFile = join(dir, "device.pem");
   const keyFile = join(dir, "device.key");
   const chainFile = join(dir, "chain.pem");
@@ -272,7 +278,12 @@ export async function createIotFixture(dir: string, options: { keyType?: TestKey
   const deviceCa = await createTestCertificateAuthority({ commonName: "CLI IoT device CA" });
   const thingName = "cli-thing";
   const roleAlias = "cli-alias";
-  const thing = await deviceCa.issue({ commonName: thingName, keyType: options.keyType ?? "ec-p256", extendedKeyUsage: ["clientAuth"] });
+  const thing = await deviceCa.issue({
+    commonName: thingName,
+    keyType: options.keyType ?? "ec-p256",
+    extendedKeyUsage: ["clientAuth"],
+    notAfter: new Date(Date.now() + YEAR_MS),
+  });
   const certFile = join(dir, "thing.pem");
   const keyFile = join(dir, "thing.key");
   const caFile = join(dir, "iot-endpoint-ca.pem");

@@ -25,6 +25,7 @@ import {
 } from "../../testing/index.js";
 import { type CliResult, parseProcessOutput, requireBuild, runCli } from "./cli.js";
 import { CapturingLogger } from "./log-capture.js";
+import { fieldTexts, jsonLogLines } from "./log-lines.js";
 import { LeakScan, masked, type PlantedLeakSample } from "./secret-scan.js";
 import { createSoftHsm, type SoftHsm, softHsmUnavailable } from "./softhsm.js";
 
@@ -103,6 +104,8 @@ export class HygieneWorld {
   thingPkcs1Pem!: string;
   raTokenCert: TestCertificate | undefined;
   iotTokenCert: TestCertificate | undefined;
+  /** How the CLI runs of {@link cli} write standard error: the hygiene files run their CLI tests in both formats. */
+  logFormat: "text" | "json" = "text";
 
   private constructor() {}
 
@@ -295,7 +298,7 @@ export class HygieneWorld {
   /** Runs the built CLI in the world's HOME and records both outputs. */
   async cli(where: string, args: string[], options: CliOptions = {}): Promise<CliResult> {
     const env: Record<string, string> = { HOME: this.home, ...(this.hsm ? { SOFTHSM2_CONF: this.hsm.conf } : {}), ...options.env };
-    const result = await runCli(args, { env, ...(options.input !== undefined ? { input: options.input } : {}), timeoutMs: 45_000 });
+    const result = await runCli(this.withLogFormat(args), { env, ...(options.input !== undefined ? { input: options.input } : {}), timeoutMs: 45_000 });
     this.scan.counts.cliRuns++;
     if (options.code !== undefined) assert.equal(result.code, options.code, `${where}: exit code (stderr: ${result.stderr})`);
     let stdout: string | Buffer = result.stdout;
@@ -310,8 +313,28 @@ export class HygieneWorld {
       stdout = result.stdoutBytes;
     }
     this.scan.corpus.add(`${where} — stdout`, stdout);
-    this.scan.corpus.add(`${where} — stderr`, result.stderr);
+    this.recordStderr(where, result.stderr);
     return result;
+  }
+
+  /** A command line in the world's log format (`--log-format json` last, where every command takes it). */
+  withLogFormat(args: string[]): string[] {
+    return this.logFormat === "json" ? [...args, "--log-format", "json"] : args;
+  }
+
+  /**
+   * Records a run's standard error. JSON: every line must be a log object
+   * (time, level, event, message), and each field is searched on its own as
+   * well. Text: the fields the library passes its logger are not printed.
+   */
+  recordStderr(where: string, stderr: string): void {
+    const label = `${where}${this.logFormat === "json" ? " (--log-format json)" : ""}`;
+    this.scan.corpus.add(`${label} — stderr`, stderr);
+    if (this.logFormat === "text") {
+      assert.doesNotMatch(stderr, /\{ event: '/, `${label}: no fields object printed in text mode`);
+      return;
+    }
+    for (const { field, text } of fieldTexts(jsonLogLines(stderr, label))) this.scan.corpus.add(`${label} — stderr ${field}`, text);
   }
 
   /** A HOME under the world's directory whose cache directory someone left readable (certcreds tightens it). */

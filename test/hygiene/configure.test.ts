@@ -17,39 +17,43 @@ before(async () => {
 });
 after(() => w?.close());
 
-describe("secret hygiene: no key, PIN, passphrase, secret key or token in anything shown", () => {
-  for (const name of MECHANISM_NAMES) {
-    test(`configure (${name}): the profile written, and the secrets it refuses`, async () => {
-      const mechanism = w.mechanism(name);
-      const where = (what: string) => `configure ${what} (${name})`;
-      const config = join(w.dir, `aws-config-${name.replace(/\s/g, "-")}`);
-      const env = { AWS_CONFIG_FILE: config, CERTCREDS_PKCS8_PASSWORD: PASSPHRASE };
-      // An encrypted key, its passphrase in the environment: the profile names the file, never the passphrase.
-      const args = mechanism.args({ privateKey: mechanism.files.encryptedKey });
-      await w.cli(where("with an encrypted key"), ["configure", "--profile", "hygiene", "--region", "us-east-1", ...args, "--debug"], { code: 0, env });
-      const written = await readFile(config, "utf8");
-      assert.match(written, /\ncredential_process = .* credential-process --certificate /);
-      w.scan.corpus.add(where("— the AWS config file written"), written);
-      w.scan.counts.files++;
-
-      const keyPem = name === "IoT" ? w.thingPkcs1Pem : w.raDevice.privateKeyPem;
-      const refusals: [string, string[], { input?: string; env?: Record<string, string> }?][] = [
-        ["--pkcs8-password", [...args, "--pkcs8-password", PASSPHRASE]],
-        ["--pkcs8-password=", [...args, `--pkcs8-password=${PASSPHRASE}`]],
-        ["key as PEM text", mechanism.args({ privateKey: keyPem })],
-        ["encrypted key as PEM text", mechanism.args({ privateKey: name === "IoT" ? w.thingEncryptedPem : w.raEncryptedPem })],
-        ["key on standard input", mechanism.args({ privateKey: "-" }), { input: keyPem }],
-        ["a PKCS#11 URI holding a PIN", mechanism.args({ privateKey: `pkcs11:token=${TOKEN};object=k?pin-value=${PIN}` })],
-      ];
-      for (const [what, refusedArgs, options] of refusals) {
-        await w.cli(where(`refusing ${what}`), ["configure", "--profile", "hygiene", ...refusedArgs, "--debug"], { code: 2, env, ...options });
-      }
-      assert.equal(await readFile(config, "utf8"), written, "a refused configure writes nothing");
-      w.scan.assertClean();
+for (const format of ["text", "json"] as const) {
+  describe(`secret hygiene: no key, PIN, passphrase, secret key or token in anything shown (stderr as ${format})`, () => {
+    before(() => {
+      w.logFormat = format;
     });
-  }
-});
+    for (const name of MECHANISM_NAMES) {
+      test(`configure (${name}): the profile written, and the secrets it refuses`, async () => {
+        const mechanism = w.mechanism(name);
+        const where = (what: string) => `configure ${what} (${name})`;
+        const config = join(w.dir, `aws-config-${name.replace(/\s/g, "-")}`);
+        const env = { AWS_CONFIG_FILE: config, CERTCREDS_PKCS8_PASSWORD: PASSPHRASE };
+        // An encrypted key, its passphrase in the environment: the profile names the file, never the passphrase.
+        const args = mechanism.args({ privateKey: mechanism.files.encryptedKey });
+        await w.cli(where("with an encrypted key"), ["configure", "--profile", "hygiene", "--region", "us-east-1", ...args, "--debug"], { code: 0, env });
+        const written = await readFile(config, "utf8");
+        assert.match(written, /\ncredential_process = .* credential-process --certificate /);
+        w.scan.corpus.add(where("— the AWS config file written"), written);
+        w.scan.counts.files++;
 
+        const keyPem = name === "IoT" ? w.thingPkcs1Pem : w.raDevice.privateKeyPem;
+        const refusals: [string, string[], { input?: string; env?: Record<string, string> }?][] = [
+          ["--pkcs8-password", [...args, "--pkcs8-password", PASSPHRASE]],
+          ["--pkcs8-password=", [...args, `--pkcs8-password=${PASSPHRASE}`]],
+          ["key as PEM text", mechanism.args({ privateKey: keyPem })],
+          ["encrypted key as PEM text", mechanism.args({ privateKey: name === "IoT" ? w.thingEncryptedPem : w.raEncryptedPem })],
+          ["key on standard input", mechanism.args({ privateKey: "-" }), { input: keyPem }],
+          ["a PKCS#11 URI holding a PIN", mechanism.args({ privateKey: `pkcs11:token=${TOKEN};object=k?pin-value=${PIN}` })],
+        ];
+        for (const [what, refusedArgs, options] of refusals) {
+          await w.cli(where(`refusing ${what}`), ["configure", "--profile", "hygiene", ...refusedArgs, "--debug"], { code: 2, env, ...options });
+        }
+        assert.equal(await readFile(config, "utf8"), written, "a refused configure writes nothing");
+        w.scan.assertClean();
+      });
+    }
+  });
+}
 describeCorpusChecks(
   () => w.scan,
   () => w.plantedLeakSample(),

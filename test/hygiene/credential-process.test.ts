@@ -23,91 +23,95 @@ after(() => w?.close());
 
 const modeOf = (path: string) => statSync(path).mode & 0o777;
 
-describe("secret hygiene: no key, PIN, passphrase, secret key or token in anything shown", () => {
-  for (const name of MECHANISM_NAMES) {
-    describe(`CLI, ${name}`, () => {
-      test("credential-process: cold (cache written), warm (from the cache), --no-cache; key from env:VAR and standard input", async () => {
-        const mechanism = w.mechanism(name);
-        const where = `credential-process (${mechanism.name})`;
-        const cold = await w.cli(`${where}, cold`, ["credential-process", ...mechanism.args(), "--debug"], { code: 0, processJson: true });
-        const warm = await w.cli(`${where}, warm`, ["credential-process", ...mechanism.args(), "--debug"], { code: 0, processJson: true });
-        assert.equal(parseProcessOutput(warm.stdout).AccessKeyId, parseProcessOutput(cold.stdout).AccessKeyId, "the warm call answers from the cache");
-        await w.cli(`${where}, --no-cache`, ["credential-process", ...mechanism.args(), "--no-cache", "--debug"], { code: 0, processJson: true });
-        const pem = mechanism.name === "IoT" ? w.thingPkcs1Pem : w.raDevice.privateKeyPem;
-        await w.cli(`${where}, key from env:VAR`, ["credential-process", ...mechanism.args({ privateKey: "env:DEVICE_KEY" }), "--no-cache", "--debug"], {
-          code: 0,
-          processJson: true,
-          env: { DEVICE_KEY: pem },
-        });
-        await w.cli(`${where}, key from standard input`, ["credential-process", ...mechanism.args({ privateKey: "-" }), "--no-cache", "--debug"], {
-          code: 0,
-          processJson: true,
-          input: pem,
-        });
-        await w.cli(
-          `${where}, encrypted key, CERTCREDS_PKCS8_PASSWORD`,
-          ["credential-process", ...mechanism.args({ privateKey: mechanism.files.encryptedKey }), "--no-cache", "--debug"],
-          {
-            code: 0,
-            processJson: true,
-            env: { CERTCREDS_PKCS8_PASSWORD: PASSPHRASE },
-          },
-        );
-        await w.cli(
-          `${where}, encrypted key, --pkcs8-password`,
-          ["credential-process", ...mechanism.args({ privateKey: mechanism.files.encryptedKey }), "--pkcs8-password", PASSPHRASE, "--debug"],
-          {
-            code: 0,
-            processJson: true,
-          },
-        );
-        w.scan.assertClean();
-      });
-
-      test("credential-process errors: wrong key, expired certificate, wrong or missing passphrase, service errors with retries", async () => {
-        const mechanism = w.mechanism(name);
-        const where = `credential-process (${mechanism.name})`;
-        const base = ["credential-process", "--no-cache", "--debug"];
-        await Promise.all([
-          w.cli(`${where}, wrong key`, [...base, ...mechanism.args({ privateKey: w.files["stranger.key"]! })], { code: 3 }),
-          w.cli(
-            `${where}, wrong key as PEM text`,
-            [...base, ...mechanism.args({ privateKey: w.stranger.export({ type: "pkcs8", format: "pem" }).toString() })],
-            { code: 3 },
-          ),
-          w.cli(
-            `${where}, expired certificate`,
-            [...base, ...mechanism.args({ certificate: mechanism.files.expiredCertificate, privateKey: mechanism.files.expiredKey })],
-            { code: 3 },
-          ),
-          w.cli(
-            `${where}, wrong passphrase`,
-            [...base, ...mechanism.args({ privateKey: mechanism.files.encryptedKey }), "--pkcs8-password", WRONG_PASSPHRASE],
-            { code: 3 },
-          ),
-          w.cli(`${where}, wrong passphrase from the environment`, [...base, ...mechanism.args({ privateKey: mechanism.files.encryptedKey })], {
-            code: 3,
-            env: { CERTCREDS_PKCS8_PASSWORD: WRONG_PASSPHRASE },
-          }),
-          w.cli(`${where}, no passphrase`, [...base, ...mechanism.args({ privateKey: mechanism.files.encryptedKey })], { code: 3 }),
-          w.cli(
-            `${where}, key given as certificate`,
-            [...base, ...mechanism.args({ certificate: mechanism.name === "IoT" ? w.files["thing.key"]! : w.files["ra.key"]! })],
-            { code: 3 },
-          ),
-        ]);
-        mechanism.denied();
-        await w.cli(`${where}, access denied`, [...base, ...mechanism.args()], { code: 1 });
-        mechanism.failing(3);
-        await w.cli(`${where}, 500 three times`, [...base, ...mechanism.args()], { code: 1 });
-        mechanism.throttled(3);
-        await w.cli(`${where}, throttled three times`, [...base, ...mechanism.args()], { code: 1 });
-        w.scan.assertClean();
-      });
+for (const format of ["text", "json"] as const) {
+  describe(`secret hygiene: no key, PIN, passphrase, secret key or token in anything shown (stderr as ${format})`, () => {
+    before(() => {
+      w.logFormat = format;
     });
-  }
-});
+    for (const name of MECHANISM_NAMES) {
+      describe(`CLI, ${name}`, () => {
+        test("credential-process: cold (cache written), warm (from the cache), --no-cache; key from env:VAR and standard input", async () => {
+          const mechanism = w.mechanism(name);
+          const where = `credential-process (${mechanism.name})`;
+          const cold = await w.cli(`${where}, cold`, ["credential-process", ...mechanism.args(), "--debug"], { code: 0, processJson: true });
+          const warm = await w.cli(`${where}, warm`, ["credential-process", ...mechanism.args(), "--debug"], { code: 0, processJson: true });
+          assert.equal(parseProcessOutput(warm.stdout).AccessKeyId, parseProcessOutput(cold.stdout).AccessKeyId, "the warm call answers from the cache");
+          await w.cli(`${where}, --no-cache`, ["credential-process", ...mechanism.args(), "--no-cache", "--debug"], { code: 0, processJson: true });
+          const pem = mechanism.name === "IoT" ? w.thingPkcs1Pem : w.raDevice.privateKeyPem;
+          await w.cli(`${where}, key from env:VAR`, ["credential-process", ...mechanism.args({ privateKey: "env:DEVICE_KEY" }), "--no-cache", "--debug"], {
+            code: 0,
+            processJson: true,
+            env: { DEVICE_KEY: pem },
+          });
+          await w.cli(`${where}, key from standard input`, ["credential-process", ...mechanism.args({ privateKey: "-" }), "--no-cache", "--debug"], {
+            code: 0,
+            processJson: true,
+            input: pem,
+          });
+          await w.cli(
+            `${where}, encrypted key, CERTCREDS_PKCS8_PASSWORD`,
+            ["credential-process", ...mechanism.args({ privateKey: mechanism.files.encryptedKey }), "--no-cache", "--debug"],
+            {
+              code: 0,
+              processJson: true,
+              env: { CERTCREDS_PKCS8_PASSWORD: PASSPHRASE },
+            },
+          );
+          await w.cli(
+            `${where}, encrypted key, --pkcs8-password`,
+            ["credential-process", ...mechanism.args({ privateKey: mechanism.files.encryptedKey }), "--pkcs8-password", PASSPHRASE, "--debug"],
+            {
+              code: 0,
+              processJson: true,
+            },
+          );
+          w.scan.assertClean();
+        });
 
+        test("credential-process errors: wrong key, expired certificate, wrong or missing passphrase, service errors with retries", async () => {
+          const mechanism = w.mechanism(name);
+          const where = `credential-process (${mechanism.name})`;
+          const base = ["credential-process", "--no-cache", "--debug"];
+          await Promise.all([
+            w.cli(`${where}, wrong key`, [...base, ...mechanism.args({ privateKey: w.files["stranger.key"]! })], { code: 3 }),
+            w.cli(
+              `${where}, wrong key as PEM text`,
+              [...base, ...mechanism.args({ privateKey: w.stranger.export({ type: "pkcs8", format: "pem" }).toString() })],
+              { code: 3 },
+            ),
+            w.cli(
+              `${where}, expired certificate`,
+              [...base, ...mechanism.args({ certificate: mechanism.files.expiredCertificate, privateKey: mechanism.files.expiredKey })],
+              { code: 3 },
+            ),
+            w.cli(
+              `${where}, wrong passphrase`,
+              [...base, ...mechanism.args({ privateKey: mechanism.files.encryptedKey }), "--pkcs8-password", WRONG_PASSPHRASE],
+              { code: 3 },
+            ),
+            w.cli(`${where}, wrong passphrase from the environment`, [...base, ...mechanism.args({ privateKey: mechanism.files.encryptedKey })], {
+              code: 3,
+              env: { CERTCREDS_PKCS8_PASSWORD: WRONG_PASSPHRASE },
+            }),
+            w.cli(`${where}, no passphrase`, [...base, ...mechanism.args({ privateKey: mechanism.files.encryptedKey })], { code: 3 }),
+            w.cli(
+              `${where}, key given as certificate`,
+              [...base, ...mechanism.args({ certificate: mechanism.name === "IoT" ? w.files["thing.key"]! : w.files["ra.key"]! })],
+              { code: 3 },
+            ),
+          ]);
+          mechanism.denied();
+          await w.cli(`${where}, access denied`, [...base, ...mechanism.args()], { code: 1 });
+          mechanism.failing(3);
+          await w.cli(`${where}, 500 three times`, [...base, ...mechanism.args()], { code: 1 });
+          mechanism.throttled(3);
+          await w.cli(`${where}, throttled three times`, [...base, ...mechanism.args()], { code: 1 });
+          w.scan.assertClean();
+        });
+      });
+    }
+  });
+}
 describe("files: modes, contents limited to what is needed, deleted by cache clear", () => {
   let filesHome: string;
   let cacheDir: string;
@@ -137,8 +141,12 @@ describe("files: modes, contents limited to what is needed, deleted by cache cle
       assert.equal(result.code, 0, result.stderr);
     }
     assert.equal(modeOf(cacheDir), 0o700, "the cache directory is private");
-    const names = readdirSync(cacheDir);
-    assert.equal(names.length, runs.length, `one file per configuration, no lock or temporary file left: ${names.join(", ")}`);
+    const all = readdirSync(cacheDir);
+    // The world's certificates expire within the warning threshold: each configuration also keeps its expiry reminder.
+    const names = all.filter((name) => !name.endsWith(".expiry.json"));
+    const reminders = all.filter((name) => name.endsWith(".expiry.json"));
+    assert.equal(names.length, runs.length, `one file per configuration, no lock or temporary file left: ${all.join(", ")}`);
+    assert.deepEqual(reminders.sort(), names.map((name) => name.replace(/\.json$/, ".expiry.json")).sort(), "one expiry reminder per entry, named after it");
     const configuration = [
       w.ra.trustAnchorArn,
       w.ra.profileArn,
@@ -166,6 +174,24 @@ describe("files: modes, contents limited to what is needed, deleted by cache cle
       assert.equal(entry.credentials.SessionToken, expected?.sessionToken, "the cache holds the credentials issued");
       for (const value of configuration) assert.ok(!text.includes(value), `${name} holds no configuration beyond its hash`);
       w.scan.corpus.add(`cache file ${name}`, masked(text, [expected?.secretAccessKey, expected?.sessionToken]));
+      w.scan.counts.files++;
+    }
+    for (const name of reminders) {
+      const path = join(cacheDir, name);
+      assert.equal(modeOf(path), 0o600, `${name} is private`);
+      const text = readFileSync(path, "utf8");
+      const record = JSON.parse(text) as { certificates: Record<string, unknown>[]; warned: Record<string, unknown> };
+      assert.deepEqual(Object.keys(record).sort(), ["certificates", "mechanism", "nextAt", "thresholdDays", "v", "warned"]);
+      for (const certificate of record.certificates) {
+        assert.deepEqual(
+          Object.keys(certificate).sort(),
+          ["fingerprint256", "index", "notAfter", "role", "serialNumber", "subject"],
+          "public facts of each certificate only",
+        );
+      }
+      // The thing name is the thing certificate's subject (its CN): public, and what the warning names.
+      for (const value of configuration.filter((value) => value !== THING)) assert.ok(!text.includes(value), `${name} holds no configuration`);
+      w.scan.corpus.add(`expiry reminder ${name}`, text);
       w.scan.counts.files++;
     }
     w.scan.assertClean();

@@ -39,104 +39,109 @@ before(async () => {
 });
 after(() => w?.close());
 
-describe("secret hygiene with PKCS#12 files: no password or key in anything shown", { skip }, () => {
-  const raArgs = (file: string) => ["--certificate", file, ...w.raArgs().slice(6)];
-  const iotArgs = (file: string) => ["--certificate", file, ...w.iotArgs().slice(4)];
+for (const format of ["text", "json"] as const) {
+  describe(`secret hygiene with PKCS#12 files: no password or key in anything shown (stderr as ${format})`, { skip }, () => {
+    before(() => {
+      w.logFormat = format;
+    });
+    const raArgs = (file: string) => ["--certificate", file, ...w.raArgs().slice(6)];
+    const iotArgs = (file: string) => ["--certificate", file, ...w.iotArgs().slice(4)];
 
-  test("CLI, Roles Anywhere: credential-process cold and warm, from the variable and a profile, legacy and empty-password files, doctor", async () => {
-    const where = "PKCS#12 credential-process";
-    const cold = await w.cli(`${where}, --pkcs12-password, cold`, ["credential-process", ...raArgs(p12.ra!), "--pkcs12-password", P12_PASSWORD, "--debug"], {
-      code: 0,
-      processJson: true,
-    });
-    // The password is not part of the cache key: the variable finds the same entry.
-    const warm = await w.cli(`${where}, CERTCREDS_PKCS12_PASSWORD, warm`, ["credential-process", ...raArgs(p12.ra!), "--debug"], {
-      code: 0,
-      processJson: true,
-      env: { CERTCREDS_PKCS12_PASSWORD: P12_PASSWORD },
-    });
-    assert.equal(parseProcessOutput(warm.stdout).AccessKeyId, parseProcessOutput(cold.stdout).AccessKeyId);
-    const config = join(w.dir, "p12-config");
-    await writeFile(config, `[p12]\npkcs12-password = ${P12_PASSWORD}\n`, { mode: 0o600 });
-    await w.cli(
-      `${where}, password from a profile`,
-      ["credential-process", ...raArgs(p12.ra!), "--no-cache", "--config-file", config, "--profile-name", "p12", "--debug"],
-      {
+    test("CLI, Roles Anywhere: credential-process cold and warm, from the variable and a profile, legacy and empty-password files, doctor", async () => {
+      const where = "PKCS#12 credential-process";
+      const cold = await w.cli(`${where}, --pkcs12-password, cold`, ["credential-process", ...raArgs(p12.ra!), "--pkcs12-password", P12_PASSWORD, "--debug"], {
         code: 0,
         processJson: true,
-      },
-    );
-    if (p12.raLegacy) {
-      await w.cli(`${where}, -legacy`, ["credential-process", ...raArgs(p12.raLegacy), "--no-cache", "--debug"], {
+      });
+      // The password is not part of the cache key: the variable finds the same entry.
+      const warm = await w.cli(`${where}, CERTCREDS_PKCS12_PASSWORD, warm`, ["credential-process", ...raArgs(p12.ra!), "--debug"], {
         code: 0,
         processJson: true,
         env: { CERTCREDS_PKCS12_PASSWORD: P12_PASSWORD },
       });
-    }
-    await w.cli(`${where}, empty password`, ["credential-process", ...raArgs(p12.raEmpty!), "--no-cache", "--debug"], { code: 0, processJson: true });
-    await w.cli("PKCS#12 doctor", ["doctor", ...raArgs(p12.ra!), "--debug"], { code: 0, env: { CERTCREDS_PKCS12_PASSWORD: P12_PASSWORD } });
-    w.scan.assertClean();
-  });
-
-  test("CLI errors: wrong password (flag, variable), missing, split across two arguments, both passwords differing, configure, doctor", async () => {
-    const base = ["credential-process", "--no-cache", "--debug"];
-    await Promise.all([
-      w.cli("PKCS#12 wrong password", [...base, ...raArgs(p12.ra!), "--pkcs12-password", WRONG], { code: 3 }),
-      w.cli("PKCS#12 wrong password from the variable", [...base, ...raArgs(p12.ra!)], { code: 3, env: { CERTCREDS_PKCS12_PASSWORD: WRONG } }),
-      w.cli("PKCS#12 no password", [...base, ...raArgs(p12.ra!)], { code: 3 }),
-      w.cli("PKCS#12 password unquoted", [...base, ...raArgs(p12.ra!), "--pkcs12-password", ...WORDS], { code: 2 }),
-      w.cli("PKCS#12 and PKCS#8 passwords differ", [...base, ...raArgs(p12.ra!), "--pkcs12-password", P12_PASSWORD, "--pkcs8-password", WRONG], { code: 3 }),
-      w.cli("PKCS#12 configure with the password", ["configure", ...raArgs(p12.ra!), "--pkcs12-password", P12_PASSWORD, "--profile", "p12"], {
-        code: 2,
-        env: { AWS_CONFIG_FILE: join(w.dir, "aws-config-p12") },
-      }),
-      w.cli("PKCS#12 doctor, wrong password", ["doctor", ...raArgs(p12.ra!), "--debug"], { code: 1, env: { CERTCREDS_PKCS12_PASSWORD: WRONG } }),
-    ]);
-    w.scan.assertClean();
-  });
-
-  test("CLI, IoT over mutual TLS: the key from the file", async () => {
-    await w.cli("PKCS#12 IoT credential-process", ["credential-process", ...iotArgs(p12.thing!), "--no-cache", "--debug"], {
-      code: 0,
-      processJson: true,
-      env: { CERTCREDS_PKCS12_PASSWORD: P12_PASSWORD },
+      assert.equal(parseProcessOutput(warm.stdout).AccessKeyId, parseProcessOutput(cold.stdout).AccessKeyId);
+      const config = join(w.dir, "p12-config");
+      await writeFile(config, `[p12]\npkcs12-password = ${P12_PASSWORD}\n`, { mode: 0o600 });
+      await w.cli(
+        `${where}, password from a profile`,
+        ["credential-process", ...raArgs(p12.ra!), "--no-cache", "--config-file", config, "--profile-name", "p12", "--debug"],
+        {
+          code: 0,
+          processJson: true,
+        },
+      );
+      if (p12.raLegacy) {
+        await w.cli(`${where}, -legacy`, ["credential-process", ...raArgs(p12.raLegacy), "--no-cache", "--debug"], {
+          code: 0,
+          processJson: true,
+          env: { CERTCREDS_PKCS12_PASSWORD: P12_PASSWORD },
+        });
+      }
+      await w.cli(`${where}, empty password`, ["credential-process", ...raArgs(p12.raEmpty!), "--no-cache", "--debug"], { code: 0, processJson: true });
+      await w.cli("PKCS#12 doctor", ["doctor", ...raArgs(p12.ra!), "--debug"], { code: 0, env: { CERTCREDS_PKCS12_PASSWORD: P12_PASSWORD } });
+      w.scan.assertClean();
     });
-    await w.cli("PKCS#12 IoT wrong password", ["credential-process", ...iotArgs(p12.thing!), "--no-cache", "--debug"], {
-      code: 3,
-      env: { CERTCREDS_PKCS12_PASSWORD: WRONG },
-    });
-    w.scan.assertClean();
-  });
 
-  test("library: both mechanisms with the file and passphrase, right and wrong, the logger at trace", async () => {
-    const file = (path: string) => ({ certificate: path, certificateChain: undefined, privateKey: undefined });
-    await w.librarySession(
-      "PKCS#12 RolesAnywhereSession",
-      (logger) => new RolesAnywhereSession({ ...w.raInit(logger, { ...file(p12.ra!), passphrase: P12_PASSWORD }), logLevel: "trace" }),
-      w.fetchTwice,
-      "success",
-    );
-    await w.librarySession(
-      "PKCS#12 RolesAnywhereSession, wrong passphrase",
-      (logger) => new RolesAnywhereSession({ ...w.raInit(logger, { ...file(p12.ra!), passphrase: WRONG }), logLevel: "trace" }),
-      (session) => session.getCredentials(),
-      "error",
-    );
-    await w.librarySession(
-      "PKCS#12 IotCredentialSession",
-      (logger) => new IotCredentialSession(w.iotInit(logger, { ...file(p12.thing!), passphrase: P12_PASSWORD })),
-      w.fetchTwice,
-      "success",
-    );
-    await w.librarySession(
-      "PKCS#12 IotCredentialSession, no passphrase",
-      (logger) => new IotCredentialSession(w.iotInit(logger, file(p12.thing!))),
-      (session) => session.getCredentials(),
-      "error",
-    );
-    w.scan.assertClean();
+    test("CLI errors: wrong password (flag, variable), missing, split across two arguments, both passwords differing, configure, doctor", async () => {
+      const base = ["credential-process", "--no-cache", "--debug"];
+      await Promise.all([
+        w.cli("PKCS#12 wrong password", [...base, ...raArgs(p12.ra!), "--pkcs12-password", WRONG], { code: 3 }),
+        w.cli("PKCS#12 wrong password from the variable", [...base, ...raArgs(p12.ra!)], { code: 3, env: { CERTCREDS_PKCS12_PASSWORD: WRONG } }),
+        w.cli("PKCS#12 no password", [...base, ...raArgs(p12.ra!)], { code: 3 }),
+        w.cli("PKCS#12 password unquoted", [...base, ...raArgs(p12.ra!), "--pkcs12-password", ...WORDS], { code: 2 }),
+        w.cli("PKCS#12 and PKCS#8 passwords differ", [...base, ...raArgs(p12.ra!), "--pkcs12-password", P12_PASSWORD, "--pkcs8-password", WRONG], { code: 3 }),
+        w.cli("PKCS#12 configure with the password", ["configure", ...raArgs(p12.ra!), "--pkcs12-password", P12_PASSWORD, "--profile", "p12"], {
+          code: 2,
+          env: { AWS_CONFIG_FILE: join(w.dir, "aws-config-p12") },
+        }),
+        w.cli("PKCS#12 doctor, wrong password", ["doctor", ...raArgs(p12.ra!), "--debug"], { code: 1, env: { CERTCREDS_PKCS12_PASSWORD: WRONG } }),
+      ]);
+      w.scan.assertClean();
+    });
+
+    test("CLI, IoT over mutual TLS: the key from the file", async () => {
+      await w.cli("PKCS#12 IoT credential-process", ["credential-process", ...iotArgs(p12.thing!), "--no-cache", "--debug"], {
+        code: 0,
+        processJson: true,
+        env: { CERTCREDS_PKCS12_PASSWORD: P12_PASSWORD },
+      });
+      await w.cli("PKCS#12 IoT wrong password", ["credential-process", ...iotArgs(p12.thing!), "--no-cache", "--debug"], {
+        code: 3,
+        env: { CERTCREDS_PKCS12_PASSWORD: WRONG },
+      });
+      w.scan.assertClean();
+    });
+
+    test("library: both mechanisms with the file and passphrase, right and wrong, the logger at trace", async () => {
+      const file = (path: string) => ({ certificate: path, certificateChain: undefined, privateKey: undefined });
+      await w.librarySession(
+        "PKCS#12 RolesAnywhereSession",
+        (logger) => new RolesAnywhereSession({ ...w.raInit(logger, { ...file(p12.ra!), passphrase: P12_PASSWORD }), logLevel: "trace" }),
+        w.fetchTwice,
+        "success",
+      );
+      await w.librarySession(
+        "PKCS#12 RolesAnywhereSession, wrong passphrase",
+        (logger) => new RolesAnywhereSession({ ...w.raInit(logger, { ...file(p12.ra!), passphrase: WRONG }), logLevel: "trace" }),
+        (session) => session.getCredentials(),
+        "error",
+      );
+      await w.librarySession(
+        "PKCS#12 IotCredentialSession",
+        (logger) => new IotCredentialSession(w.iotInit(logger, { ...file(p12.thing!), passphrase: P12_PASSWORD })),
+        w.fetchTwice,
+        "success",
+      );
+      await w.librarySession(
+        "PKCS#12 IotCredentialSession, no passphrase",
+        (logger) => new IotCredentialSession(w.iotInit(logger, file(p12.thing!))),
+        (session) => session.getCredentials(),
+        "error",
+      );
+      w.scan.assertClean();
+    });
   });
-});
+}
 
 describeCorpusChecks(
   () => w.scan,

@@ -29,73 +29,77 @@ after(() => w?.close());
 
 const modeOf = (path: string) => statSync(path).mode & 0o777;
 
-describe("secret hygiene: no key, PIN, passphrase, secret key or token in anything shown", () => {
-  for (const name of MECHANISM_NAMES) {
-    describe(`CLI, ${name}`, () => {
-      test("serve: IMDSv2 and the container endpoint answer credentials only to an authorised client", async () => {
-        const mechanism = w.mechanism(name);
-        const where = `serve (${mechanism.name})`;
-        const served = await startServe([...mechanism.args(), "--debug"], { env: { HOME: w.home } });
-        let stopped: CliResult | undefined;
-        try {
-          const token = await readFile(served.tokenFile, "utf8");
-          w.scan.vault.add("serve's container authorization token", token);
-          const put = await http(`${served.imdsEndpoint}/latest/api/token`, { method: "PUT", headers: { "x-aws-ec2-metadata-token-ttl-seconds": "300" } });
-          const imdsToken = put.body;
-          w.scan.vault.add("an IMDSv2 session token", imdsToken);
-          w.scan.answer(`${where}: PUT token`, put, [imdsToken]);
-          const listing = w.scan.answer(
-            `${where}: GET role`,
-            await http(`${served.imdsEndpoint}/latest/meta-data/iam/security-credentials/`, { headers: { "x-aws-ec2-metadata-token": imdsToken } }),
-          );
-          const imds = await http(`${served.imdsEndpoint}/latest/meta-data/iam/security-credentials/${listing.body}`, {
-            headers: { "x-aws-ec2-metadata-token": imdsToken },
-          });
-          const imdsJson = JSON.parse(imds.body) as { AccessKeyId: string; SecretAccessKey: string; Token: string };
-          assert.equal(imdsJson.SecretAccessKey, w.issued.get(imdsJson.AccessKeyId)?.secretAccessKey);
-          w.scan.answer(`${where}: GET IMDS credentials (authorised)`, imds, [imdsJson.SecretAccessKey, imdsJson.Token]);
-          const container = await http(served.containerUri, { headers: { Authorization: token } });
-          const containerJson = JSON.parse(container.body) as { AccessKeyId: string; SecretAccessKey: string; Token: string };
-          assert.equal(containerJson.Token, w.issued.get(containerJson.AccessKeyId)?.sessionToken);
-          w.scan.answer(`${where}: GET container credentials (authorised)`, container, [containerJson.SecretAccessKey, containerJson.Token]);
-          const refused = [
-            await http(served.containerUri),
-            await http(served.containerUri, { headers: { Authorization: `${token.slice(0, -1)}${token.endsWith("A") ? "B" : "A"}` } }),
-            await http(served.containerUri, { headers: { Authorization: `Bearer ${token}` } }),
-            await http(`${served.imdsEndpoint}/latest/meta-data/iam/security-credentials/${listing.body}`),
-            await http(`${served.imdsEndpoint}/latest/meta-data/iam/security-credentials/${listing.body}`, {
-              headers: { "x-aws-ec2-metadata-token": `${imdsToken}x` },
-            }),
-            await http(`${served.imdsEndpoint}/latest/api/token`, {
-              method: "PUT",
-              headers: { "x-aws-ec2-metadata-token-ttl-seconds": "300", "X-Forwarded-For": "10.1.2.3" },
-            }),
-          ];
-          for (const [i, answer] of refused.entries()) {
-            assert.ok(answer.status === 401 || answer.status === 403, `${where}: unauthorised request ${i} refused (${answer.status})`);
-            w.scan.answer(`${where}: unauthorised request ${i}`, answer);
-          }
-          w.scan.answer(`${where}: /healthz`, await http(`${served.imdsEndpoint}/healthz`));
-          const metrics = w.scan.answer(`${where}: /metrics`, await http(`${served.imdsEndpoint}/metrics`));
-          assert.ok(!metrics.body.includes(imdsJson.AccessKeyId), `${where}: /metrics shows no access key id`);
-          w.scan.answer(
-            `${where}: OPTIONS /credentials`,
-            await http(served.containerUri, { method: "OPTIONS", headers: { Origin: "http://evil.example", "Access-Control-Request-Method": "GET" } }),
-          );
-        } finally {
-          stopped = await served.cli.stop();
-        }
-        assert.equal(stopped.code, 0, stopped.stderr);
-        assert.ok(!existsSync(served.tokenFile), "the token file is deleted at exit");
-        w.scan.counts.cliRuns++;
-        w.scan.corpus.add(`${where} — stdout`, stopped.stdout);
-        w.scan.corpus.add(`${where} — stderr`, stopped.stderr);
-        w.scan.assertClean();
-      });
+for (const format of ["text", "json"] as const) {
+  describe(`secret hygiene: no key, PIN, passphrase, secret key or token in anything shown (stderr as ${format})`, () => {
+    before(() => {
+      w.logFormat = format;
     });
-  }
-});
-
+    for (const name of MECHANISM_NAMES) {
+      describe(`CLI, ${name}`, () => {
+        test("serve: IMDSv2 and the container endpoint answer credentials only to an authorised client", async () => {
+          const mechanism = w.mechanism(name);
+          const where = `serve (${mechanism.name})`;
+          const served = await startServe(w.withLogFormat([...mechanism.args(), "--debug"]), { env: { HOME: w.home } });
+          let stopped: CliResult | undefined;
+          try {
+            const token = await readFile(served.tokenFile, "utf8");
+            w.scan.vault.add("serve's container authorization token", token);
+            const put = await http(`${served.imdsEndpoint}/latest/api/token`, { method: "PUT", headers: { "x-aws-ec2-metadata-token-ttl-seconds": "300" } });
+            const imdsToken = put.body;
+            w.scan.vault.add("an IMDSv2 session token", imdsToken);
+            w.scan.answer(`${where}: PUT token`, put, [imdsToken]);
+            const listing = w.scan.answer(
+              `${where}: GET role`,
+              await http(`${served.imdsEndpoint}/latest/meta-data/iam/security-credentials/`, { headers: { "x-aws-ec2-metadata-token": imdsToken } }),
+            );
+            const imds = await http(`${served.imdsEndpoint}/latest/meta-data/iam/security-credentials/${listing.body}`, {
+              headers: { "x-aws-ec2-metadata-token": imdsToken },
+            });
+            const imdsJson = JSON.parse(imds.body) as { AccessKeyId: string; SecretAccessKey: string; Token: string };
+            assert.equal(imdsJson.SecretAccessKey, w.issued.get(imdsJson.AccessKeyId)?.secretAccessKey);
+            w.scan.answer(`${where}: GET IMDS credentials (authorised)`, imds, [imdsJson.SecretAccessKey, imdsJson.Token]);
+            const container = await http(served.containerUri, { headers: { Authorization: token } });
+            const containerJson = JSON.parse(container.body) as { AccessKeyId: string; SecretAccessKey: string; Token: string };
+            assert.equal(containerJson.Token, w.issued.get(containerJson.AccessKeyId)?.sessionToken);
+            w.scan.answer(`${where}: GET container credentials (authorised)`, container, [containerJson.SecretAccessKey, containerJson.Token]);
+            const refused = [
+              await http(served.containerUri),
+              await http(served.containerUri, { headers: { Authorization: `${token.slice(0, -1)}${token.endsWith("A") ? "B" : "A"}` } }),
+              await http(served.containerUri, { headers: { Authorization: `Bearer ${token}` } }),
+              await http(`${served.imdsEndpoint}/latest/meta-data/iam/security-credentials/${listing.body}`),
+              await http(`${served.imdsEndpoint}/latest/meta-data/iam/security-credentials/${listing.body}`, {
+                headers: { "x-aws-ec2-metadata-token": `${imdsToken}x` },
+              }),
+              await http(`${served.imdsEndpoint}/latest/api/token`, {
+                method: "PUT",
+                headers: { "x-aws-ec2-metadata-token-ttl-seconds": "300", "X-Forwarded-For": "10.1.2.3" },
+              }),
+            ];
+            for (const [i, answer] of refused.entries()) {
+              assert.ok(answer.status === 401 || answer.status === 403, `${where}: unauthorised request ${i} refused (${answer.status})`);
+              w.scan.answer(`${where}: unauthorised request ${i}`, answer);
+            }
+            w.scan.answer(`${where}: /healthz`, await http(`${served.imdsEndpoint}/healthz`));
+            const metrics = w.scan.answer(`${where}: /metrics`, await http(`${served.imdsEndpoint}/metrics`));
+            assert.ok(!metrics.body.includes(imdsJson.AccessKeyId), `${where}: /metrics shows no access key id`);
+            w.scan.answer(
+              `${where}: OPTIONS /credentials`,
+              await http(served.containerUri, { method: "OPTIONS", headers: { Origin: "http://evil.example", "Access-Control-Request-Method": "GET" } }),
+            );
+          } finally {
+            stopped = await served.cli.stop();
+          }
+          assert.equal(stopped.code, 0, stopped.stderr);
+          assert.ok(!existsSync(served.tokenFile), "the token file is deleted at exit");
+          w.scan.counts.cliRuns++;
+          w.scan.corpus.add(`${where} — stdout`, stopped.stdout);
+          w.recordStderr(where, stopped.stderr);
+          w.scan.assertClean();
+        });
+      });
+    }
+  });
+}
 describe("files: modes, contents limited to what is needed, deleted by cache clear", () => {
   let filesHome: string;
   const env = () => ({ HOME: filesHome });
@@ -376,10 +380,10 @@ describe("serve hygiene", () => {
     assert.equal(healthy.status, 200);
     assert.deepEqual(Object.keys(JSON.parse(healthy.body)).sort(), ["expiration", "status", "warnings"]);
     assert.ok(!healthy.body.includes(container.AccessKeyId), "not even the access key id");
-    assert.equal(healthy.headers["set-cookie"], undefined);
     const metrics = w.scan.answer("serve hygiene: /metrics", await http(`${served.imdsEndpoint}/metrics`));
     assert.equal(metrics.status, 200);
     assert.ok(!metrics.body.includes(container.AccessKeyId), "/metrics: not even the access key id");
+    assert.equal(healthy.headers["set-cookie"], undefined);
     // A server that could not get credentials yet.
     w.ra.inject({ status: 500, errorType: "InternalServerException", times: 3 });
     const failing = await startServe([...w.raArgs(), "--debug"], { env: { HOME: serveHome } });

@@ -22,53 +22,57 @@ after(() => w?.close());
 
 const modeOf = (path: string) => statSync(path).mode & 0o777;
 
-describe("secret hygiene: no key, PIN, passphrase, secret key or token in anything shown", () => {
-  for (const name of MECHANISM_NAMES) {
-    describe(`CLI, ${name}`, () => {
-      test("update: --once, kept running, a wrong passphrase, a failing service", async () => {
-        const mechanism = w.mechanism(name);
-        const where = (what: string) => `${what} (${mechanism.name})`;
-        const credentialsFile = join(w.dir, `credentials-${mechanism.name.replace(/\s/g, "-")}`);
-        const update = await w.cli(where("update --once"), ["update", ...mechanism.args(), "--once", "--profile", "hygiene", "--debug"], {
-          code: 0,
-          env: { AWS_SHARED_CREDENTIALS_FILE: credentialsFile },
-        });
-        assert.equal(update.stdout, "");
-        const written = await readFile(credentialsFile, "utf8");
-        const keyId = /aws_access_key_id = (\S+)/.exec(written)?.[1];
-        const expected = w.issued.get(keyId ?? "");
-        assert.ok(expected, "update wrote issued credentials");
-        w.scan.corpus.add(where("the credentials file update wrote"), masked(written, [expected.secretAccessKey, expected.sessionToken]));
-        w.scan.counts.files++;
-        // Kept running: the refresh loop's lines too.
-        const running = startCli(["update", ...mechanism.args(), "--profile", "running", "--debug"], {
-          env: { HOME: w.home, AWS_SHARED_CREDENTIALS_FILE: credentialsFile },
-        });
-        await running.waitForError(/next refresh in \d+ s/);
-        const stopped = await running.stop();
-        assert.equal(stopped.code, 0, stopped.stderr);
-        w.scan.counts.cliRuns++;
-        w.scan.corpus.add(where("update, running — stdout"), stopped.stdout);
-        w.scan.corpus.add(where("update, running — stderr"), stopped.stderr);
-        await w.cli(
-          where("update --once, wrong passphrase"),
-          ["update", ...mechanism.args({ privateKey: mechanism.files.encryptedKey }), "--once", "--debug"],
-          {
-            code: 3,
-            env: { AWS_SHARED_CREDENTIALS_FILE: credentialsFile, CERTCREDS_PKCS8_PASSWORD: WRONG_PASSPHRASE },
-          },
-        );
-        mechanism.failing(3);
-        await w.cli(where("update --once, service failing"), ["update", ...mechanism.args(), "--once", "--debug"], {
-          code: 1,
-          env: { AWS_SHARED_CREDENTIALS_FILE: credentialsFile },
-        });
-        w.scan.assertClean();
-      });
+for (const format of ["text", "json"] as const) {
+  describe(`secret hygiene: no key, PIN, passphrase, secret key or token in anything shown (stderr as ${format})`, () => {
+    before(() => {
+      w.logFormat = format;
     });
-  }
-});
-
+    for (const name of MECHANISM_NAMES) {
+      describe(`CLI, ${name}`, () => {
+        test("update: --once, kept running, a wrong passphrase, a failing service", async () => {
+          const mechanism = w.mechanism(name);
+          const where = (what: string) => `${what} (${mechanism.name})`;
+          const credentialsFile = join(w.dir, `credentials-${mechanism.name.replace(/\s/g, "-")}-${w.logFormat}`);
+          const update = await w.cli(where("update --once"), ["update", ...mechanism.args(), "--once", "--profile", "hygiene", "--debug"], {
+            code: 0,
+            env: { AWS_SHARED_CREDENTIALS_FILE: credentialsFile },
+          });
+          assert.equal(update.stdout, "");
+          const written = await readFile(credentialsFile, "utf8");
+          const keyId = /aws_access_key_id = (\S+)/.exec(written)?.[1];
+          const expected = w.issued.get(keyId ?? "");
+          assert.ok(expected, "update wrote issued credentials");
+          w.scan.corpus.add(where("the credentials file update wrote"), masked(written, [expected.secretAccessKey, expected.sessionToken]));
+          w.scan.counts.files++;
+          // Kept running: the refresh loop's lines too.
+          const running = startCli(w.withLogFormat(["update", ...mechanism.args(), "--profile", "running", "--debug"]), {
+            env: { HOME: w.home, AWS_SHARED_CREDENTIALS_FILE: credentialsFile },
+          });
+          await running.waitForError(/next refresh in \d+ s/, 30_000);
+          const stopped = await running.stop();
+          assert.equal(stopped.code, 0, stopped.stderr);
+          w.scan.counts.cliRuns++;
+          w.scan.corpus.add(where("update, running — stdout"), stopped.stdout);
+          w.recordStderr(where("update, running"), stopped.stderr);
+          await w.cli(
+            where("update --once, wrong passphrase"),
+            ["update", ...mechanism.args({ privateKey: mechanism.files.encryptedKey }), "--once", "--debug"],
+            {
+              code: 3,
+              env: { AWS_SHARED_CREDENTIALS_FILE: credentialsFile, CERTCREDS_PKCS8_PASSWORD: WRONG_PASSPHRASE },
+            },
+          );
+          mechanism.failing(3);
+          await w.cli(where("update --once, service failing"), ["update", ...mechanism.args(), "--once", "--debug"], {
+            code: 1,
+            env: { AWS_SHARED_CREDENTIALS_FILE: credentialsFile },
+          });
+          w.scan.assertClean();
+        });
+      });
+    }
+  });
+}
 describe("files: modes, contents limited to what is needed, deleted by cache clear", () => {
   let filesHome: string;
   const env = () => ({ HOME: filesHome });

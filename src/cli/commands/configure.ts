@@ -10,6 +10,7 @@ import { requireMechanismFlags } from "../config/session-factory.js";
 import type { Settings } from "../config/settings.js";
 import { IOT_EXAMPLE, RA_EXAMPLE } from "../output/examples.js";
 import type { CommandDoc } from "../output/help.js";
+import { writeLogLine } from "../output/log-line.js";
 import { UsageError } from "../output/usage-error.js";
 
 export const doc: CommandDoc = {
@@ -89,6 +90,6 @@ export async function run(settings: Settings): Promise<number> {
   );
   process.stdout.write(`Try it: aws sts get-caller-identity --profile ${profile}\n`);
   const warning = shadowingWarning(file, profile);
-  if (warning) process.stderr.write(`certcreds configure: warning: ${warning}\n`);
+  if (warning) writeLogLine("warn", "profile-shadowed", warning, { profile, file }, `certcreds configure: warning: ${warning}`);
   return 0;
 }

@@ -1,4 +1,6 @@
 import { lookup } from "node:dns/promises";
+import { certificatesOf } from "../../identity/certificate-info.js";
+import type { Identity } from "../../identity/identity-init.js";
 import { openIdentity } from "../../identity/open-identity.js";
 import { checkIotOptions } from "../../mechanisms/iot/options.js";
 import { checkRolesAnywhereOptions } from "../../mechanisms/roles-anywhere/options.js";
@@ -10,25 +12,29 @@ import type { Settings } from "../config/settings.js";
 import { RA_EXAMPLE } from "../output/examples.js";
 import { inFlagTerms } from "../output/report-error.js";
 import type { CommandDoc } from "../output/help.js";
+import { daysLeftReport, warningDays } from "../output/expiry-warnings.js";
 import { stderrLogger } from "../output/stderr-logger.js";
 
 export const doc: CommandDoc = {
   usage: "certcreds doctor [options]",
   description:
-    "Checks each input offline — files readable, PEM parses, key type supported, key matches the certificate, validity dates, chain order, ARN shapes and regions, endpoint host resolves — then makes one real call and explains the answer. " +
-    "Every failed check says what to do. Exit code 0 only when every check passed.",
+    "Checks each input offline — files readable, PEM parses, key type supported, key matches the certificate, validity dates, chain order, days left for the certificate and each intermediate, ARN shapes and regions, endpoint host resolves — then makes one real call and explains the answer. " +
+    "Every failed check says what to do; a certificate inside --expiry-warning-days (default 30) is a warning (!), which does not fail the run. Exit code 0 only when every check passed.",
   examples: [`certcreds doctor ${RA_EXAMPLE}`, "certcreds doctor --profile-name device"],
 };
 
-type Outcome = { status: "pass"; detail: string } | { status: "fail"; detail: string } | { status: "skip"; detail: string };
+type Outcome = { status: "pass" | "fail" | "skip" | "warn"; detail: string };
 
-const MARK = { pass: "✔", fail: "✘", skip: "–" } as const;
+/** A warning (`!`) is worth acting on but does not fail the run: the credentials still come. */
+const MARK = { pass: "✔", fail: "✘", skip: "–", warn: "!" } as const;
 
 /** Runs checks in order, prints each, and remembers whether all passed. */
 class Report {
   passed = true;
-  private line(outcome: Outcome, title: string): void {
+  warned = false;
+  line(outcome: Outcome, title: string): void {
     if (outcome.status === "fail") this.passed = false;
+    if (outcome.status === "warn") this.warned = true;
     process.stdout.write(`  ${MARK[outcome.status]} ${title}: ${outcome.detail.replace(/\s*\n\s*/g, " ")}\n`);
   }
   /** Prints a step the library ran and reported. */
@@ -78,10 +84,25 @@ async function checkIdentity(report: Report, settings: Settings, now: Date, mech
   if (!init) return;
   const identity = openIdentity(init, { logger: stderrLogger(false), mutualTls: mechanism === "iot" });
   try {
-    for (const check of await identity.checks(now)) report.record(check);
+    const checks = await identity.checks(now);
+    for (const check of checks) report.record(check);
+    if (checks.every((check) => check.status === "pass")) await checkExpiry(report, settings, () => identity.load(now), now);
   } finally {
     await identity.close();
   }
+}
+
+/** Days left for the leaf and each intermediate, as loaded for a call; those inside --expiry-warning-days flagged. */
+async function checkExpiry(report: Report, settings: Settings, load: () => Promise<Identity>, now: Date): Promise<void> {
+  const found = await report.check(
+    "certificate expiry",
+    async () => {
+      const days = daysLeftReport(certificatesOf(await load()), warningDays(settings), now.getTime());
+      return { value: days, detail: days.detail };
+    },
+    { quietPass: true },
+  );
+  if (found) report.line({ status: found.expiring ? "warn" : "pass", detail: found.detail }, "certificate expiry");
 }
 
 /** ARN shapes, regions and endpoint; returns the endpoint URL when the options are valid. */
@@ -143,6 +164,9 @@ export async function run(settings: Settings): Promise<number> {
       }
     });
   }
-  process.stdout.write(report.passed ? "All checks passed.\n" : "Some checks failed: fix them in the order shown, then run certcreds doctor again.\n");
+  const verdict = report.passed
+    ? `All checks passed${report.warned ? "; act on the warnings (!) above" : ""}.\n`
+    : "Some checks failed: fix them in the order shown, then run certcreds doctor again.\n";
+  process.stdout.write(verdict);
   return report.passed ? 0 : 1;
 }

@@ -2,11 +2,12 @@ import { certcredsCommand } from "../aws-config/credential-process-command.js";
 import { parseEmulateArguments } from "../emulate/arguments.js";
 import { prepareDirectory, writeEmulateFiles } from "../emulate/files.js";
 import { guide } from "../emulate/guide.js";
+import { setLogFormat, writeLogLine } from "../output/log-line.js";
 import { CliConfigurationError } from "../output/usage-error.js";
 
 const HELP = `certcreds emulate — run the emulators with a throwaway PKI and write the files and profiles to try every command
 
-Usage: certcreds emulate --dir <dir> [--port <port>]
+Usage: certcreds emulate --dir <dir> [--port <port>] [--log-format <text|json>]
 
 Starts the IAM Roles Anywhere, AWS IoT and STS emulators on 127.0.0.1 with a new throwaway PKI, writes into
 <dir> the certificates and keys (keys mode 0600), env (shell export lines: ARNs, endpoints, role alias, thing
@@ -21,6 +22,8 @@ Options:
   --port <port>
       the first of three ports: Roles Anywhere listens on it, IoT on the next, STS on the one after
       (default: free ports)
+  --log-format <text|json>
+      lines on standard error as text (default) or one JSON object each [CERTCREDS_LOG_FORMAT]
   --help, -h
       this help
 
@@ -68,6 +71,7 @@ export async function runEmulate(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  setLogFormat(args.logFormat);
   prepareDirectory(args.dir);
   const command = certcredsCommand();
   // Handlers first: a signal during start-up then stops the emulators as soon as they are up, through close().
@@ -81,7 +85,7 @@ export async function runEmulate(argv: string[]): Promise<number> {
     writeEmulateFiles(args.dir, world);
     process.stdout.write(guide(args.dir, world, command));
     const signal = await stopped;
-    process.stderr.write(`certcreds emulate: ${signal}: stopping the emulators\n`);
+    writeLogLine("info", "emulate-stopping", `${signal}: stopping the emulators`, { signal }, `certcreds emulate: ${signal}: stopping the emulators`);
     return 0;
   } finally {
     await world.close();

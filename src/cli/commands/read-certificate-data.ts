@@ -1,15 +1,18 @@
 import { decimalSerial, parseCertificates } from "../../identity/certificate.js";
+import { certificatesOf } from "../../identity/certificate-info.js";
 import { readMaterial } from "../../identity/material.js";
 import { mlDsaOfCertificate } from "../../identity/ml-dsa.js";
 import { materialFrom } from "../config/key-inputs.js";
 import type { Settings } from "../config/settings.js";
 import type { CommandDoc } from "../output/help.js";
+import { warnDue, warningDays } from "../output/expiry-warnings.js";
+import { stderrLogger } from "../output/stderr-logger.js";
 import { UsageError } from "../output/usage-error.js";
 
 export const doc: CommandDoc = {
   usage: "certcreds read-certificate-data --certificate <file>",
   description:
-    'Prints {"keyType","certificateData","serialNumber","supportedAlgorithms"} as aws_signing_helper does: RSA, EC or ML-DSA-44/65/87, the DER in standard base64, the serial number in decimal.',
+    'Prints {"keyType","certificateData","serialNumber","supportedAlgorithms"} as aws_signing_helper does: RSA, EC or ML-DSA-44/65/87, the DER in standard base64, the serial number in decimal. A certificate within --expiry-warning-days (default 30) of its end is warned about on standard error.',
   examples: ["certcreds read-certificate-data --certificate device.pem"],
 };
 
@@ -24,7 +27,8 @@ export async function run(settings: Settings): Promise<number> {
   const input = await materialFrom(settings, "certificate");
   if (input === undefined) throw new UsageError("--certificate is required: the certificate file (PEM or DER).");
   const material = await readMaterial(input, "certificate");
-  const [certificate] = parseCertificates(material, "certificate").certificates;
+  const [certificate, ...bundled] = parseCertificates(material, "certificate").certificates;
+  const thresholdDays = warningDays(settings);
   const mlDsa = mlDsaOfCertificate(certificate!.raw).key;
   const type = mlDsa ? undefined : publicKeyType(certificate!);
   const keyType = mlDsa ?? (type === "rsa" ? "RSA" : type === "ec" ? "EC" : "");
@@ -36,6 +40,8 @@ export async function run(settings: Settings): Promise<number> {
       supportedAlgorithms: mlDsa ? [mlDsa] : ["SHA256", "SHA384", "SHA512"].map((digest) => `${keyType}${digest}`),
     }),
   );
+  // The answer is aws_signing_helper's, field for field: days left go to standard error, and only when inside the threshold.
+  warnDue(stderrLogger(false), certificatesOf({ certificate: certificate!, chain: bundled }), { thresholdDays, now: Date.now() });
   return 0;
 }
 

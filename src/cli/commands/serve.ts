@@ -15,7 +15,7 @@ import { cacheDirectory } from "../fs/cache-read.js";
 import { RA_EXAMPLE } from "../output/examples.js";
 import type { CommandDoc } from "../output/help.js";
 import { exitCodeFor } from "../output/report-error.js";
-import { stderrLogger } from "../output/stderr-logger.js";
+import { cliLine, stderrLogger } from "../output/stderr-logger.js";
 import { CliConfigurationError, UsageError } from "../output/usage-error.js";
 
 export const doc: CommandDoc = {
@@ -80,15 +80,19 @@ export async function run(settings: Settings): Promise<number> {
   const allowedHosts = allowedHostsFor(host, checkedAllowedHosts(settings));
   if (!isLoopbackHost(host)) {
     const where = isWildcardAddress(host) ? "an address of this machine" : host;
-    logger.warn?.(
+    cliLine(
+      logger,
+      "warn",
+      "serve-exposed",
       `listening on ${host}: any host that can reach this address can take these credentials (IMDS tokens need no secret). ` +
         `Node cannot set the IP TTL of TCP answers, so --hop-limit ${hopLimit} is not enforced: limit access with a firewall. ` +
         `Web pages open in browsers on this machine, or on any host that can reach it, are a risk too (DNS rebinding): requests are answered only when their Host is ` +
         `a loopback name, ${where} or a name given with --allow-host: give it only names whose DNS you control.`,
+      { host, hopLimit },
     );
   }
   if (settings.boolean("no-verify-ssl"))
-    logger.warn?.("--no-verify-ssl: the endpoint's TLS certificate is NOT verified. Use it only against a local emulator.");
+    cliLine(logger, "warn", "insecure-tls", "--no-verify-ssl: the endpoint's TLS certificate is NOT verified. Use it only against a local emulator.");
 
   // Clients of IMDS and the container endpoint give up after about a second: never hold them on a slow upstream while valid credentials are held.
   const metrics = new ServeMetrics({ version: VERSION });
@@ -105,7 +109,7 @@ export async function run(settings: Settings): Promise<number> {
       await session.close();
       throw error;
     }
-    logger.warn?.(`no credentials yet, will keep trying: ${(error as Error).message}`);
+    cliLine(logger, "warn", "serve-waiting", `no credentials yet, will keep trying: ${(error as Error).message}`, { error: (error as Error).message });
   }
 
   const authorizationToken = randomBytes(32).toString("base64url");
@@ -128,7 +132,7 @@ export async function run(settings: Settings): Promise<number> {
       metrics,
       onError: (error) => {
         const message = (error as Error).message ?? String(error);
-        if (message !== lastError) logger.error?.(`cannot serve credentials: ${message}`);
+        if (message !== lastError) cliLine(logger, "error", "serve-error", `cannot serve credentials: ${message}`, { error: message });
         lastError = message;
       },
       host,
@@ -150,7 +154,7 @@ export async function run(settings: Settings): Promise<number> {
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
-      logger.info?.(`${signal}: shutting down`);
+      cliLine(logger, "info", "serve-stopping", `${signal}: shutting down`, { signal });
       server.close();
       server.closeAllConnections();
       try {
@@ -164,6 +168,9 @@ export async function run(settings: Settings): Promise<number> {
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.stdout.write(clientEnvironment(base, tokenFile));
-    logger.info?.(`serving ${mechanism === "iot" ? "AWS IoT" : "IAM Roles Anywhere"} credentials on ${base}; Ctrl-C stops`);
+    cliLine(logger, "info", "serve-listening", `serving ${mechanism === "iot" ? "AWS IoT" : "IAM Roles Anywhere"} credentials on ${base}; Ctrl-C stops`, {
+      url: base,
+      tokenFile,
+    });
   });
 }

@@ -8,7 +8,8 @@ import { rewriteLocked } from "../fs/locked-rewrite.js";
 import { RA_EXAMPLE } from "../output/examples.js";
 import type { CommandDoc } from "../output/help.js";
 import { exitCodeFor } from "../output/report-error.js";
-import { stderrLogger } from "../output/stderr-logger.js";
+import { writeLogLine } from "../output/log-line.js";
+import { cliLine, stderrLogger } from "../output/stderr-logger.js";
 import { UsageError } from "../output/usage-error.js";
 
 export const doc: CommandDoc = {
@@ -50,7 +51,7 @@ export async function run(settings: Settings): Promise<number> {
   }
   const file = sharedCredentialsFile();
   if (settings.boolean("no-verify-ssl"))
-    logger.warn?.("--no-verify-ssl: the endpoint's TLS certificate is NOT verified. Use it only against a local emulator.");
+    cliLine(logger, "warn", "insecure-tls", "--no-verify-ssl: the endpoint's TLS certificate is NOT verified. Use it only against a local emulator.");
   const session = await openSession(settings, mechanism, { logger });
   const once = settings.boolean("once");
 
@@ -84,15 +85,26 @@ export async function run(settings: Settings): Promise<number> {
         first = false;
         await writeProfile(file, profile, credentials);
         failures = 0;
-        process.stderr.write(`certcreds update: profile [${profile}] of ${file} holds credentials valid until ${rfc3339(credentials.expiration)}\n`);
+        const written = `profile [${profile}] of ${file} holds credentials valid until ${rfc3339(credentials.expiration)}`;
+        writeLogLine("info", "update-written", written, { profile, file, expiration: rfc3339(credentials.expiration) }, `certcreds update: ${written}`);
         if (once) return 0;
         delay = Math.max(1000, (credentials.expiration.getTime() - obtainedAt) / 2);
-        logger.debug?.(`next refresh in ${Math.round(delay / 1000)} s`);
+        cliLine(logger, "debug", "update-scheduled", `next refresh in ${Math.round(delay / 1000)} s`, { delayMs: Math.round(delay) });
       } catch (error) {
         if (once || exitCodeFor(error) !== 1) throw error;
         failures++;
         delay = Math.min(5_000 * 2 ** (failures - 1), 300_000) * (0.5 + Math.random() / 2);
-        logger.warn?.(`refresh failed (attempt ${failures}), retrying in ${Math.round(delay / 1000)} s: ${(error as Error).message}`);
+        cliLine(
+          logger,
+          "warn",
+          "update-retry",
+          `refresh failed (attempt ${failures}), retrying in ${Math.round(delay / 1000)} s: ${(error as Error).message}`,
+          {
+            attempt: failures,
+            delayMs: Math.round(delay),
+            error: (error as Error).message,
+          },
+        );
       }
       await sleep(delay);
     }

@@ -72,8 +72,8 @@ export const FLAGS = {
 
 export type FlagName = keyof typeof FLAGS;
 
-/** Where settings come from, and how much is said: they never change which credentials come back. */
-export const SOURCE_FLAGS: FlagName[] = ["profile-name", "config-file", "debug"];
+/** Where settings come from, and how much is said and how: they never change which credentials come back. */
+export const SOURCE_FLAGS: FlagName[] = ["profile-name", "config-file", "debug", "log-format"];
 /** The certificate, chain and key. */
 export const IDENTITY_FLAGS: FlagName[] = ["certificate", "private-key", "intermediates", "pkcs8-password", ...(Object.keys(KEY_SOURCE_FLAGS) as FlagName[])];
 /** The flags of every command that obtains credentials. */

@@ -9,6 +9,7 @@ import { identityInit, materialFrom } from "./key-inputs.js";
 import type { Mechanism } from "./mechanism.js";
 import type { FlagName } from "./flags.js";
 import type { Settings } from "./settings.js";
+import { warningDays } from "../output/expiry-warnings.js";
 import { UsageError } from "../output/usage-error.js";
 
 /** Options of the session itself (not of the mechanism). */
@@ -51,13 +52,15 @@ export async function sessionInit(settings: Settings, mechanism: Mechanism, sess
   const ca = await materialFrom(settings, "ca-cert");
   const region = settings.string("region");
   const endpoint = settings.string("endpoint");
-  const expiryWarningDays = session.expiryWarningDays ?? settings.integer("expiry-warning-days");
+  // Checked here too (the library would name its option, not where the value was set).
+  const threshold = warningDays(settings);
+  const expiryWarningDays = session.expiryWarningDays ?? threshold;
   const common = {
     ...identity,
     logger: session.logger,
     ...(session.refresh ? { refresh: session.refresh } : {}),
     ...(session.observer ? { observer: session.observer } : {}),
-    ...(expiryWarningDays !== undefined ? { expiryWarningDays } : {}),
+    expiryWarningDays,
     ...(region !== undefined ? { region } : {}),
     // Like aws_signing_helper: a proxy only with --with-proxy (then from HTTPS_PROXY / NO_PROXY).
     ...(settings.boolean("with-proxy") ? {} : { proxy: false as const }),

@@ -7,12 +7,13 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { showValue } from "../../core/show-value.js";
 import { nearest } from "../../core/suggest.js";
+import { type LogFormat, rawLogFormat } from "../output/log-line.js";
 import { UsageError } from "../output/usage-error.js";
 
 /** What `certcreds emulate` was asked to do. */
-export type EmulateArguments = { help: true } | { help: false; dir: string; port: number };
+export type EmulateArguments = { help: true } | { help: false; dir: string; port: number; logFormat: LogFormat };
 
-const FLAGS = ["dir", "port", "help"];
+const FLAGS = ["dir", "port", "log-format", "help"];
 
 /** The first of the three ports: N, N+1, N+2 must all be ports; 0 picks free ones. */
 function checkedPort(text: string): number {
@@ -25,8 +26,8 @@ function checkedPort(text: string): number {
   return port;
 }
 
-/** Parses `--dir DIR`, `--dir=DIR`, `--port N`, `--port=N` and `--help`; anything else is a usage error naming the fix. */
-export function parseEmulateArguments(argv: readonly string[]): EmulateArguments {
+/** Parses `--dir DIR`, `--port N`, `--log-format F` (each also `--flag=value`) and `--help`; anything else is a usage error naming the fix. */
+export function parseEmulateArguments(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): EmulateArguments {
   const values = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -36,17 +37,17 @@ export function parseEmulateArguments(argv: readonly string[]): EmulateArguments
     }
     const eq = arg.indexOf("=");
     const name = arg.slice(2, eq < 0 ? undefined : eq);
-    if (name !== "dir" && name !== "port") {
+    if (name !== "dir" && name !== "port" && name !== "log-format") {
       const guess = nearest(name, FLAGS);
       const shown = /^[\w-]{0,60}$/.test(name) ? `--${name}` : showValue(`--${name}`);
       throw new UsageError(
-        `unknown option ${shown} for "certcreds emulate".${guess ? ` Did you mean --${guess}?` : ""} It takes --dir <dir> and --port <port>; run "certcreds emulate --help".`,
+        `unknown option ${shown} for "certcreds emulate".${guess ? ` Did you mean --${guess}?` : ""} It takes --dir <dir>, --port <port> and --log-format <text|json>; run "certcreds emulate --help".`,
       );
     }
     const value = eq < 0 ? argv[i + 1] : arg.slice(eq + 1);
     if (eq < 0) i++;
     if (value === undefined || value === "" || (eq < 0 && value.startsWith("--"))) {
-      throw new UsageError(`option --${name} needs a value, e.g. --${name} ${name === "dir" ? "./certcreds-emulate" : "9000"}.`);
+      throw new UsageError(`option --${name} needs a value, e.g. --${name} ${name === "dir" ? "./certcreds-emulate" : name === "port" ? "9000" : "json"}.`);
     }
     values.set(name, value);
   }
@@ -58,5 +59,5 @@ export function parseEmulateArguments(argv: readonly string[]): EmulateArguments
   }
   // `--dir=~/x` reaches us unexpanded: the shell expands a ~ only at the start of a word.
   const expanded = dir === "~" || dir.startsWith("~/") ? join(homedir(), dir.slice(1)) : dir;
-  return { help: false, dir: resolve(expanded), port: checkedPort(values.get("port") ?? "0") };
+  return { help: false, dir: resolve(expanded), port: checkedPort(values.get("port") ?? "0"), logFormat: rawLogFormat(values.get("log-format"), env) };
 }

@@ -1,8 +1,8 @@
 import { readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 
-/** Names certcreds writes in the cache: `<sha256>.json`, its lock and temporary files. */
-const OURS = /^(\.?[0-9a-f]{64}\.json(\.lock(\.stale-.*)?|\..*\.tmp)?)$/;
+/** Names certcreds writes in the cache: `<sha256>.json`, its expiry reminder `<sha256>.expiry.json`, their lock and temporary files. */
+const OURS = /^(\.?[0-9a-f]{64}(\.expiry)?\.json(\.lock(\.stale-.*)?|\..*\.tmp)?)$/;
 /** `certcreds serve`'s token file (and its temporary file), named after the server's process id. */
 const TOKEN_FILE = /^\.?serve-(\d+)\.token(\..*\.tmp)?$/;
 

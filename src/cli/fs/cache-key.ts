@@ -6,11 +6,16 @@ import type { Settings } from "../config/settings.js";
 import { sha256Hex } from "./sha256.js";
 
 /**
- * Settings that change which credentials come back: every credentials flag but where settings come from and the
- * passphrase (a secret, and it does not choose the credentials). Derived, so that a new flag cannot be forgotten here.
+ * Settings that change which credentials come back: every credentials flag but where settings come from, the
+ * passphrase (a secret, and it does not choose the credentials) and the expiry warning threshold (it only decides
+ * what is said). Derived, so that a new flag cannot be forgotten here.
  */
 const KEYED: FlagName[] = CREDENTIAL_FLAGS.filter(
-  (flag) => !SOURCE_FLAGS.includes(flag) && flag !== "pkcs8-password" && !(SECRET_KEY_SOURCE_FLAGS as readonly string[]).includes(flag),
+  (flag) =>
+    !SOURCE_FLAGS.includes(flag) &&
+    flag !== "pkcs8-password" &&
+    flag !== "expiry-warning-days" &&
+    !(SECRET_KEY_SOURCE_FLAGS as readonly string[]).includes(flag),
 );
 
 /**

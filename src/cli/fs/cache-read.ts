@@ -79,6 +79,11 @@ function privateToUser(stat: { uid: number; mode: number }): boolean {
  * path).
  */
 export function readCacheEntry(path: string): CacheEntry | undefined {
+  return validEntry(readPrivateJson(path));
+}
+
+/** The JSON of a file of the cache directory, read with the checks of {@link readCacheEntry}; undefined when any fails. */
+export function readPrivateJson(path: string): unknown {
   try {
     const directory = statSync(dirname(path));
     if (!directory.isDirectory() || !privateToUser(directory)) return undefined;
@@ -88,7 +93,7 @@ export function readCacheEntry(path: string): CacheEntry | undefined {
   const read = readRegularFileSync(path, { maxBytes: MAX_ENTRY_BYTES, noFollow: true, check: privateToUser });
   if (!("bytes" in read)) return undefined;
   try {
-    return validEntry(JSON.parse(read.bytes.toString("utf8")));
+    return JSON.parse(read.bytes.toString("utf8"));
   } catch {
     return undefined;
   }

@@ -1,5 +1,7 @@
+import { unlinkSync } from "node:fs";
 import type { ProcessCredentials } from "../../surfaces/credential-process/process-credentials.js";
 import { writeFileAtomic } from "./atomic-write.js";
+import type { ExpiryRecord } from "./cache-expiry.js";
 import { type CacheEntry, isFresh, readCacheEntry } from "./cache-read.js";
 import { acquireFileLock, type FileLock } from "./file-lock.js";
 
@@ -22,4 +24,18 @@ export function lockEntry(file: string): Promise<{ lock: FileLock } | { value: C
 export function writeEntry(file: string, obtainedAt: number, credentials: ProcessCredentials): void {
   const entry: CacheEntry = { v: 1, obtainedAt, credentials };
   writeFileAtomic(file, JSON.stringify(entry));
+}
+
+/** Writes an expiry record atomically (0600). */
+export function writeExpiryRecord(file: string, record: ExpiryRecord): void {
+  writeFileAtomic(file, JSON.stringify(record));
+}
+
+/** Deletes an expiry record: nothing left to warn about (renewed, or the warnings turned off). */
+export function removeExpiryRecord(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
 }

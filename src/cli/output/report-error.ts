@@ -1,4 +1,5 @@
 import { InputError } from "../../core/errors.js";
+import { logFormat, writeLogLine } from "./log-line.js";
 
 /** Exit codes, documented in `certcreds --help` and README (Exit codes). */
 export const EXIT = { ok: 0, failure: 1, usage: 2, configuration: 3 } as const;
@@ -66,6 +67,8 @@ export function inFlagTerms(error: unknown, message: string): string {
 /**
  * Prints one line on standard error: what went wrong and what to do (the
  * library's messages carry both and never hold secrets). Returns the exit code.
+ * With --log-format json it is a `command-failed` event (the stack, with
+ * --debug, a field of it rather than lines of its own).
  */
 export function reportError(error: unknown, command: string | undefined, debug: boolean): number {
   const where = command ? `certcreds ${command}` : "certcreds";
@@ -73,7 +76,20 @@ export function reportError(error: unknown, command: string | undefined, debug: 
   const message = inFlagTerms(error, error instanceof Error ? error.message : String(error));
   const isOurs = (typeof known === "string" && known.startsWith("ERR_CERTCREDS")) || typeof (error as { exitCode?: unknown })?.exitCode === "number";
   const hint = isOurs || debug ? "" : " (run again with --debug for details)";
-  process.stderr.write(`${where}: ${oneLine(message)}${hint}\n`);
-  if (debug && !isOurs && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-  return exitCodeFor(error);
+  const exitCode = exitCodeFor(error);
+  const stack = debug && !isOurs && error instanceof Error && error.stack ? error.stack : undefined;
+  const text = `${where}: ${oneLine(message)}${hint}`;
+  if (logFormat() === "text") {
+    process.stderr.write(`${text}\n`);
+    if (stack) process.stderr.write(`${stack}\n`);
+    return exitCode;
+  }
+  writeLogLine("error", "command-failed", `${oneLine(message)}${hint}`, {
+    command,
+    code: typeof known === "string" ? known : undefined,
+    errorName: error instanceof Error ? error.name : undefined,
+    exitCode,
+    stack,
+  });
+  return exitCode;
 }

@@ -4,6 +4,7 @@ import { isIpHost } from "../../aws/endpoint-url.js";
 import { readErrorAnswer } from "../../aws/error-answer.js";
 import type { TemporaryCredentials } from "../../core/credentials.js";
 import { NetworkError } from "../../core/errors.js";
+import { logLine } from "../../core/logger.js";
 import { VERSION } from "../../core/version.js";
 import type { Identity } from "../../identity/identity-init.js";
 import type { Material } from "../../identity/material.js";
@@ -61,8 +62,12 @@ export class IotCredentialSource extends CertificateCredentialSource<CheckedIotO
   protected async prepare(): Promise<Prepared> {
     const { host, path, verifyPeer } = this.checked;
     if (!verifyPeer) {
-      this.log.warn(
+      logLine(
+        this.log,
+        "warn",
+        "insecure-tls",
         `certcreds: WARNING verifyPeer is false: the certificate of ${host} is NOT verified, so anyone on the network path can pose as the AWS IoT credential provider. Use this only against a local emulator; set ca instead.`,
+        { mechanism: this.name, host },
       );
     }
     return {
@@ -82,8 +87,12 @@ export class IotCredentialSource extends CertificateCredentialSource<CheckedIotO
     prepared.attempts++;
     ctx.certificate = identity.certificate;
     const trace: AttemptTrace = { freshHandshake: false, answered: false };
-    this.log.debug(
+    logLine(
+      this.log,
+      "debug",
+      "request-sent",
       `certcreds: GET ${url.href} for thing ${this.init.thingName} (attempt ${attempt + 1}${proxy ? `, via proxy ${redactUserInfo(proxy.href)}` : ""})`,
+      { mechanism: this.name, url: url.href, thingName: this.init.thingName, attempt: attempt + 1, ...(proxy ? { proxy: redactUserInfo(proxy.href) } : {}) },
     );
     let response: HttpResponse;
     try {
@@ -108,8 +117,19 @@ export class IotCredentialSource extends CertificateCredentialSource<CheckedIotO
       throw error;
     }
     if (this.log.enabled("trace")) {
-      this.log.trace(
-        `certcreds: ${host} answered HTTP ${response.status} (${response.body.length} bytes, request id ${String(response.headers["x-amzn-requestid"] ?? "none")})`,
+      const requestId = response.headers["x-amzn-requestid"];
+      logLine(
+        this.log,
+        "trace",
+        "response-received",
+        `certcreds: ${host} answered HTTP ${response.status} (${response.body.length} bytes, request id ${String(requestId ?? "none")})`,
+        {
+          mechanism: this.name,
+          host,
+          status: response.status,
+          bytes: response.body.length,
+          requestId: requestId === undefined ? undefined : String(requestId),
+        },
       );
     }
     if (response.status !== 200) {
@@ -117,8 +137,19 @@ export class IotCredentialSource extends CertificateCredentialSource<CheckedIotO
       throw iotServiceError(answer.status, answer.errorType, answer.message, ctx, answer.retryAfterSeconds);
     }
     const credentials = this.credentialsFrom(response, (now) => parseIotCredentials(response.body, host, now));
-    this.log.info(
-      `certcreds: IoT credentials for role alias ${this.init.roleAlias} obtained in ${this.clock.now() - prepared.started} ms: ${credentials.accessKeyId}, expire at ${credentials.expiration.toISOString()}`,
+    const durationMs = this.clock.now() - prepared.started;
+    logLine(
+      this.log,
+      "info",
+      "credentials-obtained",
+      `certcreds: IoT credentials for role alias ${this.init.roleAlias} obtained in ${durationMs} ms: ${credentials.accessKeyId}, expire at ${credentials.expiration.toISOString()}`,
+      {
+        mechanism: this.name,
+        roleAlias: this.init.roleAlias,
+        durationMs,
+        accessKeyId: credentials.accessKeyId,
+        expiration: credentials.expiration.toISOString(),
+      },
     );
     return credentials;
   }
@@ -126,7 +157,13 @@ export class IotCredentialSource extends CertificateCredentialSource<CheckedIotO
   protected override finalError(error: unknown, prepared: Prepared): unknown {
     const dropped = prepared.droppedAfterHandshake === prepared.attempts ? prepared.droppedAfterHandshake : 0;
     const final = error instanceof NetworkError ? iotNetworkError(error, prepared.ctx, dropped) : error;
-    this.log.error(`certcreds: IoT credentials for role alias ${this.init.roleAlias} failed: ${(final as Error).message}`);
+    const code = (final as { code?: unknown }).code;
+    logLine(this.log, "error", "credentials-failed", `certcreds: IoT credentials for role alias ${this.init.roleAlias} failed: ${(final as Error).message}`, {
+      mechanism: this.name,
+      roleAlias: this.init.roleAlias,
+      error: (final as Error).message,
+      ...(typeof code === "string" ? { code } : {}),
+    });
     return final;
   }
 
@@ -147,10 +184,23 @@ export class IotCredentialSource extends CertificateCredentialSource<CheckedIotO
           : resumed
             ? "(checked when the session began)"
             : "(none)";
-      this.log.trace(
+      const certificateId = iotCertificateId(identity.certificate);
+      logLine(
+        this.log,
+        "trace",
+        "tls-handshake",
         `certcreds: TLS ${tls.getProtocol() ?? "?"} to ${this.checked.host} (${tls.getCipher()?.name ?? "?"}, ${resumed ? "resumed session" : "full handshake"}), ` +
           `server certificate ${server}${tls.authorized ? "" : ` not verified (${String(tls.authorizationError ?? "verifyPeer false")})`}, ` +
-          `client certificate id ${iotCertificateId(identity.certificate)}`,
+          `client certificate id ${certificateId}`,
+        {
+          mechanism: this.name,
+          host: this.checked.host,
+          protocol: tls.getProtocol() ?? undefined,
+          cipher: tls.getCipher()?.name,
+          resumed,
+          verified: tls.authorized,
+          certificateId,
+        },
       );
     };
     const protocol = tls.getProtocol?.();

@@ -1,5 +1,6 @@
 import type { Agent } from "node:http";
 import type { TemporaryCredentials } from "../../core/credentials.js";
+import { logLine } from "../../core/logger.js";
 import { VERSION } from "../../core/version.js";
 import type { Identity } from "../../identity/identity-init.js";
 import type { Material } from "../../identity/material.js";
@@ -87,7 +88,13 @@ export class RolesAnywhereSource extends CertificateCredentialSource<CheckedRole
       signedAt,
       this.log.enabled("trace")
         ? (canonical, toSign) =>
-            this.log.trace(`certcreds: SigV4-X509 canonical request:\n${abbreviateCertificates(canonical)}\ncertcreds: string to sign:\n${toSign}`)
+            logLine(
+              this.log,
+              "trace",
+              "sigv4-signed",
+              `certcreds: SigV4-X509 canonical request:\n${abbreviateCertificates(canonical)}\ncertcreds: string to sign:\n${toSign}`,
+              { mechanism: this.name },
+            )
         : undefined,
     );
     headers["User-Agent"] = `certcreds/${VERSION}`;
@@ -111,7 +118,17 @@ export class RolesAnywhereSource extends CertificateCredentialSource<CheckedRole
     const offset = serverTime - this.clock.now();
     if (Math.abs(offset - this.clockOffsetMs) < SKEW_LIMIT_MS) return false;
     this.clockOffsetMs = offset;
-    this.log.warn(`certcreds: this machine's clock is ${Math.round(offset / 1000)} s off the service's; signing with the service's time`);
+    logLine(
+      this.log,
+      "warn",
+      "clock-skew",
+      `certcreds: this machine's clock is ${Math.round(offset / 1000)} s off the service's; signing with the service's time`,
+      {
+        mechanism: this.name,
+        offsetSeconds: Math.round(offset / 1000),
+        correction: "signing-time",
+      },
+    );
     return true;
   }
 

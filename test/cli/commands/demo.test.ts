@@ -12,5 +12,5 @@ test("demo --help prints its help instead of running the demo; an unknown argume
   assert.doesNotMatch(help.stdout, /Credentials via/, "the demo did not run");
   const wrong = await runCli(["demo", "--port", "1"]);
   assert.equal(wrong.code, 2);
-  assert.match(wrong.stderr, /unknown argument "--port": the demo takes no options/);
+  assert.match(wrong.stderr, /unknown argument "--port": the demo takes only --log-format/);
 });

@@ -24,6 +24,7 @@ describe("doctor", () => {
       "key matches certificate",
       "certificate validity",
       "certificate chain order",
+      "certificate expiry",
       "ARNs and region",
       "endpoint host resolves",
       "CreateSession",

@@ -1,4 +1,4 @@
-import type { Logger } from "../../../core/logger.js";
+import { type Logger, logLine } from "../../../core/logger.js";
 import { CK, type Handle, type Pkcs11Module } from "./binding.js";
 import type { Pkcs11Spec } from "./config.js";
 import { Pkcs11Error, returnValueOf, SESSION_LOST } from "./errors.js";
@@ -105,7 +105,13 @@ export class TokenSession {
     } catch (error) {
       const returnValue = returnValueOf(error);
       if (returnValue === undefined || !SESSION_LOST.has(returnValue)) throw error;
-      this.logger?.warn?.(`certcreds: the PKCS#11 session on token ${context.token.name} was lost (${returnValue}); opening a new one and logging in again`);
+      logLine(
+        this.logger,
+        "warn",
+        "pkcs11-session-lost",
+        `certcreds: the PKCS#11 session on token ${context.token.name} was lost (${returnValue}); opening a new one and logging in again`,
+        { token: context.token.name, returnValue },
+      );
       this.drop(returnValue === "CKR_CRYPTOKI_NOT_INITIALIZED");
       return await operation(await this.open());
     }

@@ -4,7 +4,7 @@
  */
 import type { KeyObject, X509Certificate } from "node:crypto";
 import { InputFormatError, KeyMismatchError } from "../../../core/errors.js";
-import type { Logger } from "../../../core/logger.js";
+import { type Logger, logLine } from "../../../core/logger.js";
 import { nodeCrypto } from "../../../core/node-builtins.js";
 import type { Material } from "../../material.js";
 import { parsePrivateKey } from "../file/private-key.js";
@@ -88,8 +88,12 @@ function identityOf(contents: Pkcs12Contents, material: Material, logger: Logger
   const chain = linkedChain(leaf, others);
   const ignored = others.length - chain.length;
   if (ignored > 0) {
-    logger?.debug?.(
+    logLine(
+      logger,
+      "debug",
+      "pkcs12-certificates-ignored",
       `certcreds: ${label}: ${ignored} certificate(s) of the PKCS#12 file are not intermediates of its certificate (a root CA, or others): not sent`,
+      { label, ignored },
     );
   }
   const pem = [leaf, ...chain].map((c) => c.toString()).join("");
