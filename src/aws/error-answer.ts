@@ -7,7 +7,7 @@ export interface ErrorAnswer {
   errorType: string | undefined;
   /** The service's message: one line, printable, bounded (it may be shown to people and logs). */
   message: string;
-  /** Seconds the service asked to wait (`Retry-After`, as seconds or an HTTP date). */
+  /** Seconds the service asked to wait (`x-amz-retry-after` in ms, else `Retry-After` as seconds or an HTTP date). */
   retryAfterSeconds: number | undefined;
 }
 
@@ -27,13 +27,29 @@ export function cleanServiceMessage(text: string): string {
   return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat;
 }
 
-/** `Retry-After` in seconds: a number of seconds or an HTTP date; undefined when absent or unusable. */
+/** The two HTTP-date forms that name their zone (RFC 9110 §5.6.7: IMF-fixdate, RFC 850), and asctime (which is GMT too). */
+const IMF_FIXDATE = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+const RFC_850 = /^[A-Z][a-z]{5,8}, \d{2}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2} GMT$/;
+const ASCTIME = /^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/;
+
+/**
+ * `Retry-After` in seconds: whole seconds (digits only) or an HTTP date;
+ * undefined when absent or anything else (negative, fractional, hex,
+ * `Infinity`, several values, free text). How long it is honoured is the
+ * caller's decision (see src/cache/retry-schedule.ts).
+ */
 export function parseRetryAfter(value: string | string[] | undefined, now: number): number | undefined {
-  if (typeof value !== "string" || value.trim() === "") return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds : undefined;
-  const date = Date.parse(value);
+  if (typeof value !== "string") return undefined;
+  const text = value.trim();
+  if (/^\d{1,12}$/.test(text)) return Number(text);
+  const date = IMF_FIXDATE.test(text) || RFC_850.test(text) ? Date.parse(text) : ASCTIME.test(text) ? Date.parse(`${text} GMT`) : Number.NaN;
   return Number.isNaN(date) ? undefined : Math.max(0, (date - now) / 1000);
+}
+
+/** `x-amz-retry-after` (whole milliseconds, what AWS services send when they advise a delay) in seconds; undefined when unusable. */
+export function parseAmzRetryAfter(value: string | string[] | undefined): number | undefined {
+  if (typeof value !== "string" || !/^\d{1,12}$/.test(value.trim())) return undefined;
+  return Number(value.trim()) / 1000;
 }
 
 /**
@@ -57,6 +73,6 @@ export function readErrorAnswer(response: Answer, now: number): ErrorAnswer {
     status: response.status,
     errorType,
     message: cleanServiceMessage(message),
-    retryAfterSeconds: parseRetryAfter(response.headers["retry-after"], now),
+    retryAfterSeconds: parseAmzRetryAfter(response.headers["x-amz-retry-after"]) ?? parseRetryAfter(response.headers["retry-after"], now),
   };
 }

@@ -4,6 +4,7 @@ import type { CredentialSource, TemporaryCredentials } from "../core/credentials
 import { type CertificateInfo, type CredentialEvent, type CredentialObserver, failureOutcome, notify } from "../core/events.js";
 import { logEvent } from "./event-log.js";
 import { type ExpiringCertificate, ExpiryReminder } from "./expiry-reminder.js";
+import { RetrySchedule, type ThrottleBackoff } from "./retry-schedule.js";
 
 /** When credentials are refreshed. */
 export interface RefreshPolicy {
@@ -30,11 +31,24 @@ export interface RefreshPolicy {
    * Set, this is also the first delay between single upstream attempts,
    * doubling up to ten times it (at most 5 minutes): what a local server
    * whose clients poll wants (`serve`: 1 s, so at most 10 s between
-   * attempts). Unset, a failed fetch is retried on the `retryDelayMs` timer
+   * attempts; after throttling see `throttledRetryDelayMs`). Unset, a failed fetch is retried on the `retryDelayMs` timer
    * with the mechanism's own retries, as a device in a fleet should (see
    * docs/fleet.md).
    */
   unavailableRetryDelayMs?: number;
+  /**
+   * With no valid credentials, the first delay after the service throttled
+   * a fetch (default 1 minute; with `unavailableRetryDelayMs` set, that once
+   * credentials were obtained). Later ones are drawn between it and three
+   * times the previous one ("decorrelated jitter"), at most
+   * `maxThrottledRetryDelayMs`; a `Retry-After` lengthens a wait by at most
+   * 5 s. With `autoRefresh`, a throttled attempt is not retried at once
+   * within its fetch either. A fleet that starts together is spread over its
+   * quota instead of saturating it with quick retries (see docs/fleet.md).
+   */
+  throttledRetryDelayMs?: number;
+  /** The longest wait after throttling with no valid credentials (default 5 minutes). */
+  maxThrottledRetryDelayMs?: number;
   /** Refresh on a timer, not only when asked (servers, file writers). Default false. */
   autoRefresh?: boolean;
   /**
@@ -80,6 +94,7 @@ export class CredentialCache {
   private warnedFailure: unknown;
   private timer: { cancel(): void } | undefined;
   private closed = false;
+  private readonly retrySchedule: RetrySchedule;
   /** Fetches made so far (successful or not). */
   fetchCount = 0;
   /** Callers that joined a fetch under way instead of starting one: upstream calls saved by single flight. */
@@ -94,9 +109,18 @@ export class CredentialCache {
 
   constructor(
     private readonly source: CredentialSource,
-    private readonly options: { clock?: Clock; logger?: Logger; policy?: RefreshPolicy; observer?: CredentialObserver; reminder?: ExpiryReminder } = {},
+    /** `throttleBackoff`: another throttling schedule, for the fleet simulation's comparisons. */
+    private readonly options: {
+      clock?: Clock;
+      logger?: Logger;
+      policy?: RefreshPolicy;
+      observer?: CredentialObserver;
+      reminder?: ExpiryReminder;
+      throttleBackoff?: ThrottleBackoff;
+    } = {},
   ) {
     this.reminder = options.reminder ?? new ExpiryReminder();
+    this.retrySchedule = new RetrySchedule(options.throttleBackoff);
   }
 
   /** Tells the observer, then the logger (one line with the event's name). */
@@ -262,7 +286,9 @@ export class CredentialCache {
       const started = this.clock.now();
       this.emit({ type: "refresh-started", time: new Date(started), mechanism: this.source.name, background: valid });
       try {
-        const credentials = await this.source.fetchCredentials({ background: singleAttempt });
+        // A process that keeps trying by itself does not add quick retries to a throttled attempt: the schedule spaces them.
+        const paced = this.options.policy?.autoRefresh === true;
+        const credentials = await this.source.fetchCredentials({ background: singleAttempt, ...(paced ? { retryThrottling: false } : {}) });
         this.contended = this.failures > 0 || this.entry === undefined;
         this.store(credentials);
         const now = this.clock.now();
@@ -282,14 +308,13 @@ export class CredentialCache {
       } catch (error) {
         this.failures++;
         this.lastFailure = error;
-        const policy = this.options.policy ?? {};
-        const jitter = 0.5 + this.clock.random() / 2;
-        // While valid credentials remain, retries can wait long; once none remain, callers wait on the next attempt.
-        const delay = Math.min((policy.retryDelayMs ?? 30_000) * 2 ** (this.failures - 1), 5 * MINUTE);
-        const firstUnavailable = policy.unavailableRetryDelayMs ?? policy.retryDelayMs ?? 30_000;
-        const unavailableDelay = Math.min(firstUnavailable * 2 ** (this.failures - 1), 10 * firstUnavailable, 5 * MINUTE);
-        this.nextAttemptAt = this.clock.now() + (this.validFor(0) ? delay : unavailableDelay) * jitter;
-        this.nextUnavailableAttemptAt = this.clock.now() + unavailableDelay * jitter;
+        const next = this.retrySchedule.next(
+          { failures: this.failures, error, valid: this.validFor(0), obtainedBefore: this.entry !== undefined },
+          this.options.policy ?? {},
+          () => this.clock.random(),
+        );
+        this.nextAttemptAt = this.clock.now() + next.attemptInMs;
+        this.nextUnavailableAttemptAt = this.clock.now() + next.unavailableInMs;
         const now = this.clock.now();
         this.emit({
           type: "refresh-failed",

@@ -22,6 +22,12 @@ export interface FetchContext {
    * paces the attempts itself).
    */
   background: boolean;
+  /**
+   * False: a throttled attempt is not retried within this fetch; the cache
+   * retries later on its throttling schedule (a process that keeps trying by
+   * itself). Default true.
+   */
+  retryThrottling?: boolean;
 }
 
 /** Where credentials come from: one mechanism (Roles Anywhere, IoT) with its configuration. */

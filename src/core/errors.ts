@@ -206,9 +206,26 @@ export class ServiceError extends CertcredsError {
 
   /** Throttling and server errors are worth retrying; other 4xx are not. */
   get retryable(): boolean {
-    return this.status === 429 || this.status >= 500;
+    return this.throttling || this.status >= 500;
+  }
+
+  /** Whether the service is throttling the caller: HTTP 429, or a throttling error type (some AWS APIs send those with 400). */
+  get throttling(): boolean {
+    return this.status === 429 || (this.errorType !== undefined && THROTTLING_TYPES.has(this.errorType));
   }
 }
+
+/** The error types AWS services use for throttling (those the AWS SDKs treat as such and that answer a request, not a quota of resources). */
+const THROTTLING_TYPES = new Set([
+  "Throttling",
+  "ThrottlingException",
+  "ThrottledException",
+  "RequestThrottled",
+  "RequestThrottledException",
+  "RequestLimitExceeded",
+  "TooManyRequestsException",
+  "SlowDown",
+]);
 
 /** The service answered success with a body certcreds cannot use. */
 export class ResponseFormatError extends CertcredsError {

@@ -16,7 +16,7 @@ export const REFRESH_OUTCOMES: readonly RefreshOutcome[] = ["success", "throttle
 export function failureOutcome(error: unknown): Exclude<RefreshOutcome, "success"> {
   if (error instanceof NetworkError) return "network";
   if (error instanceof ServiceError) {
-    if (error.status === 429 || /throttl/i.test(error.errorType ?? "")) return "throttled";
+    if (error.throttling) return "throttled";
     return error.status >= 500 ? "server_error" : "client_error";
   }
   if (error instanceof Error && (error as { code?: unknown }).code === "ERR_CERTCREDS_RESPONSE_FORMAT") return "server_error";

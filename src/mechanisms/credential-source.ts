@@ -7,7 +7,7 @@ import type { Identity, IdentityInit } from "../identity/identity-init.js";
 import { type OpenedIdentity, openIdentity } from "../identity/open-identity.js";
 import { serviceTime } from "../aws/service-time.js";
 import type { HttpResponse } from "../transport/http-request.js";
-import { withRetries } from "../transport/retry.js";
+import { attemptPlan, withRetries } from "../transport/retry.js";
 import type { CheckedMechanismOptions, MechanismOptions } from "./options.js";
 
 /** Differences between this machine's clock and the service's below this are noise (the Date header has whole seconds). */
@@ -17,7 +17,8 @@ const CLOCK_TOLERANCE_MS = 60_000;
  * The attempt loop every mechanism shares: per fetch, `prepare()` once; per
  * attempt, the identity loaded again (files renewed on disk are used) and
  * one exchange; retries with backoff for a caller who waits, a single
- * attempt in the background (the cache retries later, with a longer
+ * attempt in the background, and no quick retry of a throttled attempt when
+ * the cache paces throttling itself (the cache retries later, with a longer
  * jittered delay: quick retries from a whole fleet are what overload a
  * quota). A mechanism is its prepare/attempt pair and the messages of its
  * service.
@@ -107,7 +108,7 @@ export abstract class CertificateCredentialSource<Checked extends CheckedMechani
 
   async fetchCredentials(context?: FetchContext): Promise<TemporaryCredentials> {
     const prepared = await this.prepare();
-    const retry = context?.background ? { ...this.base.retry, maxAttempts: 1 } : (this.base.retry ?? {});
+    const retry = attemptPlan(context, this.base.retry);
     try {
       return await withRetries(
         async (attempt) => this.attempt(this.loaded(await this.identity.load(new Date(this.clock.now()))), prepared, attempt),

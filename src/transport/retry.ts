@@ -1,4 +1,5 @@
 import type { Clock } from "../core/clock.js";
+import type { FetchContext } from "../core/credentials.js";
 import { isRetryable, ServiceError } from "../core/errors.js";
 import { type Logger, logLine } from "../core/logger.js";
 
@@ -27,10 +28,26 @@ export function backoffDelay(attempt: number, options: RetryOptions, random: () 
   return jittered;
 }
 
+/** How one fetch retries: the caller's options, and whether throttling is retried within it. */
+export interface AttemptPlan extends RetryOptions {
+  /** False: a throttled attempt ends the fetch (the cache paces throttled fetches itself). */
+  retryThrottling?: boolean;
+}
+
+/**
+ * The retries of one fetch for what the cache asks: a single attempt in the
+ * background; no retry of throttling when the cache paces it; else the
+ * caller's options.
+ */
+export function attemptPlan(context: FetchContext | undefined, retry: RetryOptions = {}): AttemptPlan {
+  if (context?.background) return { ...retry, maxAttempts: 1 };
+  return context?.retryThrottling === false ? { ...retry, retryThrottling: false } : retry;
+}
+
 /** Runs `call` until it succeeds, fails with a permanent error, or attempts run out. */
 export async function withRetries<T>(
   call: (attempt: number) => Promise<T>,
-  options: RetryOptions,
+  options: AttemptPlan,
   clock: Clock,
   logger: Logger | undefined,
   what: string,
@@ -41,6 +58,7 @@ export async function withRetries<T>(
       return await call(attempt);
     } catch (error) {
       if (!isRetryable(error) || attempt + 1 >= maxAttempts) throw error;
+      if (options.retryThrottling === false && error instanceof ServiceError && error.throttling) throw error;
       const retryAfter = error instanceof ServiceError ? error.retryAfterSeconds : undefined;
       const delay = backoffDelay(attempt, options, () => clock.random(), retryAfter);
       const code = (error as { code?: unknown }).code;

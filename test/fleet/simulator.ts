@@ -4,10 +4,11 @@
  * network is simulated; the refresh and retry code is the product's own.
  */
 import type { Clock } from "../../src/core/clock.js";
-import { CredentialCache } from "../../src/cache/credential-cache.js";
+import { CredentialCache, type RefreshPolicy } from "../../src/cache/credential-cache.js";
+import type { ThrottleBackoff } from "../../src/cache/retry-schedule.js";
 import type { CredentialSource, TemporaryCredentials } from "../../src/core/credentials.js";
-import { ServiceError } from "../../src/core/errors.js";
-import { withRetries } from "../../src/transport/retry.js";
+import { createSessionError } from "../../src/mechanisms/roles-anywhere/service-errors.js";
+import { attemptPlan, type RetryOptions, withRetries } from "../../src/transport/retry.js";
 
 /** A discrete-event clock: timers in a binary heap, time jumps from one to the next. */
 class SimulationClock implements Clock {
@@ -104,7 +105,24 @@ export interface FleetOptions {
   jitter: boolean;
   seed?: number;
   /** Retry policy of each fetch (default: the product's). */
-  retry?: import("../../src/transport/retry.js").RetryOptions;
+  retry?: RetryOptions;
+  /** More of the refresh policy (default: the product's, with `autoRefresh` and `jitter` as above). */
+  policy?: RefreshPolicy;
+  /** Another throttling schedule of the product's (default: the product's default). */
+  throttleBackoff?: ThrottleBackoff;
+  /**
+   * Retry a throttled attempt within its fetch even when the cache paces throttling (what every fetch did
+   * before the throttling schedule; with `equal` jitter from 30 s to 5 minutes this is the former product).
+   */
+  quickRetriesWhenThrottled?: boolean;
+  /**
+   * What the service puts in `Retry-After` when it throttles (default none, as AWS documents):
+   * - `next-second`: `1`, a naive limiter's "next window";
+   * - `drain`: the time the quota needs to serve every device it throttled and has not served since;
+   * - `tickets`: each throttled device's own turn: the next free slot of the quota, kept until it is served;
+   * - `hostile`: a huge, negative or garbage value.
+   */
+  retryAfter?: "none" | "next-second" | "drain" | "tickets" | "hostile";
 }
 
 export interface FleetResult {
@@ -124,8 +142,18 @@ export interface FleetResult {
   /** Devices that held no valid credentials at the end / moments a device's credentials expired before renewal. */
   devicesWithoutCredentialsAtEnd: number;
   lapses: number;
-  /** When the last device obtained its first credentials (s after start). */
+  /** When the last device obtained its first credentials (s after start), from the service's answers. */
   allServedAfterSeconds: number;
+  /** Throttled requests in the first hour: in all, per device on average, the most any one device got. */
+  throttledFirstHour: number;
+  throttledPerDeviceFirstHour: number;
+  maxThrottledPerDeviceFirstHour: number;
+  /** Throttled requests per device until the last device got its first credentials, and the most any one device got in the run (for fleets whose start outlasts an hour). */
+  throttledPerDeviceUntilAllServed: number;
+  maxThrottledPerDevice: number;
+  /** Seconds until half, and until 99 %, of the devices had credentials. */
+  halfServedAfterSeconds: number;
+  p99ServedAfterSeconds: number;
 }
 
 export async function simulateFleet(options: FleetOptions): Promise<FleetResult> {
@@ -138,8 +166,43 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
   let window = -1;
   let inWindow = 0;
 
-  /** The service: a fixed one-second quota window; over it answers 429 ThrottlingException. */
-  const createSession = (): TemporaryCredentials => {
+  const throttledFirstHourOf = new Uint32Array(options.devices);
+  const throttledOf = new Uint32Array(options.devices);
+  const throttledPerSecond = new Map<number, number>();
+  const waiting = new Uint8Array(options.devices);
+  let waitingCount = 0;
+  const ticket = new Float64Array(options.devices);
+  let nextTicket = 0;
+  const hostile = ["86400", "-5", "soon", "1e9", "0x10", "Infinity", "99999999999999999999", "Fri, 31 Dec 9999 23:59:59 GMT"];
+  const retryAfter = (device: number): string | undefined => {
+    switch (options.retryAfter ?? "none") {
+      case "none":
+        return undefined;
+      case "next-second":
+        return "1";
+      case "drain":
+        if (!waiting[device]) {
+          waiting[device] = 1;
+          waitingCount++;
+        }
+        return String(Math.ceil(waitingCount / options.quotaPerSecond));
+      case "tickets":
+        if (!ticket[device]) {
+          nextTicket = Math.max(nextTicket, clock.now()) + 1000 / options.quotaPerSecond;
+          ticket[device] = nextTicket;
+        }
+        return String(Math.max(1, Math.ceil((ticket[device]! - clock.now()) / 1000)));
+      case "hostile":
+        return hostile[Math.floor(rng() * hostile.length)];
+    }
+  };
+  const errorContext = { region: "us-east-1", trustAnchorArn: "arn:ta", profileArn: "arn:profile", roleArn: "arn:role" };
+
+  /**
+   * The service: a fixed one-second quota window; over it answers 429 ThrottlingException, read by the
+   * mechanism's own error parsing (Retry-After included).
+   */
+  const createSession = (device: number): TemporaryCredentials => {
     const second = Math.floor(clock.now() / 1000);
     requests++;
     perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
@@ -149,8 +212,20 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
     }
     if (++inWindow > options.quotaPerSecond) {
       throttled++;
+      throttledPerSecond.set(second, (throttledPerSecond.get(second) ?? 0) + 1);
+      throttledOf[device]!++;
       if (second >= 3600) throttledAfterFirstHour++;
-      throw new ServiceError("rolesanywhere", 429, "ThrottlingException", "Rate exceeded", "throttled");
+      else throttledFirstHourOf[device]!++;
+      const value = retryAfter(device);
+      const body = Buffer.from(JSON.stringify({ message: "Rate exceeded" }));
+      const response = { status: 429, headers: { "x-amzn-errortype": "ThrottlingException", ...(value === undefined ? {} : { "retry-after": value }) }, body };
+      throw createSessionError(response, errorContext, clock.now());
+    }
+    firstServedAt[device] ??= clock.now();
+    ticket[device] = 0;
+    if (waiting[device]) {
+      waiting[device] = 0;
+      waitingCount--;
     }
     return { accessKeyId: "ASIA", secretAccessKey: "s", sessionToken: "t", expiration: new Date(clock.now() + options.lifetimeMs) };
   };
@@ -161,22 +236,22 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
   for (let device = 0; device < options.devices; device++) {
     const source: CredentialSource = {
       name: "simulated Roles Anywhere",
-      // The product's retry policy (3 attempts, full jitter) around each fetch.
-      // The product's retry policy: full retries when blocking, one attempt in the background.
-      fetchCredentials: (context) =>
-        withRetries(
-          async () => createSession(),
-          context?.background ? { ...options.retry, maxAttempts: 1 } : (options.retry ?? {}),
-          clock,
-          undefined,
-          "CreateSession",
-        ),
+      // The mechanisms' attempt loop: the plan the cache asks for (one attempt in the background, no quick
+      // retry of throttling when the cache paces it, else 3 attempts with full jitter) around each fetch.
+      fetchCredentials: (context) => {
+        const asked = options.quickRetriesWhenThrottled && context ? { background: context.background } : context;
+        return withRetries(async () => createSession(device), attemptPlan(asked, options.retry), clock, undefined, "CreateSession");
+      },
     };
-    const cache = new CredentialCache(source, { clock, policy: { autoRefresh: true, jitter: options.jitter } });
+    const cache = new CredentialCache(source, {
+      clock,
+      policy: { ...options.policy, autoRefresh: true, jitter: options.jitter },
+      ...(options.throttleBackoff ? { throttleBackoff: options.throttleBackoff } : {}),
+    });
     caches.push(cache);
     clock.setTimer(() => {
       cache.get().then(
-        () => (firstServedAt[device] ??= clock.now()),
+        () => undefined,
         () => {
           /* rescheduled by the cache's own failure backoff */
         },
@@ -185,15 +260,21 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
   }
   // Sample every device each minute: a device whose credentials expired while it had had some is a lapse.
   const sample = () => {
-    for (const [device, cache] of caches.entries()) {
+    for (const cache of caches) {
       const held = cache.peek();
       if (held && held.expiration.getTime() <= clock.now()) lapses++;
-      if (held && firstServedAt[device] === undefined) firstServedAt[device] = clock.now();
     }
     if (clock.now() + 60_000 <= options.durationMs) clock.setTimer(sample, 60_000);
   };
   clock.setTimer(sample, 60_000);
-  await clock.run(options.durationMs);
+  // Hundreds of thousands of throttling errors: their stack traces are a sixth of the run and never read.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    await clock.run(options.durationMs);
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
 
   const hour = 3600;
   let peak = 0;
@@ -219,6 +300,15 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
       [...perSecond].filter(([sec, c]) => sec >= hour && c > options.quotaPerSecond).map(([sec]) => sec),
     );
   }
+  const served = Array.from({ length: options.devices }, (_, device) => firstServedAt[device] ?? Number.POSITIVE_INFINITY).sort((a, b) => a - b);
+  let throttledFirstHour = 0;
+  let maxThrottled = 0;
+  for (const count of throttledFirstHourOf) {
+    throttledFirstHour += count;
+    maxThrottled = Math.max(maxThrottled, count);
+  }
+  let throttledUntilAllServed = 0;
+  for (const [second, count] of throttledPerSecond) if (second * 1000 <= served.at(-1)!) throttledUntilAllServed += count;
   return {
     requests,
     throttled,
@@ -230,6 +320,13 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
     secondsAtQuotaAfterFirstHour: atQuota,
     devicesWithoutCredentialsAtEnd: caches.filter((c) => !c.peek() || c.peek()!.expiration.getTime() <= end).length,
     lapses,
-    allServedAfterSeconds: Math.round(Math.max(...firstServedAt.map((t) => t ?? Number.POSITIVE_INFINITY)) / 1000),
+    allServedAfterSeconds: Math.round(served.at(-1)! / 1000),
+    halfServedAfterSeconds: Math.round(served[Math.floor(options.devices / 2)]! / 1000),
+    p99ServedAfterSeconds: Math.round(served[Math.ceil(options.devices * 0.99) - 1]! / 1000),
+    throttledFirstHour,
+    throttledPerDeviceUntilAllServed: throttledUntilAllServed / options.devices,
+    maxThrottledPerDevice: throttledOf.reduce((a, b) => Math.max(a, b), 0),
+    throttledPerDeviceFirstHour: throttledFirstHour / options.devices,
+    maxThrottledPerDeviceFirstHour: maxThrottled,
   };
 }
