@@ -10,6 +10,7 @@ import type { CommandDoc } from "../output/help.js";
 import { exitCodeFor } from "../output/report-error.js";
 import { writeLogLine } from "../output/log-line.js";
 import { cliLine, stderrLogger } from "../output/stderr-logger.js";
+import { isThrottling, RetrySchedule } from "../../cache/retry-schedule.js";
 import { UsageError } from "../output/usage-error.js";
 
 export const doc: CommandDoc = {
@@ -37,8 +38,9 @@ export async function writeProfile(file: string, profile: string, credentials: T
 
 /**
  * `certcreds update`: keeps one profile of the shared credentials file fresh.
- * Programs read that file once at start, so it is rewritten at half of each
- * lifetime — well before expiry. Upstream failures are retried with backoff
+ * Programs read that file once at start, so it is rewritten before half of
+ * each lifetime is gone (at 40–50 %, spread so a fleet does not come back
+ * together). Upstream failures are retried with backoff
  * while the process runs; `--once` writes once and exits.
  */
 export async function run(settings: Settings): Promise<number> {
@@ -74,6 +76,9 @@ export async function run(settings: Settings): Promise<number> {
       };
     });
 
+  // Throttling waits as the library's cache does, growing to minutes with decorrelated jitter (a fleet of update
+  // daemons that boots together must not retry in step); other failures from 5 s doubling to 5 minutes.
+  const schedule = new RetrySchedule();
   try {
     let failures = 0;
     let first = true;
@@ -88,12 +93,16 @@ export async function run(settings: Settings): Promise<number> {
         const written = `profile [${profile}] of ${file} holds credentials valid until ${rfc3339(credentials.expiration)}`;
         writeLogLine("info", "update-written", written, { profile, file, expiration: rfc3339(credentials.expiration) }, `certcreds update: ${written}`);
         if (once) return 0;
-        delay = Math.max(1000, (credentials.expiration.getTime() - obtainedAt) / 2);
+        // Before half of the lifetime, so a program that reads the file gets at least half of it; spread over the
+        // tenth before that, so devices that got credentials together do not come back together.
+        delay = Math.max(1000, (credentials.expiration.getTime() - obtainedAt) * (0.4 + 0.1 * Math.random()));
         cliLine(logger, "debug", "update-scheduled", `next refresh in ${Math.round(delay / 1000)} s`, { delayMs: Math.round(delay) });
       } catch (error) {
         if (once || exitCodeFor(error) !== 1) throw error;
         failures++;
-        delay = Math.min(5_000 * 2 ** (failures - 1), 300_000) * (0.5 + Math.random() / 2);
+        delay = isThrottling(error)
+          ? schedule.next({ failures, error, valid: false, obtainedBefore: false }, {}, Math.random).unavailableInMs
+          : Math.min(5_000 * 2 ** (failures - 1), 300_000) * (0.5 + Math.random() / 2);
         cliLine(
           logger,
           "warn",

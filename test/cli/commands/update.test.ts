@@ -70,4 +70,25 @@ describe("certcreds update", () => {
       assert.equal(result.code, 0);
     }
   });
+
+  test("throttled, it waits minutes, not seconds (a fleet of update daemons booted together must not retry in step)", async () => {
+    const file = join(f.dir, "throttled-credentials");
+    // Every attempt of the first fetch (its own quick retries included) is throttled.
+    f.ra.inject({ status: 429, errorType: "ThrottlingException", message: "Rate exceeded", times: 3 });
+    const cli = startCli(["update", ...f.args, "--profile", "t", "--log-format", "json"], { env: { ...f.env, AWS_SHARED_CREDENTIALS_FILE: file } });
+    try {
+      await cli.waitForError(/"event":"update-retry"/, 8000);
+      const line = cli
+        .stderr()
+        .split("\n")
+        .find((text) => text.includes('"event":"update-retry"'))!;
+      const { delayMs, attempt } = JSON.parse(line) as { delayMs: number; attempt: number };
+      assert.equal(attempt, 1);
+      assert.ok(delayMs >= 60_000 && delayMs <= 180_000, `the first wait after throttling is 1–3 minutes (was 2.5–5 s): ${delayMs} ms`);
+    } finally {
+      f.ra.clearFaults();
+      const result = await cli.stop("SIGTERM");
+      assert.equal(result.code, 0);
+    }
+  });
 });
