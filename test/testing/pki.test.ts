@@ -170,12 +170,12 @@ describe("pki", () => {
     // pathLenConstraint 0 → INTEGER 0 right after the cA BOOLEAN in basicConstraints.
     assert.ok(intermediate.certificateDer.includes(Buffer.from("30060101ff020100", "hex")));
     assert.ok(!root.certificateDer.includes(Buffer.from("30060101ff0201", "hex")));
-    // Defaults: leaf now-1h .. now+1d, CA now-1h .. now+10y.
+    // Defaults: leaf now-1h .. now+90d (past the 30-day expiry warning), CA now-1h .. now+10y.
     const now = Date.now();
     const approx = (actual: string, expected: number) =>
       assert.ok(Math.abs(Date.parse(actual) - expected) < 60_000, `${actual} vs ${new Date(expected).toISOString()}`);
     approx(leaf.certificate.validFrom, now - 3600_000);
-    approx(leaf.certificate.validTo, now + 86_400_000);
+    approx(leaf.certificate.validTo, now + 90 * 86_400_000);
     const tenYears = new Date(now);
     tenYears.setUTCFullYear(tenYears.getUTCFullYear() + 10);
     approx(root.certificate.validTo, tenYears.getTime());
