@@ -66,8 +66,16 @@ function declarationFiles(dir) {
 mkdirSync("dist/cjs", { recursive: true });
 
 // The library: one entry, its lazily imported parts in chunks.
+// Compacted (whitespace and syntax; identifiers kept, so stack traces still name functions): what a fresh
+// process spends on certcreds before its first credentials is mostly V8 parsing and compiling this code,
+// and keepNames' __name() call for every function and class ran at import (with keepNames off, a class is
+// named after its binding; no library class names itself in its body, which would rename it: see errors.ts).
+// Together ~5 million instructions of ~50 on that path (bench/cold-start).
 await build({
   ...common,
+  keepNames: false,
+  minifyWhitespace: true,
+  minifySyntax: true,
   plugins: [fewChunks],
   entryPoints: { index: "src/index.ts" },
   outdir: "dist",

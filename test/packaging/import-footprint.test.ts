@@ -16,7 +16,8 @@ const DIST = join(import.meta.dirname, "..", "..", "dist");
 
 function importsOf(file: string, kind: "static" | "dynamic"): string[] {
   const text = readFileSync(file, "utf8");
-  const pattern = kind === "static" ? /^(?:import|export)\s[^;]*?from\s*"(\.[^"]+)"/gms : /\bimport\("(\.[^"]+)"\)/g;
+  // The bundles are compacted: `import{a}from"./chunk.js"`, `import"./chunk.js"`, statements on one line.
+  const pattern = kind === "static" ? /(?:^|[;}\s])(?:import|export)\s*(?:[^;"'(]*?from\s*)?"(\.[^"]+)"/gm : /\bimport\("(\.[^"]+)"\)/g;
   return [...text.matchAll(pattern)].map((match) => join(dirname(file), match[1]!));
 }
 
