@@ -221,6 +221,34 @@ export class ResponseFormatError extends CertcredsError {
   }
 }
 
+/**
+ * Gives classes their names explicitly. The published bundle minifies
+ * identifiers (less for V8 to parse in a fresh process), and a class is then
+ * named after the binding it was bundled as; `error.name` (set from the class
+ * name below) and a session's inspected form are what users see and match on.
+ */
+export function nameClasses(classes: Record<string, abstract new (...args: never[]) => unknown>): void {
+  for (const [name, value] of Object.entries(classes)) Object.defineProperty(value, "name", { value: name, configurable: true });
+}
+
+nameClasses({
+  CredentialsProviderError,
+  CertcredsError,
+  InputError,
+  InputReadError,
+  InputFormatError,
+  PassphraseError,
+  UnsupportedKeyError,
+  UnsupportedRuntimeError,
+  KeyMismatchError,
+  CertificateValidityError,
+  CertificateChainError,
+  ConfigurationError,
+  NetworkError,
+  ServiceError,
+  ResponseFormatError,
+});
+
 /** Whether an error is worth retrying with backoff. */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof NetworkError || error instanceof ServiceError) return error.retryable;

@@ -1,4 +1,4 @@
-import { InputError } from "../../../core/errors.js";
+import { InputError, nameClasses } from "../../../core/errors.js";
 
 /**
  * What went wrong with a PKCS#11 token:
@@ -95,3 +95,5 @@ export function optionalPackageErrors(
       ),
   };
 }
+
+nameClasses({ Pkcs11Error });
