@@ -222,32 +222,19 @@ export class ResponseFormatError extends CertcredsError {
 }
 
 /**
- * Gives classes their names explicitly. The published bundle minifies
+ * Gives classes their names explicitly. The published library bundle minifies
  * identifiers (less for V8 to parse in a fresh process), and a class is then
  * named after the binding it was bundled as; `error.name` (set from the class
- * name below) and a session's inspected form are what users see and match on.
+ * name) and a session's inspected form are what users see and match on. Called
+ * by the package entry (src/index.ts) for every class it exports, not here:
+ * a call naming every error class would keep them all in bundles that use a
+ * few (the CLI's launcher).
  */
-export function nameClasses(classes: Record<string, abstract new (...args: never[]) => unknown>): void {
-  for (const [name, value] of Object.entries(classes)) Object.defineProperty(value, "name", { value: name, configurable: true });
+export function nameClasses(classes: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(classes)) {
+    if (typeof value === "function" && /^[A-Z]/.test(name)) Object.defineProperty(value, "name", { value: name, configurable: true });
+  }
 }
-
-nameClasses({
-  CredentialsProviderError,
-  CertcredsError,
-  InputError,
-  InputReadError,
-  InputFormatError,
-  PassphraseError,
-  UnsupportedKeyError,
-  UnsupportedRuntimeError,
-  KeyMismatchError,
-  CertificateValidityError,
-  CertificateChainError,
-  ConfigurationError,
-  NetworkError,
-  ServiceError,
-  ResponseFormatError,
-});
 
 /** Whether an error is worth retrying with backoff. */
 export function isRetryable(error: unknown): boolean {

@@ -1,6 +1,5 @@
 import type { KeyObject } from "node:crypto";
 import { nodeCrypto } from "../core/node-builtins.js";
-import { nameClasses } from "../core/errors.js";
 
 /** The SigV4-X509 algorithm names, one per key family. */
 export type SigningAlgorithm = "AWS4-X509-RSA-SHA256" | "AWS4-X509-ECDSA-SHA256" | "AWS4-X509-MLDSA";
@@ -52,5 +51,3 @@ export class KeyObjectSigner implements Signer {
     return nodeCrypto().createPublicKey(this.key);
   }
 }
-
-nameClasses({ KeyObjectSigner });

@@ -2,7 +2,7 @@ import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { CredentialCache, type RefreshPolicy } from "../../cache/credential-cache.js";
 import type { CredentialSource, TemporaryCredentials } from "../../core/credentials.js";
 import type { Clock } from "../../core/clock.js";
-import { ConfigurationError, nameClasses } from "../../core/errors.js";
+import { ConfigurationError } from "../../core/errors.js";
 import { inspectCustom } from "../../core/node-builtins.js";
 import { checkKnownOptions } from "../../core/suggest.js";
 import { type Logger, type LogLevel, parseLogLevel, SessionLogger, type TraceLogger } from "../../core/logger.js";
@@ -139,5 +139,3 @@ export class CredentialSession {
     return `${this.constructor.name} { accessKeyId: ${this.accessKeyId ?? "(none yet)"}, expiration: ${this.expiration?.toISOString() ?? "(none yet)"} }`;
   }
 }
-
-nameClasses({ CredentialSession });

@@ -4,7 +4,6 @@ import { DeferredSource } from "../../mechanisms/deferred-source.js";
 import { checkIotOptions, IOT_NAME, IOT_OPTIONS, type IotInit } from "../../mechanisms/iot/options.js";
 import type { IotCredentialSource } from "../../mechanisms/iot/source.js";
 import { CredentialSession, checkSessionInit, type SessionOptions, sessionLogger } from "./credential-session.js";
-import { nameClasses } from "../../core/errors.js";
 
 /** Init of {@link fromIotCredentialProvider} and {@link IotCredentialSession}. */
 export type IotSessionInit = IotInit & SessionOptions;
@@ -73,5 +72,3 @@ export class IotCredentialSession extends CredentialSession {
 export function fromIotCredentialProvider(init: IotSessionInit): AwsCredentialIdentityProvider {
   return new IotCredentialSession(init).provider;
 }
-
-nameClasses({ IotCredentialSession });

@@ -2,7 +2,6 @@ import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { DeferredSource } from "../../mechanisms/deferred-source.js";
 import { checkRolesAnywhereOptions, ROLES_ANYWHERE_NAME, ROLES_ANYWHERE_OPTIONS, type RolesAnywhereInit } from "../../mechanisms/roles-anywhere/options.js";
 import { CredentialSession, checkSessionInit, type SessionOptions, sessionLogger } from "./credential-session.js";
-import { nameClasses } from "../../core/errors.js";
 
 /** Init of {@link fromRolesAnywhere} and {@link RolesAnywhereSession}. */
 export type RolesAnywhereSessionInit = RolesAnywhereInit & SessionOptions;
@@ -36,5 +35,3 @@ export class RolesAnywhereSession extends CredentialSession {
 export function fromRolesAnywhere(init: RolesAnywhereSessionInit): AwsCredentialIdentityProvider {
   return new RolesAnywhereSession(init).provider;
 }
-
-nameClasses({ RolesAnywhereSession });

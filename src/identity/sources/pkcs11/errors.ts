@@ -1,4 +1,4 @@
-import { InputError, nameClasses } from "../../../core/errors.js";
+import { InputError } from "../../../core/errors.js";
 
 /**
  * What went wrong with a PKCS#11 token:
@@ -95,5 +95,3 @@ export function optionalPackageErrors(
       ),
   };
 }
-
-nameClasses({ Pkcs11Error });

@@ -1,4 +1,4 @@
-import { InputError, nameClasses } from "../../../core/errors.js";
+import { InputError } from "../../../core/errors.js";
 
 /**
  * What went wrong with a TPM key:
@@ -66,5 +66,3 @@ export function malformedResponse(what: string, where: TpmLocation): TpmError {
     `The TPM at ${where} sent a malformed response (${what}): check that tpm.device (--tpm-device, TPM_DEVICE) names a TPM 2.0 or a TPM simulator.`,
   );
 }
-
-nameClasses({ TpmError });
