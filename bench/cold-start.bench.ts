@@ -5,7 +5,8 @@
  * times itself from its first line (bench/cold-start/*.mjs), so Node's own
  * start-up is left out and what remains is what a user's process spends:
  * loading the code, reading and checking the files, the first TLS
- * connection and the exchange.
+ * connection and the exchange. Reported twice, as wall time and as CPU time
+ * (all threads): where the time goes is in docs/performance.md ("Cold start").
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
