@@ -51,3 +51,15 @@ export type { IotInit, IotOptions } from "./mechanisms/iot/options.js";
 export { fromIotCredentialProvider, IotCredentialSession, type IotSessionInit } from "./surfaces/sdk/iot.js";
 export { type CertificateSessionInit, createCredentialSession, fromCertificate } from "./surfaces/sdk/any-mechanism.js";
 export { VERSION } from "./core/version.js";
+
+import * as errors from "./core/errors.js";
+import { nameClasses } from "./core/errors.js";
+import { KeyObjectSigner } from "./identity/signer.js";
+import { Pkcs11Error } from "./identity/sources/pkcs11/index.js";
+import { TpmError } from "./identity/sources/tpm/index.js";
+import { CredentialSession } from "./surfaces/sdk/credential-session.js";
+import { IotCredentialSession } from "./surfaces/sdk/iot.js";
+import { RolesAnywhereSession } from "./surfaces/sdk/roles-anywhere.js";
+
+// The published bundle minifies identifiers: every exported class gets its name back (see nameClasses).
+nameClasses({ ...errors, KeyObjectSigner, Pkcs11Error, TpmError, CredentialSession, IotCredentialSession, RolesAnywhereSession });

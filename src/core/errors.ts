@@ -238,6 +238,21 @@ export class ResponseFormatError extends CertcredsError {
   }
 }
 
+/**
+ * Gives classes their names explicitly. The published library bundle minifies
+ * identifiers (less for V8 to parse in a fresh process), and a class is then
+ * named after the binding it was bundled as; `error.name` (set from the class
+ * name) and a session's inspected form are what users see and match on. Called
+ * by the package entry (src/index.ts) for every class it exports, not here:
+ * a call naming every error class would keep them all in bundles that use a
+ * few (the CLI's launcher).
+ */
+export function nameClasses(classes: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(classes)) {
+    if (typeof value === "function" && /^[A-Z]/.test(name)) Object.defineProperty(value, "name", { value: name, configurable: true });
+  }
+}
+
 /** Whether an error is worth retrying with backoff. */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof NetworkError || error instanceof ServiceError) return error.retryable;

@@ -1,5 +1,3 @@
-import { createRequire } from "node:module";
-
 /**
  * `node:crypto`, loaded on first use. Loading it costs ~4 ms, paid by every
  * process that merely imports certcreds (or runs a CLI command answered from
@@ -13,10 +11,28 @@ export function nodeCrypto(): typeof import("node:crypto") {
 
 let loadedCrypto: typeof import("node:crypto") | undefined;
 
-function loadBuiltin<T>(id: string): T {
-  // process.getBuiltinModule: Node ≥ 20.16; createRequire covers older 20.x.
-  const viaProcess = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule?.(id);
-  return (viaProcess ?? createRequire(import.meta.url)(id)) as T;
+/**
+ * `node:fs`, through {@link loadBuiltin}: Node has loaded it already, but its ES
+ * module facade would read every export, and the getters among them load
+ * `fs/promises`, the file streams, `readline` and `os` (~2 ms at start-up).
+ */
+export function nodeFs(): typeof import("node:fs") {
+  if (!loadedFs) loadedFs = loadBuiltin<typeof import("node:fs")>("node:fs");
+  return loadedFs;
+}
+
+let loadedFs: typeof import("node:fs") | undefined;
+
+/**
+ * A built-in module's CommonJS exports. Not `import()`: the ES module facade of a
+ * built-in reads every export, getters included, and `node:http`'s WebSocket,
+ * CloseEvent and MessageEvent getters load undici, ~15 ms of compilation that
+ * nothing here uses.
+ */
+export function loadBuiltin<T>(id: string): T {
+  // Node ≥ 22.3 (the package requires 22.12), Bun and Deno. Not createRequire: importing node:module
+  // loads it and Node's source-map support, for nothing here.
+  return process.getBuiltinModule(id) as T;
 }
 
 /** The symbol `util.inspect` looks for, without loading `node:util`. */

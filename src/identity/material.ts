@@ -1,5 +1,5 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { InputReadError } from "../core/errors.js";
+import { nodeFs } from "../core/node-builtins.js";
 import { MAX_MATERIAL_BYTES } from "./limits.js";
 
 /**
@@ -70,6 +70,7 @@ export async function readMaterial(input: MaterialInput, option: string): Promis
  * file in a fresh process, which is most of what a first fetch waits for.
  */
 function readRegularFile(path: string, option: string): Buffer {
+  const { closeSync, constants, fstatSync, openSync, readSync } = nodeFs();
   const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const stat = fstatSync(fd);

@@ -2,7 +2,7 @@ import type { Agent, IncomingHttpHeaders } from "node:http";
 import type { LookupFunction, Socket } from "node:net";
 import type { ConnectionOptions } from "node:tls";
 import { NetworkError } from "../core/errors.js";
-import { loadNodeHttp } from "./node-http.js";
+import { nodeHttp } from "./node-http.js";
 import { openTunnel, redactUserInfo } from "./proxy.js";
 
 /** TLS settings of a request: trust (`ca`), and a client certificate for mutual TLS. */
@@ -93,10 +93,7 @@ export function classifyNetworkError(cause: unknown, url: URL): NetworkError {
 
 /** Sends one request and reads the whole answer, within a deadline and a size cap. */
 export async function sendRequest(req: HttpRequest): Promise<HttpResponse> {
-  const { http, https, tls } = await loadNodeHttp();
-  const httpRequest = http.request;
-  const httpsRequest = https.request;
-  const tlsConnect = tls.connect;
+  const node = nodeHttp();
   const maxBytes = req.maxResponseBytes ?? 1024 * 1024;
   const secure = req.url.protocol === "https:";
   const host = req.url.hostname.replace(/^\[|\]$/g, "");
@@ -122,18 +119,18 @@ export async function sendRequest(req: HttpRequest): Promise<HttpResponse> {
       headers: { ...req.headers, ...(req.body !== undefined ? { "Content-Length": String(Buffer.byteLength(req.body)) } : {}) },
     };
     if (req.lookup) options.lookup = req.lookup;
-    let send = secure ? httpsRequest : httpRequest;
+    // HTTPS through a proxy is plain HTTP to the proxy, with TLS to the target inside the CONNECT tunnel.
+    const send = secure && !req.proxy ? node.https.request : node.http.request;
     if (secure) Object.assign(options, { ...req.tls, servername: req.tls?.servername ?? (isIp(host) ? undefined : host) });
 
     if (req.proxy) {
       const proxy = req.proxy;
       if (secure) {
         // HTTPS through a proxy: CONNECT tunnel, then TLS to the target over it.
-        send = httpRequest;
         options.createConnection = (_: unknown, done: (error: Error | null, socket?: Socket) => void) => {
           openTunnel(proxy, host, port, req.timeoutMs).then(
             (raw) => {
-              const tlsSocket = tlsConnect({ ...req.tls, socket: raw, servername: req.tls?.servername ?? (isIp(host) ? undefined : host) });
+              const tlsSocket = node.tls.connect({ ...req.tls, socket: raw, servername: req.tls?.servername ?? (isIp(host) ? undefined : host) });
               req.onTlsSocket?.(tlsSocket);
               tlsSocket.once("secureConnect", () => done(null, tlsSocket));
               tlsSocket.once("error", (error) => finish(error));

@@ -1,17 +1,30 @@
+import { loadBuiltin } from "../core/node-builtins.js";
+
 /**
  * Node's HTTP and TLS modules, loaded on first use: they cost milliseconds at
  * start-up, which every process that merely imports certcreds (or runs a CLI
- * command that answers from its cache) would otherwise pay.
+ * command that answers from its cache) would otherwise pay. Each is loaded when
+ * first read, so an HTTPS exchange without a proxy never loads `node:http`'s
+ * public module.
  */
 export interface NodeHttp {
-  http: typeof import("node:http");
-  https: typeof import("node:https");
-  tls: typeof import("node:tls");
+  readonly http: typeof import("node:http");
+  readonly https: typeof import("node:https");
+  readonly tls: typeof import("node:tls");
 }
 
-let loading: Promise<NodeHttp> | undefined;
+const modules: NodeHttp = {
+  get http() {
+    return loadBuiltin<typeof import("node:http")>("node:http");
+  },
+  get https() {
+    return loadBuiltin<typeof import("node:https")>("node:https");
+  },
+  get tls() {
+    return loadBuiltin<typeof import("node:tls")>("node:tls");
+  },
+};
 
-export function loadNodeHttp(): Promise<NodeHttp> {
-  loading ??= Promise.all([import("node:http"), import("node:https"), import("node:tls")]).then(([http, https, tls]) => ({ http, https, tls }));
-  return loading;
+export function nodeHttp(): NodeHttp {
+  return modules;
 }

@@ -1,6 +1,6 @@
 import type { Socket } from "node:net";
 import { ConfigurationError, NetworkError } from "../core/errors.js";
-import { loadNodeHttp } from "./node-http.js";
+import { nodeHttp } from "./node-http.js";
 
 /**
  * The proxy for a target: the `proxy` option when given (`false` disables),
@@ -49,7 +49,7 @@ export function redactUserInfo(value: string): string {
 
 /** Opens a CONNECT tunnel through an HTTP proxy to `host:port`. */
 export async function openTunnel(proxy: URL, host: string, port: number, timeoutMs: number): Promise<Socket> {
-  const httpRequest = (await loadNodeHttp()).http.request;
+  const httpRequest = nodeHttp().http.request;
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { Host: `${host}:${port}` };
     if (proxy.username) {

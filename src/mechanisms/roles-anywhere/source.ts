@@ -5,7 +5,7 @@ import { VERSION } from "../../core/version.js";
 import type { Identity } from "../../identity/identity-init.js";
 import type { Material } from "../../identity/material.js";
 import { type HttpResponse, sendRequest } from "../../transport/http-request.js";
-import { loadNodeHttp } from "../../transport/node-http.js";
+import { nodeHttp } from "../../transport/node-http.js";
 import { resolveProxy } from "../../transport/proxy.js";
 import { CertificateCredentialSource } from "../credential-source.js";
 import { readTrustBundle } from "../trust-bundle.js";
@@ -48,9 +48,11 @@ export class RolesAnywhereSource extends CertificateCredentialSource<CheckedRole
   protected async prepare(): Promise<Prepared> {
     if (!this.agent) {
       // Keep-alive: a refresh reuses the connection (and TLS session) when the service allows.
-      const { http, https } = await loadNodeHttp();
+      const node = nodeHttp();
       this.agent =
-        this.endpoint.protocol === "https:" ? new https.Agent({ keepAlive: true, maxSockets: 2 }) : new http.Agent({ keepAlive: true, maxSockets: 2 });
+        this.endpoint.protocol === "https:"
+          ? new node.https.Agent({ keepAlive: true, maxSockets: 2 })
+          : new node.http.Agent({ keepAlive: true, maxSockets: 2 });
     }
     return { ca: await readTrustBundle(this.init.caBundle, "caBundle"), proxy: resolveProxy(this.endpoint, this.init.proxy), agent: this.agent };
   }

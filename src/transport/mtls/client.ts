@@ -3,7 +3,7 @@ import type { Socket } from "node:net";
 import { ConfigurationError } from "../../core/errors.js";
 import type { Identity } from "../../identity/identity-init.js";
 import { type HttpResponse, sendRequest } from "../http-request.js";
-import { loadNodeHttp } from "../node-http.js";
+import { nodeHttp } from "../node-http.js";
 import type { TokenTlsTransport } from "./aws-crt/token-tls-transport.js";
 
 /** One bodiless request over mutual TLS with an identity's certificate and key. */
@@ -55,7 +55,7 @@ export class MutualTlsClient {
       });
     }
     // Created on first use: node:https costs start-up time to every importer otherwise.
-    this.agent ??= new (await loadNodeHttp()).https.Agent({ keepAlive: true, maxSockets: 2, maxCachedSessions: 4 });
+    this.agent ??= new (nodeHttp().https.Agent)({ keepAlive: true, maxSockets: 2, maxCachedSessions: 4 });
     const { identity } = request;
     return sendRequest({
       url: request.url,

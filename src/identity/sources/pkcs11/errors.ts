@@ -29,9 +29,13 @@ export type Pkcs11ErrorKind =
  * input to change (`pkcs11.library`, `privateKey`...), `returnValue` the
  * token's `CKR_*` code when it sent one. Messages never hold a PIN.
  */
+// Not Pkcs11Error.code inside the class: a class that names itself in its body is bundled as `var Pkcs11Error = class _Pkcs11Error`,
+// and its instances would be called _Pkcs11Error (error.name is the class name).
+const PKCS11_CODE = "ERR_CERTCREDS_PKCS11";
+
 export class Pkcs11Error extends InputError {
   /** The prefix of every instance's code, which names the kind: `ERR_CERTCREDS_PKCS11_PIN_INCORRECT`. */
-  static override code = "ERR_CERTCREDS_PKCS11";
+  static override code = PKCS11_CODE;
   constructor(
     readonly kind: Pkcs11ErrorKind,
     readonly option: string,
@@ -39,7 +43,7 @@ export class Pkcs11Error extends InputError {
     readonly returnValue?: string,
     options?: { cause?: unknown },
   ) {
-    super(message, { ...options, code: `${Pkcs11Error.code}_${kind.toUpperCase().replace(/-/g, "_")}` });
+    super(message, { ...options, code: `${PKCS11_CODE}_${kind.toUpperCase().replace(/-/g, "_")}` });
   }
 }
 

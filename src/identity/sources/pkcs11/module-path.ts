@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { nodeFs } from "../../../core/node-builtins.js";
 import { Pkcs11Error } from "./errors.js";
 
 /** Where p11-kit-proxy usually lives: the default module, as in AWS's helper. */
@@ -28,7 +28,7 @@ const MODULE_DIRECTORIES = [
 
 /** The default PKCS#11 module: p11-kit-proxy where installed. */
 export function defaultPkcs11Library(): string | undefined {
-  return P11_KIT_PROXY.find((path) => existsSync(path));
+  return P11_KIT_PROXY.find((path) => nodeFs().existsSync(path));
 }
 
 /** The file of an RFC 7512 `module-name`, searched in the usual module directories. */
@@ -38,7 +38,7 @@ export function moduleByName(name: string, option: string): string {
     for (const base of [name, `lib${name}`]) {
       for (const suffix of suffixes) {
         const path = `${dir}/${base}${suffix}`;
-        if (existsSync(path)) return path;
+        if (nodeFs().existsSync(path)) return path;
       }
     }
   }

@@ -37,9 +37,13 @@ export type TpmErrorKind =
  * to change (`privateKey`, `tpm.device`, `tpm.keyPassword`), `responseCode`
  * the TPM's `TPM_RC` when it sent one. Messages never hold a password.
  */
+// Not TpmError.code inside the class: a class that names itself in its body is bundled as `var TpmError = class _TpmError`,
+// and its instances would be called _TpmError (error.name is the class name).
+const TPM_CODE = "ERR_CERTCREDS_TPM";
+
 export class TpmError extends InputError {
   /** The prefix of every instance's code, which names the kind: `ERR_CERTCREDS_TPM_LOCKOUT`. */
-  static override code = "ERR_CERTCREDS_TPM";
+  static override code = TPM_CODE;
   constructor(
     readonly kind: TpmErrorKind,
     readonly option: string,
@@ -47,7 +51,7 @@ export class TpmError extends InputError {
     readonly responseCode?: number,
     options?: { cause?: unknown },
   ) {
-    super(message, { ...options, code: `${TpmError.code}_${kind.toUpperCase().replace(/-/g, "_")}` });
+    super(message, { ...options, code: `${TPM_CODE}_${kind.toUpperCase().replace(/-/g, "_")}` });
   }
 }
 
