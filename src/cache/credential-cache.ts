@@ -1,65 +1,13 @@
 import type { Logger } from "../core/logger.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import type { CredentialSource, TemporaryCredentials } from "../core/credentials.js";
-import { type CertificateInfo, type CredentialEvent, type CredentialObserver, failureOutcome, notify } from "../core/events.js";
-import { logEvent } from "./event-log.js";
-import { type ExpiringCertificate, ExpiryReminder } from "./expiry-reminder.js";
+import type { CertificateInfo, CredentialObserver } from "../core/events.js";
+import type { ExpiringCertificate, ExpiryReminder } from "./expiry-reminder.js";
+import type { RefreshPolicy } from "./refresh-policy.js";
+import { RefreshReporter } from "./refresh-reporter.js";
 import { RetrySchedule, type ThrottleBackoff } from "./retry-schedule.js";
 
-/** When credentials are refreshed. */
-export interface RefreshPolicy {
-  /**
-   * Inside this window before expiry, callers wait for fresh credentials
-   * (default 5 minutes, at most a third of the lifetime).
-   */
-  mandatoryWindowMs?: number;
-  /**
-   * Spread refreshes (default true). The first refresh, and any refresh after
-   * one that met a failure (throttling, errors), happens at a random point
-   * between half of the lifetime and the mandatory window, so that a fleet
-   * started together does not refresh together; a refresh that succeeded at
-   * once keeps its phase (the next one comes 15 minutes before expiry, at most
-   * half the lifetime), so devices that found a quiet moment stay there.
-   * When false, always refresh 15 minutes before expiry.
-   */
-  jitter?: boolean;
-  /** First delay before retrying a failed background refresh (default 30 s, doubling, at most 5 min). */
-  retryDelayMs?: number;
-  /**
-   * With no valid credentials left after a failure, callers get the last
-   * failure at once rather than a fetch of their own, however many there are.
-   * Set, this is also the first delay between single upstream attempts,
-   * doubling up to ten times it (at most 5 minutes): what a local server
-   * whose clients poll wants (`serve`: 1 s, so at most 10 s between
-   * attempts; after throttling see `throttledRetryDelayMs`). Unset, a failed fetch is retried on the `retryDelayMs` timer
-   * with the mechanism's own retries, as a device in a fleet should (see
-   * docs/fleet.md).
-   */
-  unavailableRetryDelayMs?: number;
-  /**
-   * With no valid credentials, the first delay after the service throttled
-   * a fetch (default 1 minute; with `unavailableRetryDelayMs` set, that once
-   * credentials were obtained). Later ones are drawn between it and three
-   * times the previous one ("decorrelated jitter"), at most
-   * `maxThrottledRetryDelayMs`; a `Retry-After` lengthens a wait by at most
-   * 5 s. With `autoRefresh`, a throttled attempt is not retried at once
-   * within its fetch either. A fleet that starts together is spread over its
-   * quota instead of saturating it with quick retries (see docs/fleet.md).
-   */
-  throttledRetryDelayMs?: number;
-  /** The longest wait after throttling with no valid credentials (default 5 minutes). */
-  maxThrottledRetryDelayMs?: number;
-  /** Refresh on a timer, not only when asked (servers, file writers). Default false. */
-  autoRefresh?: boolean;
-  /**
-   * In the mandatory window, how long a caller waits for fresh credentials
-   * while the cached ones are still valid; then it gets the cached ones and
-   * the fetch carries on. Default: no limit. `serve` sets it so that a slow
-   * or hanging upstream never stalls its clients (whose SDKs give up after
-   * about a second) while it holds valid credentials.
-   */
-  maxWaitWhileValidMs?: number;
-}
+export type { RefreshPolicy } from "./refresh-policy.js";
 
 interface Entry {
   credentials: TemporaryCredentials;
@@ -90,8 +38,6 @@ export class CredentialCache {
   private lastFailure: unknown;
   /** With no valid credentials, when the next upstream attempt may be made after the last failure. */
   private nextUnavailableAttemptAt = 0;
-  /** The failure already logged as "serving the cached credentials": once per failed fetch, not per waiting caller. */
-  private warnedFailure: unknown;
   private timer: { cancel(): void } | undefined;
   private closed = false;
   private readonly retrySchedule: RetrySchedule;
@@ -101,10 +47,11 @@ export class CredentialCache {
   joinedCount = 0;
   /** When the last fetch succeeded (epoch ms), 0 before the first. */
   lastSuccessAt = 0;
-  /** The certificates inside the warning threshold, as of the last fetch. */
-  private expiringNow: ExpiringCertificate[] = [];
-  private readonly reminder: ExpiryReminder;
-  /** The fetch already reported as leaving stale credentials in use (once per fetch, not per waiting caller). */
+  private readonly report: RefreshReporter;
+  /**
+   * The failure (or, for a slow fetch, the fetch) already reported as leaving stale credentials in use: once per
+   * failed fetch, not per waiting caller.
+   */
   private staleReported: unknown;
 
   constructor(
@@ -119,35 +66,18 @@ export class CredentialCache {
       throttleBackoff?: ThrottleBackoff;
     } = {},
   ) {
-    this.reminder = options.reminder ?? new ExpiryReminder();
     this.retrySchedule = new RetrySchedule(options.throttleBackoff);
-  }
-
-  /** Tells the observer, then the logger (one line with the event's name). */
-  private emit(event: CredentialEvent): void {
-    notify(this.options.observer, event);
-    logEvent(this.options.logger, event);
+    this.report = new RefreshReporter(source, this.clock, options);
   }
 
   /** The certificates of the identity in use, leaf first (empty before the first fetch, or for a source that does not tell). */
   certificates(): readonly CertificateInfo[] {
-    return this.source.certificates?.() ?? [];
+    return this.report.certificates();
   }
 
   /** The certificates that expire within the warning threshold, as of the last fetch. */
   expiringCertificates(): readonly ExpiringCertificate[] {
-    return this.expiringNow;
-  }
-
-  /** The expiry warnings due after a fetch: each certificate inside the threshold, daily and at 7 and 1 days. */
-  private checkExpiry(): void {
-    const certificates = this.source.certificates?.();
-    if (!certificates) return;
-    const now = this.clock.now();
-    this.expiringNow = this.reminder.expiring(certificates, now);
-    for (const { certificate, daysLeft } of this.reminder.due(certificates, now)) {
-      this.emit({ type: "certificate-expiring", time: new Date(now), mechanism: this.source.name, certificate, daysLeft, thresholdDays: this.reminder.days });
-    }
+    return this.report.expiringCertificates();
   }
 
   private get clock(): Clock {
@@ -222,15 +152,9 @@ export class CredentialCache {
     // A failed refresh in the mandatory window leaves the cached credentials usable until they expire.
     const current = this.entry;
     if (!forceRefresh && current && this.validFor(0)) {
-      if (this.warnedFailure === failure) return current.credentials;
-      this.warnedFailure = failure;
-      this.emit({
-        type: "served-while-stale",
-        time: new Date(this.clock.now()),
-        mechanism: this.source.name,
-        expiration: current.credentials.expiration,
-        error: failure as Error,
-      });
+      if (this.staleReported === failure) return current.credentials;
+      this.staleReported = failure;
+      this.report.servedWhileStale(current.credentials.expiration, failure);
       return current.credentials;
     }
     throw failure;
@@ -243,13 +167,7 @@ export class CredentialCache {
         if (!this.entry || !this.validFor(0)) return;
         if (this.staleReported !== fetched) {
           this.staleReported = fetched;
-          this.emit({
-            type: "served-while-stale",
-            time: new Date(this.clock.now()),
-            mechanism: this.source.name,
-            expiration: this.entry.credentials.expiration,
-            error: undefined,
-          });
+          this.report.servedWhileStale(this.entry.credentials.expiration, undefined);
         }
         resolve(this.entry.credentials);
       }, ms);
@@ -284,26 +202,15 @@ export class CredentialCache {
     const run = async (): Promise<TemporaryCredentials> => {
       this.fetchCount++;
       const started = this.clock.now();
-      this.emit({ type: "refresh-started", time: new Date(started), mechanism: this.source.name, background: valid });
+      this.report.started(started, valid);
       try {
         // A process that keeps trying by itself does not add quick retries to a throttled attempt: the schedule spaces them.
         const paced = this.options.policy?.autoRefresh === true;
         const credentials = await this.source.fetchCredentials({ background: singleAttempt, ...(paced ? { retryThrottling: false } : {}) });
         this.contended = this.failures > 0 || this.entry === undefined;
         this.store(credentials);
-        const now = this.clock.now();
-        this.lastSuccessAt = now;
-        this.emit({
-          type: "refresh-succeeded",
-          time: new Date(now),
-          mechanism: this.source.name,
-          outcome: "success",
-          durationMs: now - started,
-          expiration: credentials.expiration,
-          nextRefreshAt: new Date(this.entry!.refreshAt),
-          certificates: this.certificates(),
-        });
-        this.checkExpiry();
+        this.lastSuccessAt = this.clock.now();
+        this.report.succeeded(started, credentials.expiration, this.entry!.refreshAt);
         return credentials;
       } catch (error) {
         this.failures++;
@@ -315,18 +222,7 @@ export class CredentialCache {
         );
         this.nextAttemptAt = this.clock.now() + next.attemptInMs;
         this.nextUnavailableAttemptAt = this.clock.now() + next.unavailableInMs;
-        const now = this.clock.now();
-        this.emit({
-          type: "refresh-failed",
-          time: new Date(now),
-          mechanism: this.source.name,
-          outcome: failureOutcome(error),
-          durationMs: now - started,
-          error: error instanceof Error ? error : new Error(String(error)),
-          validUntil: this.validFor(0) ? this.entry!.credentials.expiration : undefined,
-          nextAttemptAt: new Date(this.nextAttemptAt),
-        });
-        this.checkExpiry();
+        this.report.failed(started, error, this.validFor(0) ? this.entry!.credentials.expiration : undefined, this.nextAttemptAt);
         this.schedule(this.nextAttemptAt);
         throw error;
       } finally {

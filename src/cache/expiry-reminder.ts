@@ -16,11 +16,19 @@ export interface ExpiringCertificate {
 /** When each certificate was last warned about, by fingerprint: kept across processes by one-shot commands. */
 export type ReminderState = Record<string, { at: number; stage: number }>;
 
+/** The largest threshold accepted: ten years. */
+export const MAX_EXPIRY_WARNING_DAYS = 3650;
+
+/** Whole days until `notAfter` (0 on the last day, and after it). */
+export function daysLeft(notAfter: Date, now: number): number {
+  return Math.max(0, Math.floor((notAfter.getTime() - now) / DAY));
+}
+
 /** Checks an `expiryWarningDays` option (0 turns the warnings off). */
 export function checkedWarningDays(value: unknown, name = "expiryWarningDays"): number {
   if (value === undefined) return DEFAULT_EXPIRY_WARNING_DAYS;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > 3650) {
-    throw new ConfigurationError(name, `${name} ${String(value)} is not a number of days from 0 (no warning) to 3650.`);
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > MAX_EXPIRY_WARNING_DAYS) {
+    throw new ConfigurationError(name, `${name} ${String(value)} is not a number of days from 0 (no warning) to ${MAX_EXPIRY_WARNING_DAYS}.`);
   }
   return value;
 }
@@ -39,6 +47,8 @@ function stageOf(msLeft: number): number {
  */
 export class ExpiryReminder {
   private state: ReminderState;
+  /** What the last {@link due} found inside the threshold. */
+  private inside: ExpiringCertificate[] = [];
 
   constructor(
     private readonly thresholdDays: number = DEFAULT_EXPIRY_WARNING_DAYS,
@@ -52,12 +62,13 @@ export class ExpiryReminder {
     if (this.thresholdDays <= 0) return [];
     return certificates
       .filter((certificate) => certificate.notAfter.getTime() - now < this.thresholdDays * DAY)
-      .map((certificate) => ({ certificate, daysLeft: Math.max(0, Math.floor((certificate.notAfter.getTime() - now) / DAY)) }));
+      .map((certificate) => ({ certificate, daysLeft: daysLeft(certificate.notAfter, now) }));
   }
 
-  /** Those of {@link expiring} due a warning now; records them as warned. */
+  /** Those of {@link expiring} due a warning now; records them as warned, and all of them as {@link current}. */
   due(certificates: readonly CertificateInfo[], now: number): ExpiringCertificate[] {
     const expiring = this.expiring(certificates, now);
+    this.inside = expiring;
     const next: ReminderState = {};
     const due: ExpiringCertificate[] = [];
     for (const entry of expiring) {
@@ -102,6 +113,11 @@ export class ExpiryReminder {
       }
     }
     return next === undefined ? undefined : Math.max(now, next);
+  }
+
+  /** The certificates inside the threshold as of the last {@link due} (empty once renewed). */
+  get current(): readonly ExpiringCertificate[] {
+    return this.inside;
   }
 
   /** What to keep for the next process (one-shot commands). */

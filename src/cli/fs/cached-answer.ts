@@ -1,5 +1,5 @@
 import { writeSync } from "node:fs";
-import { DEFAULT_EXPIRY_WARNING_DAYS } from "../../cache/expiry-reminder.js";
+import { DEFAULT_EXPIRY_WARNING_DAYS, MAX_EXPIRY_WARNING_DAYS } from "../../cache/expiry-reminder.js";
 import { processOutput } from "../../surfaces/credential-process/process-credentials.js";
 import type { Mechanism } from "../config/mechanism.js";
 import type { Settings } from "../config/settings.js";
@@ -7,9 +7,6 @@ import { formatLogLine } from "../output/log-line.js";
 import { cacheKey } from "./cache-key.js";
 import { expiryFile, expiryReminderDue, readExpiryRecord } from "./cache-expiry.js";
 import { cacheDirectory, cacheFile, isFresh, readCacheEntry } from "./cache-read.js";
-
-/** The largest --expiry-warning-days (ten years); more, or less than 0, is refused by the full CLI. */
-export const MAX_EXPIRY_WARNING_DAYS = 3650;
 
 /** `--expiry-warning-days`, default 30; undefined when out of range (the full CLI then says so). */
 export function warningDaysSetting(settings: Settings): number | undefined {

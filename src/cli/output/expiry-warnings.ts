@@ -1,9 +1,10 @@
 import { eventLine } from "../../cache/event-log.js";
-import { type ExpiringCertificate, ExpiryReminder, type ReminderState } from "../../cache/expiry-reminder.js";
+import { type ExpiringCertificate, ExpiryReminder, MAX_EXPIRY_WARNING_DAYS, type ReminderState } from "../../cache/expiry-reminder.js";
 import type { CertificateInfo } from "../../core/events.js";
 import type { Logger } from "../../core/logger.js";
+import { rfc3339 } from "../../surfaces/credential-process/rfc3339.js";
 import type { Settings } from "../config/settings.js";
-import { MAX_EXPIRY_WARNING_DAYS, warningDaysSetting } from "../fs/cached-answer.js";
+import { warningDaysSetting } from "../fs/cached-answer.js";
 import { CliConfigurationError } from "./usage-error.js";
 
 const DAY = 86_400_000;
@@ -57,7 +58,7 @@ export function daysLeftReport(certificates: readonly CertificateInfo[], thresho
   const parts = certificates.map((certificate) => {
     const what = certificate.role === "leaf" ? "certificate" : `intermediate ${certificate.index}`;
     const flag = soon.has(certificate.fingerprint256) ? ` — inside the ${thresholdDays}-day warning threshold` : "";
-    return `${what} "${certificate.subject}" ${left(certificate.notAfter, now)} left (until ${certificate.notAfter.toISOString().replace(/\.\d{3}Z$/, "Z")})${flag}`;
+    return `${what} "${certificate.subject}" ${left(certificate.notAfter, now)} left (until ${rfc3339(certificate.notAfter)})${flag}`;
   });
   const advice = expiring.length ? ": renew with your CA and install the new one where certcreds reads it" : "";
   return { expiring: expiring.length > 0, detail: `${parts.join("; ")}${advice}` };

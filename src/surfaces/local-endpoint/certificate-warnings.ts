@@ -1,8 +1,6 @@
-import { type ExpiringCertificate, expiryMessage } from "../../cache/expiry-reminder.js";
+import { daysLeft, type ExpiringCertificate, expiryMessage } from "../../cache/expiry-reminder.js";
 import type { CertificateInfo } from "../../core/events.js";
 import { rfc3339 } from "../credential-process/rfc3339.js";
-
-const DAY = 86_400_000;
 
 /** What serve reads of the session besides credentials (the library's CredentialSession fits). */
 export interface SessionFigures {
@@ -38,7 +36,7 @@ export interface CertificateWarning {
  */
 export function certificateWarnings(figures: SessionFigures, now = Date.now()): CertificateWarning[] {
   return (figures.expiringCertificates?.() ?? []).map(({ certificate }) => {
-    const entry = { certificate, daysLeft: Math.max(0, Math.floor((certificate.notAfter.getTime() - now) / DAY)) };
+    const entry = { certificate, daysLeft: daysLeft(certificate.notAfter, now) };
     return {
       certificate: certificate.role,
       index: certificate.index,
