@@ -1,7 +1,10 @@
-import type { Agent, IncomingHttpHeaders } from "node:http";
+import type { IncomingHttpHeaders } from "node:http";
 import type { LookupFunction, Socket } from "node:net";
 import type { ConnectionOptions } from "node:tls";
 import { NetworkError } from "../core/errors.js";
+import type { ConnectionPool } from "./http1/connection-pool.js";
+import { exchangeDirect } from "./http1/direct-exchange.js";
+import { BodyTooLargeError } from "./http1/response-parser.js";
 import { nodeHttp } from "./node-http.js";
 import { openTunnel, redactUserInfo } from "./proxy.js";
 
@@ -21,8 +24,8 @@ export interface HttpRequest {
   tls?: TlsSettings;
   /** Resolved proxy (see `resolveProxy`). */
   proxy?: URL;
-  /** A keep-alive agent for direct connections. */
-  agent?: Agent;
+  /** Keep-alive for direct connections (without it, each exchange has its own connection). */
+  pool?: ConnectionPool;
   /** Host name resolution (default: the system's); tests use it to make DNS fail without the network. */
   lookup?: LookupFunction;
   /** Called with each new TLS socket (to count handshakes, keep sessions). */
@@ -91,22 +94,26 @@ export function classifyNetworkError(cause: unknown, url: URL): NetworkError {
   return new NetworkError("connect", `Request to ${host} failed: ${error.message ?? String(cause)}.`, { cause });
 }
 
-/** Sends one request and reads the whole answer, within a deadline and a size cap. */
+/**
+ * Sends one request and reads the whole answer, within a deadline and a size
+ * cap: on a direct connection with certcreds' own HTTP/1.1 exchange
+ * (src/transport/http1/), through a proxy with Node's HTTP client.
+ */
 export async function sendRequest(req: HttpRequest): Promise<HttpResponse> {
-  const node = nodeHttp();
   const maxBytes = req.maxResponseBytes ?? 1024 * 1024;
   const secure = req.url.protocol === "https:";
   const host = req.url.hostname.replace(/^\[|\]$/g, "");
   const port = Number(req.url.port || (secure ? 443 : 80));
+  const proxy = req.proxy;
+  if (!proxy) return sendDirect(req, secure, host, port, maxBytes);
+  const node = nodeHttp();
 
   return new Promise<HttpResponse>((resolve, reject) => {
     let settled = false;
-    const cleanups: (() => void)[] = [];
     const finish = (error: unknown, response?: HttpResponse) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      for (const cleanup of cleanups) cleanup();
       if (error) reject(classifyNetworkError(error, req.url));
       else resolve(response!);
     };
@@ -119,38 +126,31 @@ export async function sendRequest(req: HttpRequest): Promise<HttpResponse> {
       headers: { ...req.headers, ...(req.body !== undefined ? { "Content-Length": String(Buffer.byteLength(req.body)) } : {}) },
     };
     if (req.lookup) options.lookup = req.lookup;
-    // HTTPS through a proxy is plain HTTP to the proxy, with TLS to the target inside the CONNECT tunnel.
-    const send = secure && !req.proxy ? node.https.request : node.http.request;
-    if (secure) Object.assign(options, { ...req.tls, servername: req.tls?.servername ?? (isIp(host) ? undefined : host) });
-
-    if (req.proxy) {
-      const proxy = req.proxy;
-      if (secure) {
-        // HTTPS through a proxy: CONNECT tunnel, then TLS to the target over it.
-        options.createConnection = (_: unknown, done: (error: Error | null, socket?: Socket) => void) => {
-          openTunnel(proxy, host, port, req.timeoutMs).then(
-            (raw) => {
-              const tlsSocket = node.tls.connect({ ...req.tls, socket: raw, servername: req.tls?.servername ?? (isIp(host) ? undefined : host) });
-              req.onTlsSocket?.(tlsSocket);
-              tlsSocket.once("secureConnect", () => done(null, tlsSocket));
-              tlsSocket.once("error", (error) => finish(error));
-            },
-            (error) => finish(error),
-          );
-          return undefined;
-        };
-      } else {
-        options.host = proxy.hostname.replace(/^\[|\]$/g, "");
-        options.port = Number(proxy.port || 80);
-        options.path = req.url.href;
-        (options.headers as Record<string, string>).Host = req.url.host;
-      }
-    } else if (req.agent) {
-      options.agent = req.agent;
+    // Through a proxy it is plain HTTP to the proxy, with TLS to the target inside the CONNECT tunnel for HTTPS.
+    const send = node.http.request;
+    if (secure) {
+      // HTTPS through a proxy: CONNECT tunnel, then TLS to the target over it.
+      options.createConnection = (_: unknown, done: (error: Error | null, socket?: Socket) => void) => {
+        openTunnel(proxy, host, port, req.timeoutMs).then(
+          (raw) => {
+            const tlsSocket = node.tls.connect({ ...req.tls, socket: raw, servername: req.tls?.servername ?? (isIp(host) ? undefined : host) });
+            req.onTlsSocket?.(tlsSocket);
+            tlsSocket.once("secureConnect", () => done(null, tlsSocket));
+            tlsSocket.once("error", (error) => finish(error));
+          },
+          (error) => finish(error),
+        );
+        return undefined;
+      };
+    } else {
+      options.host = proxy.hostname.replace(/^\[|\]$/g, "");
+      options.port = Number(proxy.port || 80);
+      options.path = req.url.href;
+      (options.headers as Record<string, string>).Host = req.url.host;
     }
 
     const timer = setTimeout(() => {
-      const via = req.proxy ? ` via ${redactUserInfo(req.proxy.href)}` : "";
+      const via = ` via ${redactUserInfo(proxy.href)}`;
       const error = new NetworkError(
         "timeout",
         `No complete answer from ${req.url.host}${via} within ${req.timeoutMs} ms. Check the endpoint and network, or raise timeoutMs.`,
@@ -166,10 +166,7 @@ export async function sendRequest(req: HttpRequest): Promise<HttpResponse> {
       res.on("data", (chunk: Buffer) => {
         size += chunk.length;
         if (size > maxBytes) {
-          const error = new NetworkError(
-            "body-too-large",
-            `The answer from ${req.url.host} is larger than ${maxBytes} bytes; certcreds stopped reading it. Check the endpoint: it does not look like the AWS service.`,
-          );
+          const error = bodyTooLarge(req.url, maxBytes);
           finish(error);
           res.destroy(error);
           return;
@@ -180,18 +177,53 @@ export async function sendRequest(req: HttpRequest): Promise<HttpResponse> {
       res.once("error", (error) => finish(error));
       res.once("aborted", () => finish(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })));
     });
-    if (req.onTlsSocket && secure && !req.proxy) {
-      clientRequest.once("socket", (socket) => {
-        // A reused keep-alive socket emits no new secureConnect: count only fresh ones, and take the
-        // listener off when the exchange ends, or every request on a kept-alive socket would leave one behind.
-        const onSecure = () => req.onTlsSocket?.(socket);
-        socket.once("secureConnect", onSecure);
-        cleanups.push(() => socket.removeListener("secureConnect", onSecure));
-      });
-    }
     clientRequest.once("error", (error) => finish(error));
     clientRequest.end(req.body);
   });
+}
+
+/** A direct connection: the deadline and the errors as for the proxied path, the exchange in http1/. */
+async function sendDirect(req: HttpRequest, secure: boolean, host: string, port: number, maxBytes: number): Promise<HttpResponse> {
+  const deadline = new AbortController();
+  const timer = setTimeout(
+    () =>
+      deadline.abort(
+        new NetworkError("timeout", `No complete answer from ${req.url.host} within ${req.timeoutMs} ms. Check the endpoint and network, or raise timeoutMs.`),
+      ),
+    req.timeoutMs,
+  );
+  try {
+    const response = await exchangeDirect(
+      {
+        url: req.url,
+        method: req.method,
+        headers: req.body !== undefined ? { ...req.headers, "Content-Length": String(Buffer.byteLength(req.body)) } : req.headers,
+        body: req.body,
+        secure,
+        host,
+        port,
+        tls: secure ? { ...req.tls, servername: req.tls?.servername ?? (isIp(host) ? undefined : host) } : {},
+        maxResponseBytes: maxBytes,
+        pool: req.pool,
+        lookup: req.lookup,
+        onTlsSocket: req.onTlsSocket,
+        onResponse: req.onResponse,
+      },
+      deadline.signal,
+    );
+    return { status: response.status, headers: response.headers, body: response.body };
+  } catch (error) {
+    throw error instanceof BodyTooLargeError ? bodyTooLarge(req.url, maxBytes) : classifyNetworkError(error, req.url);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function bodyTooLarge(url: URL, maxBytes: number): NetworkError {
+  return new NetworkError(
+    "body-too-large",
+    `The answer from ${url.host} is larger than ${maxBytes} bytes; certcreds stopped reading it. Check the endpoint: it does not look like the AWS service.`,
+  );
 }
 
 function isIp(host: string): boolean {

@@ -4,13 +4,14 @@ import { loadBuiltin } from "../core/node-builtins.js";
  * Node's HTTP and TLS modules, loaded on first use: they cost milliseconds at
  * start-up, which every process that merely imports certcreds (or runs a CLI
  * command that answers from its cache) would otherwise pay. Each is loaded when
- * first read, so an HTTPS exchange without a proxy never loads `node:http`'s
- * public module.
+ * first read: an exchange without a proxy loads `node:tls` (or `node:net`)
+ * only, never `node:http` or `node:https` (src/transport/http1/).
  */
 export interface NodeHttp {
   readonly http: typeof import("node:http");
   readonly https: typeof import("node:https");
   readonly tls: typeof import("node:tls");
+  readonly net: typeof import("node:net");
 }
 
 const modules: NodeHttp = {
@@ -22,6 +23,9 @@ const modules: NodeHttp = {
   },
   get tls() {
     return loadBuiltin<typeof import("node:tls")>("node:tls");
+  },
+  get net() {
+    return loadBuiltin<typeof import("node:net")>("node:net");
   },
 };
 

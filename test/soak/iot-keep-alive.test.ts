@@ -6,11 +6,11 @@
  * on time instead of in a loop (929 fetches in 5 s).
  */
 import assert from "node:assert/strict";
-import type { Agent } from "node:https";
 import { after, before, test } from "node:test";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { IotCredentialSession } from "../../src/index.js";
+import type { ConnectionPool } from "../../src/transport/http1/connection-pool.js";
 import type { IotCredentialEmulator } from "../../testing/index.js";
 import { createDevicePki, createServerPki, type DevicePki, initFor, type ServerPki, startEmulatorFor } from "../helpers/iot-fixture.js";
 import { CapturingLogger } from "../helpers/log-capture.js";
@@ -33,10 +33,10 @@ function collectGarbage(): void {
   (runInNewContext("gc") as () => void)();
 }
 
-/** The sockets the session's kept-alive agent holds (internal: reached for this check only). */
-function agentSockets(session: IotCredentialSession): import("node:net").Socket[] {
-  const agent = (session as unknown as { source: { loaded: { tls: { agent?: Agent } } } }).source.loaded.tls.agent;
-  return Object.values({ ...agent?.sockets, ...agent?.freeSockets }).flat() as import("node:net").Socket[];
+/** The idle connections of the session's pool (internal: reached for this check only). */
+function pooledSockets(session: IotCredentialSession): import("node:net").Socket[] {
+  const pool = (session as unknown as { source: { loaded: { tls: { pool?: ConnectionPool } } } }).source.loaded.tls.pool;
+  return pool?.idleSockets() ?? [];
 }
 
 test("250 refreshes on one kept-alive connection: secureConnect listeners, warnings and heap stay flat", { timeout: 120_000 }, async () => {
@@ -52,9 +52,13 @@ test("250 refreshes on one kept-alive connection: secureConnect listeners, warni
     for (let i = 0; i < 200; i++) await session.getCredentials({ forceRefresh: true });
     collectGarbage();
     const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
-    const sockets = agentSockets(session);
+    const sockets = pooledSockets(session);
     assert.ok(sockets.length >= 1, "the connection is kept alive");
-    for (const socket of sockets) assert.ok(socket.listenerCount("secureConnect") <= 1, `${socket.listenerCount("secureConnect")} secureConnect listeners`);
+    for (const socket of sockets) {
+      for (const event of ["secureConnect", "data", "end", "error", "close"]) {
+        assert.ok(socket.listenerCount(event) <= 3, `${socket.listenerCount(event)} ${event} listeners`);
+      }
+    }
     assert.equal(session.tlsHandshakes.total, 1, "one connection for every refresh");
     assert.deepEqual(warnings, []);
     console.log(`iot-keep-alive: 250 refreshes, ${session.tlsHandshakes.total} handshake, heap +${Math.round(heapGrowth / 1024)} KiB over the last 200`);

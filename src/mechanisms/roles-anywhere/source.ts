@@ -1,11 +1,10 @@
-import type { Agent } from "node:http";
 import type { TemporaryCredentials } from "../../core/credentials.js";
 import { logLine } from "../../core/logger.js";
 import { VERSION } from "../../core/version.js";
 import type { Identity } from "../../identity/identity-init.js";
 import type { Material } from "../../identity/material.js";
 import { type HttpResponse, sendRequest } from "../../transport/http-request.js";
-import { nodeHttp } from "../../transport/node-http.js";
+import { ConnectionPool } from "../../transport/http1/connection-pool.js";
 import { resolveProxy } from "../../transport/proxy.js";
 import { CertificateCredentialSource } from "../credential-source.js";
 import { readTrustBundle } from "../trust-bundle.js";
@@ -25,14 +24,14 @@ function abbreviateCertificates(canonical: string): string {
 interface Prepared {
   ca: Material | undefined;
   proxy: URL | undefined;
-  agent: Agent;
+  pool: ConnectionPool;
 }
 
 /** Fetches credentials from IAM Roles Anywhere CreateSession, signing with SigV4-X509. */
 export class RolesAnywhereSource extends CertificateCredentialSource<CheckedRolesAnywhereOptions, Prepared> {
   readonly name = ROLES_ANYWHERE_NAME;
   declare readonly region: string;
-  private agent: Agent | undefined;
+  private pool: ConnectionPool | undefined;
 
   /** Correction applied to this machine's clock after the service reported skew. */
   clockOffsetMs = 0;
@@ -46,15 +45,9 @@ export class RolesAnywhereSource extends CertificateCredentialSource<CheckedRole
   }
 
   protected async prepare(): Promise<Prepared> {
-    if (!this.agent) {
-      // Keep-alive: a refresh reuses the connection (and TLS session) when the service allows.
-      const node = nodeHttp();
-      this.agent =
-        this.endpoint.protocol === "https:"
-          ? new node.https.Agent({ keepAlive: true, maxSockets: 2 })
-          : new node.http.Agent({ keepAlive: true, maxSockets: 2 });
-    }
-    return { ca: await readTrustBundle(this.init.caBundle, "caBundle"), proxy: resolveProxy(this.endpoint, this.init.proxy), agent: this.agent };
+    // Keep-alive: a refresh reuses the connection (or resumes the TLS session) when the service allows.
+    this.pool ??= new ConnectionPool();
+    return { ca: await readTrustBundle(this.init.caBundle, "caBundle"), proxy: resolveProxy(this.endpoint, this.init.proxy), pool: this.pool };
   }
 
   protected async attempt(first: Identity, prepared: Prepared): Promise<TemporaryCredentials> {
@@ -106,7 +99,7 @@ export class RolesAnywhereSource extends CertificateCredentialSource<CheckedRole
       headers,
       body,
       timeoutMs: this.timeoutMs,
-      agent: prepared.agent,
+      pool: prepared.pool,
       ...(prepared.proxy ? { proxy: prepared.proxy } : {}),
       tls: { ...(prepared.ca ? { ca: prepared.ca.bytes } : {}), rejectUnauthorized: this.init.rejectUnauthorized ?? true },
     });
@@ -135,6 +128,6 @@ export class RolesAnywhereSource extends CertificateCredentialSource<CheckedRole
   }
 
   protected closeTransport(): void {
-    this.agent?.destroy();
+    this.pool?.destroy();
   }
 }

@@ -1,9 +1,8 @@
-import type { Agent as HttpsAgent } from "node:https";
 import type { Socket } from "node:net";
 import { ConfigurationError } from "../../core/errors.js";
 import type { Identity } from "../../identity/identity-init.js";
 import { type HttpResponse, sendRequest } from "../http-request.js";
-import { nodeHttp } from "../node-http.js";
+import { ConnectionPool } from "../http1/connection-pool.js";
 import type { TokenTlsTransport } from "./aws-crt/token-tls-transport.js";
 
 /** One bodiless request over mutual TLS with an identity's certificate and key. */
@@ -28,12 +27,12 @@ export interface MutualTlsRequest {
 
 /**
  * Mutual TLS for a mechanism: picks the backend by the key's `tlsKey.kind` —
- * Node's `tls` for a key in this process (one keep-alive agent, so a refresh
+ * Node's `tls` for a key in this process (one connection pool, so a refresh
  * reuses the connection or resumes the TLS session), aws-crt for a key on a
  * token (loaded only then). Owned by one credential source and closed with it.
  */
 export class MutualTlsClient {
-  private agent: HttpsAgent | undefined;
+  private pool: ConnectionPool | undefined;
   private token: TokenTlsTransport | undefined;
 
   async send(request: MutualTlsRequest): Promise<HttpResponse> {
@@ -54,15 +53,14 @@ export class MutualTlsClient {
         proxy: request.proxy,
       });
     }
-    // Created on first use: node:https costs start-up time to every importer otherwise.
-    this.agent ??= new (nodeHttp().https.Agent)({ keepAlive: true, maxSockets: 2, maxCachedSessions: 4 });
+    this.pool ??= new ConnectionPool(2, 4);
     const { identity } = request;
     return sendRequest({
       url: request.url,
       method: "GET",
       headers: request.headers,
       timeoutMs: request.timeoutMs,
-      agent: this.agent,
+      pool: this.pool,
       ...(request.proxy ? { proxy: request.proxy } : {}),
       tls: {
         // The chain goes with the certificate so the service can link it to a registered intermediate CA.
@@ -79,7 +77,7 @@ export class MutualTlsClient {
 
   /** Closes kept-alive connections and the token's TLS context. */
   close(): void {
-    this.agent?.destroy();
+    this.pool?.destroy();
     this.token?.close();
   }
 }
