@@ -144,13 +144,19 @@ function requestHead(request: DirectExchange): string {
  * no key material is kept as a map key.
  */
 function connectionKey(request: DirectExchange): string {
-  const hash = nodeCrypto().createHash("sha256");
-  for (const name of ["ca", "cert", "key", "servername", "rejectUnauthorized", "minVersion", "maxVersion"]) {
+  let settings = "";
+  for (const name of TLS_KEY_SETTINGS) {
     const value = request.tls[name];
-    hash.update(`${name}=`);
-    for (const part of Array.isArray(value) ? value : [value]) hash.update(part === undefined ? "-" : Buffer.isBuffer(part) ? part : String(part)).update(";");
+    settings += `${name}=`;
+    for (const part of Array.isArray(value) ? value : [value]) settings += `${part === undefined ? "-" : Buffer.isBuffer(part) ? part.toString("latin1") : String(part)};`;
   }
-  return `${request.secure ? "tls" : "tcp"}:${request.host}:${request.port}:${hash.digest("hex")}`;
+  const crypto = nodeCrypto();
+  // One-shot crypto.hash where the runtime has it (cheaper than a Hash object for one input).
+  const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "hex") => string }).hash;
+  const digest = oneShot ? oneShot("sha256", settings, "hex") : crypto.createHash("sha256").update(settings, "latin1").digest("hex");
+  return `${request.secure ? "tls" : "tcp"}:${request.host}:${request.port}:${digest}`;
 }
+
+const TLS_KEY_SETTINGS = ["ca", "cert", "key", "servername", "rejectUnauthorized", "minVersion", "maxVersion"];
 
 function ignore(): void {}
