@@ -148,7 +148,8 @@ function connectionKey(request: DirectExchange): string {
   for (const name of TLS_KEY_SETTINGS) {
     const value = request.tls[name];
     settings += `${name}=`;
-    for (const part of Array.isArray(value) ? value : [value]) settings += `${part === undefined ? "-" : Buffer.isBuffer(part) ? part.toString("latin1") : String(part)};`;
+    for (const part of Array.isArray(value) ? value : [value])
+      settings += `${part === undefined ? "-" : Buffer.isBuffer(part) ? part.toString("latin1") : String(part)};`;
   }
   const crypto = nodeCrypto();
   // One-shot crypto.hash where the runtime has it (cheaper than a Hash object for one input).
