@@ -184,14 +184,6 @@ export async function sendRequest(req: HttpRequest): Promise<HttpResponse> {
 
 /** A direct connection: the deadline and the errors as for the proxied path, the exchange in http1/. */
 async function sendDirect(req: HttpRequest, secure: boolean, host: string, port: number, maxBytes: number): Promise<HttpResponse> {
-  const deadline = new AbortController();
-  const timer = setTimeout(
-    () =>
-      deadline.abort(
-        new NetworkError("timeout", `No complete answer from ${req.url.host} within ${req.timeoutMs} ms. Check the endpoint and network, or raise timeoutMs.`),
-      ),
-    req.timeoutMs,
-  );
   try {
     const response = await exchangeDirect(
       {
@@ -209,13 +201,18 @@ async function sendDirect(req: HttpRequest, secure: boolean, host: string, port:
         onTlsSocket: req.onTlsSocket,
         onResponse: req.onResponse,
       },
-      deadline.signal,
+      {
+        ms: req.timeoutMs,
+        error: () =>
+          new NetworkError(
+            "timeout",
+            `No complete answer from ${req.url.host} within ${req.timeoutMs} ms. Check the endpoint and network, or raise timeoutMs.`,
+          ),
+      },
     );
     return { status: response.status, headers: response.headers, body: response.body };
   } catch (error) {
     throw error instanceof BodyTooLargeError ? bodyTooLarge(req.url, maxBytes) : classifyNetworkError(error, req.url);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

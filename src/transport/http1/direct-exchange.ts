@@ -42,16 +42,22 @@ const HEADER_VALUE_INVALID = /[^\t\x20-\x7e\x80-\xff]/;
  * as with Node's agent, and the caller's retries (with their backoff) decide.
  *
  * Resolves with the answer, or rejects with the socket's or the parser's
- * error for the caller to classify; `abort` destroys the connection (the
- * caller's deadline).
+ * error for the caller to classify; past `deadline.ms` the connection is
+ * destroyed and the exchange rejects with `deadline.error()`.
  */
-export function exchangeDirect(request: DirectExchange, abort: AbortSignal): Promise<ParsedResponse> {
+export function exchangeDirect(request: DirectExchange, deadline: Deadline): Promise<ParsedResponse> {
   const head = requestHead(request);
   const key = request.pool ? connectionKey(request) : "";
-  return once(request, head, key, request.pool?.take(key), abort);
+  return once(request, head, key, request.pool?.take(key), deadline);
 }
 
-function once(request: DirectExchange, head: string, key: string, reused: Socket | undefined, abort: AbortSignal): Promise<ParsedResponse> {
+/** How long an exchange may take, connection to last byte, and the error it ends with then. */
+export interface Deadline {
+  ms: number;
+  error: () => Error;
+}
+
+function once(request: DirectExchange, head: string, key: string, reused: Socket | undefined, deadline: Deadline): Promise<ParsedResponse> {
   return new Promise<ParsedResponse>((resolve, reject) => {
     const socket = reused ?? connect(request, key);
     const parser = new ResponseParser({
@@ -63,7 +69,7 @@ function once(request: DirectExchange, head: string, key: string, reused: Socket
     let settled = false;
     const detach = () => {
       socket.off("data", onData).off("end", onEnd).off("error", onError).off("close", onClose);
-      abort.removeEventListener("abort", onAbort);
+      clearTimeout(timer);
     };
     const fail = (error: unknown) => {
       if (settled) return;
@@ -99,9 +105,9 @@ function once(request: DirectExchange, head: string, key: string, reused: Socket
     };
     const onError = (error: Error) => fail(error);
     const onClose = () => fail(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
-    const onAbort = () => fail(abort.reason);
     socket.on("data", onData).on("end", onEnd).on("error", onError).on("close", onClose);
-    abort.addEventListener("abort", onAbort);
+    // A plain timer rather than an AbortSignal: its EventTarget machinery is code a fresh process would compile.
+    const timer = setTimeout(() => fail(deadline.error()), deadline.ms);
     // Headers are latin1 (as Node writes them), the body UTF-8; one write, one TLS record for a small request.
     // A TLS socket queues what is written before its handshake completes, a TCP socket before it connects.
     const headBytes = Buffer.from(head, "latin1");
