@@ -21,7 +21,8 @@ import { median } from "./harness.js";
 const exec = promisify(execFile);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PROGRAMS = join(ROOT, "bench", "cold-start");
-const ROUNDS = 15;
+// Fresh processes on a shared machine spread by ±30 %: 31 pairs keep the median ratio within a few hundredths run to run.
+const ROUNDS = 31;
 
 /** Runs one program in a fresh process (asynchronously: the emulators answer from this one). */
 async function run(program: string, env: NodeJS.ProcessEnv): Promise<{ wall: number; cpu: number }> {
