@@ -50,7 +50,7 @@ type ChunkState = "size" | "data" | "data-end" | "trailers";
 export class ResponseParser {
   private pending: Buffer = Buffer.alloc(0);
   private status = 0;
-  private headers: IncomingHttpHeaders = {};
+  private headers: IncomingHttpHeaders = Object.create(null);
   private framing: Framing | undefined;
   private keepAlive = false;
   private readonly body: Buffer[] = [];
@@ -103,14 +103,15 @@ export class ResponseParser {
     ) {
       throw new HttpParseError(`the answer does not start with an HTTP/1.1 status line (${JSON.stringify(statusLine.slice(0, 40))})`);
     }
-    const headers: IncomingHttpHeaders = {};
+    // No prototype: a header named __proto__ or constructor is a header like any other (the names come from the network).
+    const headers: IncomingHttpHeaders = Object.create(null);
     for (const line of lines.slice(1)) {
       const colon = line.indexOf(":");
       const name = line.slice(0, colon).toLowerCase();
       if (colon <= 0 || !TOKEN.test(name)) throw new HttpParseError(`the answer has a malformed header line (${JSON.stringify(line.slice(0, 40))})`);
       const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "");
       if (/[\0\r\n]/.test(value)) throw new HttpParseError(`the answer's ${name} header holds a control character`);
-      const previous = headers[name];
+      const previous = Object.hasOwn(headers, name) ? headers[name] : undefined;
       if (name === "set-cookie") headers[name] = [...((previous as string[] | undefined) ?? []), value];
       else headers[name] = previous === undefined ? value : `${previous}, ${value}`;
     }

@@ -62,6 +62,16 @@ test("headers: names lower-cased, values trimmed, repeats joined (set-cookie kep
   assert.deepEqual(r.headers["set-cookie"], ["x=1", "y=2"]);
 });
 
+test("header names from the network cannot reach the object's prototype: __proto__, constructor, toString are plain headers", () => {
+  const r = parse("HTTP/1.1 200 OK\r\n__proto__: polluted\r\nConstructor: c\r\ntoString: t\r\nhasOwnProperty: h\r\nContent-Length: 0\r\n\r\n");
+  assert.equal(Object.getPrototypeOf(r.headers), null);
+  assert.equal(r.headers.constructor, "c");
+  assert.equal(r.headers.tostring, "t");
+  assert.equal(r.headers.hasownproperty, "h");
+  assert.equal(Object.getOwnPropertyDescriptor(r.headers, "__proto__")?.value, "polluted");
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+});
+
 test("not reused: Connection: close, HTTP/1.0, or bytes after the answer", () => {
   assert.equal(parse("HTTP/1.1 200 OK\r\nConnection: Close\r\nContent-Length: 0\r\n\r\n").reusable, false);
   assert.equal(parse("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n").reusable, false);
