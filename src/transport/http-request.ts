@@ -4,7 +4,7 @@ import type { ConnectionOptions } from "node:tls";
 import { NetworkError } from "../core/errors.js";
 import type { ConnectionPool } from "./http1/connection-pool.js";
 import { exchangeDirect } from "./http1/direct-exchange.js";
-import { BodyTooLargeError } from "./http1/response-parser.js";
+import { BodyTooLargeError, closedBeforeAnswer } from "./http1/response-parser.js";
 import { nodeHttp } from "./node-http.js";
 import { openTunnel, redactUserInfo } from "./proxy.js";
 
@@ -175,7 +175,7 @@ export async function sendRequest(req: HttpRequest): Promise<HttpResponse> {
       });
       res.once("end", () => finish(null, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
       res.once("error", (error) => finish(error));
-      res.once("aborted", () => finish(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })));
+      res.once("aborted", () => finish(closedBeforeAnswer()));
     });
     clientRequest.once("error", (error) => finish(error));
     clientRequest.end(req.body);

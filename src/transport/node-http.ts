@@ -9,7 +9,6 @@ import { loadBuiltin } from "../core/node-builtins.js";
  */
 export interface NodeHttp {
   readonly http: typeof import("node:http");
-  readonly https: typeof import("node:https");
   readonly tls: typeof import("node:tls");
   readonly net: typeof import("node:net");
 }
@@ -17,9 +16,6 @@ export interface NodeHttp {
 const modules: NodeHttp = {
   get http() {
     return loadBuiltin<typeof import("node:http")>("node:http");
-  },
-  get https() {
-    return loadBuiltin<typeof import("node:https")>("node:https");
   },
   get tls() {
     return loadBuiltin<typeof import("node:tls")>("node:tls");

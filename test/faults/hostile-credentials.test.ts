@@ -82,16 +82,7 @@ describe("credential fields from an endpoint are checked on every surface", () =
   for (const [name, credentials, message] of cases) {
     test(`library: ${name} is a ResponseFormatError`, async () => {
       hostile.credentials = credentials;
-      const session = new RolesAnywhereSession({
-        certificate: f.certFile,
-        privateKey: f.keyFile,
-        certificateChain: f.chainFile,
-        trustAnchorArn: f.ra.trustAnchorArn,
-        profileArn: f.ra.profileArn,
-        roleArn: f.ra.roleArn,
-        endpoint: hostile.url,
-        retry: { maxAttempts: 1 },
-      });
+      const session = new RolesAnywhereSession({ ...f.init, endpoint: hostile.url, retry: { maxAttempts: 1 } });
       try {
         await assert.rejects(session.getCredentials(), (error: unknown) => error instanceof ResponseFormatError && message.test(error.message));
       } finally {

@@ -186,6 +186,8 @@ export interface RolesAnywhereFixture {
   sts: StsEmulator;
   /** `--certificate … --trust-anchor-arn …` reaching the emulator. */
   args: string[];
+  /** The same as a library init (certificate, key, chain, ARNs, endpoint). */
+  init: { certificate: string; privateKey: string; certificateChain: string; trustAnchorArn: string; profileArn: string; roleArn: string; endpoint: string };
   /** HOME set to the fixture's own. */
   env: Record<string, string>;
   cacheDir: string;
@@ -236,7 +238,17 @@ export async function createRolesAnywhereFixture(
     ra.url,
   ];
   const cacheDir = join(home, ".cache", "certcreds");
+  const init = {
+    certificate: certFile,
+    privateKey: keyFile,
+    certificateChain: chainFile,
+    trustAnchorArn: ra.trustAnchorArn,
+    profileArn: ra.profileArn,
+    roleArn: ra.roleArn,
+    endpoint: ra.url,
+  };
   return {
+    init,
     dir,
     home,
     root,

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync, type KeyObject, randomBytes } from "node:crypto";
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { before, describe } from "node:test";
 import { join } from "node:path";
 import type { CredentialSession, IotSessionInit, RolesAnywhereSessionInit } from "../../src/index.js";
 import {
@@ -80,6 +81,26 @@ export interface CliOptions {
   code?: number;
   /** Standard output is credential-process's JSON: check it, then mask the credentials. */
   processJson?: boolean;
+}
+
+/**
+ * Declares a hygiene suite once per standard-error format: `body` runs inside a describe whose tests see
+ * `world().logFormat` set to it (each of those CLI runs then searched for every secret in that format).
+ */
+export function describeInBothLogFormats(
+  world: () => HygieneWorld,
+  body: () => void,
+  subject = "secret hygiene: no key, PIN, passphrase, secret key or token in anything shown",
+  options: { skip?: string | boolean } = {},
+): void {
+  for (const format of ["text", "json"] as const) {
+    describe(`${subject} (stderr as ${format})`, options, () => {
+      before(() => {
+        world().logFormat = format;
+      });
+      body();
+    });
+  }
 }
 
 export class HygieneWorld {

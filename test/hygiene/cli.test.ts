@@ -5,8 +5,8 @@
  * for every secret (test/helpers/secret-scan.ts).
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { ALIAS, HygieneWorld, PASSPHRASE, PASSPHRASE_WORDS, PIN, STRAY_PIN, TOKEN, WORLD_KEYS } from "../helpers/hygiene-world.js";
+import { after, before, test } from "node:test";
+import { ALIAS, describeInBothLogFormats, HygieneWorld, PASSPHRASE, PASSPHRASE_WORDS, PIN, STRAY_PIN, TOKEN, WORLD_KEYS } from "../helpers/hygiene-world.js";
 import { describeCorpusChecks } from "../helpers/secret-scan.js";
 
 let w: HygieneWorld;
@@ -15,11 +15,9 @@ before(async () => {
 });
 after(() => w?.close());
 
-for (const format of ["text", "json"] as const) {
-  describe(`secret hygiene: no key, PIN, passphrase, secret key or token in anything shown (stderr as ${format})`, () => {
-    before(() => {
-      w.logFormat = format;
-    });
+describeInBothLogFormats(
+  () => w,
+  () => {
     test("CLI: --help, --version, the help of each command", async () => {
       const runs: [string, string[], number][] = [
         ["certcreds --help", ["--help"], 0],
@@ -79,8 +77,8 @@ for (const format of ["text", "json"] as const) {
       assert.match(demo.stdout, /Done: certificate in, working AWS credentials out/);
       w.scan.assertClean();
     });
-  });
-}
+  },
+);
 describeCorpusChecks(
   () => w.scan,
   () => w.plantedLeakSample(),

@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
-import { HygieneWorld, MECHANISM_NAMES, PASSPHRASE, PIN, TOKEN, WORLD_KEYS } from "../helpers/hygiene-world.js";
+import { after, before, test } from "node:test";
+import { describeInBothLogFormats, HygieneWorld, MECHANISM_NAMES, PASSPHRASE, PIN, TOKEN, WORLD_KEYS } from "../helpers/hygiene-world.js";
 import { describeCorpusChecks } from "../helpers/secret-scan.js";
 
 let w: HygieneWorld;
@@ -17,11 +17,9 @@ before(async () => {
 });
 after(() => w?.close());
 
-for (const format of ["text", "json"] as const) {
-  describe(`secret hygiene: no key, PIN, passphrase, secret key or token in anything shown (stderr as ${format})`, () => {
-    before(() => {
-      w.logFormat = format;
-    });
+describeInBothLogFormats(
+  () => w,
+  () => {
     for (const name of MECHANISM_NAMES) {
       test(`configure (${name}): the profile written, and the secrets it refuses`, async () => {
         const mechanism = w.mechanism(name);
@@ -52,8 +50,8 @@ for (const format of ["text", "json"] as const) {
         w.scan.assertClean();
       });
     }
-  });
-}
+  },
+);
 describeCorpusChecks(
   () => w.scan,
   () => w.plantedLeakSample(),

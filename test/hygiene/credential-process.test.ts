@@ -12,7 +12,19 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parseProcessOutput, runCli } from "../helpers/cli.js";
-import { ALIAS, HygieneWorld, MECHANISM_NAMES, PASSPHRASE, PIN, ROLE, THING, TOKEN, WORLD_KEYS, WRONG_PASSPHRASE } from "../helpers/hygiene-world.js";
+import {
+  ALIAS,
+  describeInBothLogFormats,
+  HygieneWorld,
+  MECHANISM_NAMES,
+  PASSPHRASE,
+  PIN,
+  ROLE,
+  THING,
+  TOKEN,
+  WORLD_KEYS,
+  WRONG_PASSPHRASE,
+} from "../helpers/hygiene-world.js";
 import { describeCorpusChecks, masked } from "../helpers/secret-scan.js";
 
 let w: HygieneWorld;
@@ -23,11 +35,9 @@ after(() => w?.close());
 
 const modeOf = (path: string) => statSync(path).mode & 0o777;
 
-for (const format of ["text", "json"] as const) {
-  describe(`secret hygiene: no key, PIN, passphrase, secret key or token in anything shown (stderr as ${format})`, () => {
-    before(() => {
-      w.logFormat = format;
-    });
+describeInBothLogFormats(
+  () => w,
+  () => {
     for (const name of MECHANISM_NAMES) {
       describe(`CLI, ${name}`, () => {
         test("credential-process: cold (cache written), warm (from the cache), --no-cache; key from env:VAR and standard input", async () => {
@@ -110,8 +120,8 @@ for (const format of ["text", "json"] as const) {
         });
       });
     }
-  });
-}
+  },
+);
 describe("files: modes, contents limited to what is needed, deleted by cache clear", () => {
   let filesHome: string;
   let cacheDir: string;

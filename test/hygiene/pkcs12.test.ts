@@ -9,11 +9,11 @@
 import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { before, after, describe, test } from "node:test";
+import { before, after, test } from "node:test";
 import assert from "node:assert/strict";
 import { IotCredentialSession, RolesAnywhereSession } from "../../src/index.js";
 import { parseProcessOutput } from "../helpers/cli.js";
-import { HygieneWorld, WORLD_KEYS } from "../helpers/hygiene-world.js";
+import { describeInBothLogFormats, HygieneWorld, WORLD_KEYS } from "../helpers/hygiene-world.js";
 import { exportPkcs12, opensslLegacyUnavailable, opensslUnavailable } from "../helpers/pkcs12.js";
 import { describeCorpusChecks } from "../helpers/secret-scan.js";
 
@@ -39,11 +39,9 @@ before(async () => {
 });
 after(() => w?.close());
 
-for (const format of ["text", "json"] as const) {
-  describe(`secret hygiene with PKCS#12 files: no password or key in anything shown (stderr as ${format})`, { skip }, () => {
-    before(() => {
-      w.logFormat = format;
-    });
+describeInBothLogFormats(
+  () => w,
+  () => {
     const raArgs = (file: string) => ["--certificate", file, ...w.raArgs().slice(6)];
     const iotArgs = (file: string) => ["--certificate", file, ...w.iotArgs().slice(4)];
 
@@ -140,8 +138,10 @@ for (const format of ["text", "json"] as const) {
       );
       w.scan.assertClean();
     });
-  });
-}
+  },
+  "secret hygiene with PKCS#12 files: no password or key in anything shown",
+  { skip },
+);
 
 describeCorpusChecks(
   () => w.scan,

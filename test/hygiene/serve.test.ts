@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { RolesAnywhereSession } from "../../src/index.js";
 import { type CliResult, http, runCli, type Served, startServe } from "../helpers/cli.js";
-import { HygieneWorld, MECHANISM_NAMES, ROLE, WORLD_KEYS } from "../helpers/hygiene-world.js";
+import { describeInBothLogFormats, HygieneWorld, MECHANISM_NAMES, ROLE, WORLD_KEYS } from "../helpers/hygiene-world.js";
 import { describeCorpusChecks } from "../helpers/secret-scan.js";
 
 let w: HygieneWorld;
@@ -29,11 +29,9 @@ after(() => w?.close());
 
 const modeOf = (path: string) => statSync(path).mode & 0o777;
 
-for (const format of ["text", "json"] as const) {
-  describe(`secret hygiene: no key, PIN, passphrase, secret key or token in anything shown (stderr as ${format})`, () => {
-    before(() => {
-      w.logFormat = format;
-    });
+describeInBothLogFormats(
+  () => w,
+  () => {
     for (const name of MECHANISM_NAMES) {
       describe(`CLI, ${name}`, () => {
         test("serve: IMDSv2 and the container endpoint answer credentials only to an authorised client", async () => {
@@ -98,8 +96,8 @@ for (const format of ["text", "json"] as const) {
         });
       });
     }
-  });
-}
+  },
+);
 describe("files: modes, contents limited to what is needed, deleted by cache clear", () => {
   let filesHome: string;
   const env = () => ({ HOME: filesHome });

@@ -11,7 +11,7 @@ import { chmod, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { runCli, startCli } from "../helpers/cli.js";
-import { HygieneWorld, MECHANISM_NAMES, WORLD_KEYS, WRONG_PASSPHRASE } from "../helpers/hygiene-world.js";
+import { describeInBothLogFormats, HygieneWorld, MECHANISM_NAMES, WORLD_KEYS, WRONG_PASSPHRASE } from "../helpers/hygiene-world.js";
 import { describeCorpusChecks, masked } from "../helpers/secret-scan.js";
 
 let w: HygieneWorld;
@@ -22,11 +22,9 @@ after(() => w?.close());
 
 const modeOf = (path: string) => statSync(path).mode & 0o777;
 
-for (const format of ["text", "json"] as const) {
-  describe(`secret hygiene: no key, PIN, passphrase, secret key or token in anything shown (stderr as ${format})`, () => {
-    before(() => {
-      w.logFormat = format;
-    });
+describeInBothLogFormats(
+  () => w,
+  () => {
     for (const name of MECHANISM_NAMES) {
       describe(`CLI, ${name}`, () => {
         test("update: --once, kept running, a wrong passphrase, a failing service", async () => {
@@ -71,8 +69,8 @@ for (const format of ["text", "json"] as const) {
         });
       });
     }
-  });
-}
+  },
+);
 describe("files: modes, contents limited to what is needed, deleted by cache clear", () => {
   let filesHome: string;
   const env = () => ({ HOME: filesHome });

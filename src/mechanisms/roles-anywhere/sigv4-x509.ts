@@ -1,4 +1,4 @@
-import { nodeCrypto } from "../../core/node-builtins.js";
+import { sha256Hex } from "../../core/node-builtins.js";
 import type { Identity } from "../../identity/load-identity.js";
 
 /** The parts of an HTTP request that SigV4 covers. */
@@ -33,13 +33,6 @@ export function amzDate(date: Date): string {
 /** RFC 3986 percent-encoding, as SigV4 wants (`encodeURIComponent` leaves `!'()*` alone). */
 export function uriEncode(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-function sha256Hex(data: string): string {
-  const crypto = nodeCrypto();
-  // One-shot crypto.hash (Node ≥ 20.12) is several times cheaper than createHash for short inputs.
-  const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "hex") => string }).hash;
-  return oneShot ? oneShot("sha256", data, "hex") : crypto.createHash("sha256").update(data, "utf8").digest("hex");
 }
 
 const NEEDS_FOLDING = /^\s|\s$|\s\s|[\t\r\n]/;

@@ -1,9 +1,9 @@
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
-import { nodeCrypto } from "../../core/node-builtins.js";
+import { sha256Hex } from "../../core/node-builtins.js";
 import { nodeHttp } from "../node-http.js";
 import type { ConnectionPool } from "./connection-pool.js";
-import { type ParsedResponse, ResponseParser } from "./response-parser.js";
+import { closedBeforeAnswer, type ParsedResponse, ResponseParser } from "./response-parser.js";
 
 /** What one exchange on a direct connection needs (a subset of HttpRequest, resolved). */
 export interface DirectExchange {
@@ -104,7 +104,7 @@ function once(request: DirectExchange, head: string, key: string, reused: Socket
       }
     };
     const onError = (error: Error) => fail(error);
-    const onClose = () => fail(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
+    const onClose = () => fail(closedBeforeAnswer());
     socket.on("data", onData).on("end", onEnd).on("error", onError).on("close", onClose);
     // A plain timer rather than an AbortSignal: its EventTarget machinery is code a fresh process would compile.
     const timer = setTimeout(() => fail(deadline.error()), deadline.ms);
@@ -159,11 +159,7 @@ function connectionKey(request: DirectExchange): string {
     for (const part of Array.isArray(value) ? value : [value])
       settings += `${part === undefined ? "-" : Buffer.isBuffer(part) ? part.toString("latin1") : String(part)};`;
   }
-  const crypto = nodeCrypto();
-  // One-shot crypto.hash where the runtime has it (cheaper than a Hash object for one input).
-  const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "hex") => string }).hash;
-  const digest = oneShot ? oneShot("sha256", settings, "hex") : crypto.createHash("sha256").update(settings, "latin1").digest("hex");
-  return `${request.secure ? "tls" : "tcp"}:${request.host}:${request.port}:${digest}`;
+  return `${request.secure ? "tls" : "tcp"}:${request.host}:${request.port}:${sha256Hex(settings)}`;
 }
 
 const TLS_KEY_SETTINGS = ["ca", "cert", "key", "servername", "rejectUnauthorized", "minVersion", "maxVersion"];

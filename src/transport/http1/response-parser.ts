@@ -14,6 +14,11 @@ export class HttpParseError extends Error {
   readonly code = "HPE_INVALID";
 }
 
+/** The connection ended before a whole answer: the error Node's client gives then, classified as a reset. */
+export function closedBeforeAnswer(): Error {
+  return Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+}
+
 /** The body grew past the cap; the caller says so in its own words. */
 export class BodyTooLargeError extends Error {}
 
@@ -59,6 +64,8 @@ export class ResponseParser {
   private chunkRemaining = 0;
   private trailerBytes = 0;
   private received = false;
+  /** Where the search for the end of the head resumes: bytes dribbled one at a time are searched once, not again at each. */
+  private headScanned = 0;
 
   constructor(private readonly limits: ParserLimits) {}
 
@@ -80,16 +87,18 @@ export class ResponseParser {
   /** The peer closed its side: the answer if it is complete (a close-delimited body ends here), else an error. */
   end(): ParsedResponse {
     if (this.framing?.kind === "close") return this.result(false);
-    throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+    throw closedBeforeAnswer();
   }
 
   /** One head (status line and headers); false until all of it arrived. */
   private readHead(): boolean {
-    const end = this.pending.indexOf(HEAD_END);
+    const end = this.pending.indexOf(HEAD_END, this.headScanned);
     if (end < 0) {
       if (this.pending.length > this.limits.maxHeadBytes) throw new HttpParseError(`the answer's headers are larger than ${this.limits.maxHeadBytes} bytes`);
+      this.headScanned = Math.max(0, this.pending.length - (HEAD_END.length - 1));
       return false;
     }
+    this.headScanned = 0;
     if (end + 4 > this.limits.maxHeadBytes) throw new HttpParseError(`the answer's headers are larger than ${this.limits.maxHeadBytes} bytes`);
     const lines = this.pending.subarray(0, end).toString("latin1").split("\r\n");
     this.pending = this.pending.subarray(end + 4);

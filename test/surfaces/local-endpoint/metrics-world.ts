@@ -34,13 +34,7 @@ export interface MetricsWorld {
 export async function startMetricsWorld(f: RolesAnywhereFixture, extra: Partial<RolesAnywhereSessionInit> = {}): Promise<MetricsWorld> {
   const metrics = new ServeMetrics({ version: "0.0.0-test" });
   const session = new RolesAnywhereSession({
-    certificate: f.certFile,
-    privateKey: f.keyFile,
-    certificateChain: f.chainFile,
-    trustAnchorArn: f.ra.trustAnchorArn,
-    profileArn: f.ra.profileArn,
-    roleArn: f.ra.roleArn,
-    endpoint: f.ra.url,
+    ...f.init,
     retry: { maxAttempts: 1 },
     logLevel: "none",
     observer: metrics.observer,
