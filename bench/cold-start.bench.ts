@@ -5,8 +5,10 @@
  * times itself from its first line (bench/cold-start/*.mjs), so Node's own
  * start-up is left out and what remains is what a user's process spends:
  * loading the code, reading and checking the files, the first TLS
- * connection and the exchange. Reported twice, as wall time and as CPU time
- * (all threads): where the time goes is in docs/performance.md ("Cold start").
+ * connection and the exchange. Reported as wall time and as CPU time (all
+ * threads) with the code cache an earlier process left (as users run it),
+ * and as wall time with the code cache off and for the first process after
+ * an install: where the time goes is in docs/performance.md ("Cold start").
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -24,47 +26,77 @@ const PROGRAMS = join(ROOT, "bench", "cold-start");
 // Fresh processes on a shared machine spread by ±30 %: 31 pairs keep the median ratio within a few hundredths run to run.
 const ROUNDS = 31;
 
+type Timing = { wall: number; cpu: number };
+
 /** Runs one program in a fresh process (asynchronously: the emulators answer from this one). */
-async function run(program: string, env: NodeJS.ProcessEnv): Promise<{ wall: number; cpu: number }> {
+async function run(program: string, env: NodeJS.ProcessEnv): Promise<Timing> {
   const { stdout } = await exec(process.execPath, [join(PROGRAMS, program)], { env, cwd: ROOT, encoding: "utf8", timeout: 30_000 });
   const [wall, cpu] = stdout.split(" ").map(Number) as [number, number];
   return { wall, cpu };
 }
 
-/** Two rows per mechanism, both paired round by round: wall time and CPU time (all threads), each from the program's first line. */
-async function pairs(name: string, minimal: string, candidate: string, env: NodeJS.ProcessEnv): Promise<BenchRow[]> {
-  const base: { wall: number; cpu: number }[] = [];
-  const ours: { wall: number; cpu: number }[] = [];
+/**
+ * The minimal program and the candidate three ways, in fresh processes, each round in a rotated order:
+ * as users run it (the code cache of an earlier process in place), with the code cache off (as with
+ * `CERTCREDS_CODE_CACHE=off`, a read-only home, and on Bun and Deno), and as the first process after an
+ * install (an empty cache directory each round: it compiles from source, then writes the cache).
+ */
+async function rounds(name: string, minimal: string, candidate: string, env: NodeJS.ProcessEnv, cacheRoot: string): Promise<BenchRow[]> {
+  const cached = { ...env, CERTCREDS_CODE_CACHE: join(cacheRoot, "kept") };
+  let fresh = 0;
+  const programs: [string, () => NodeJS.ProcessEnv, Timing[]][] = [
+    [minimal, () => env, []],
+    [candidate, () => cached, []],
+    [candidate, () => ({ ...env, CERTCREDS_CODE_CACHE: "off" }), []],
+    [candidate, () => ({ ...env, CERTCREDS_CODE_CACHE: join(cacheRoot, `first-${fresh++}`) }), []],
+  ];
   await run(minimal, env);
-  await run(candidate, env);
+  // The first run of the candidate writes the cache the `cached` rounds compile from.
+  await run(candidate, cached);
+  await run(candidate, cached);
   for (let round = 0; round < ROUNDS; round++) {
-    const order: [string, typeof base][] = [
-      [minimal, base],
-      [candidate, ours],
-    ];
-    if (round % 2) order.reverse();
-    for (const [program, values] of order) values.push(await run(program, env));
+    for (let i = 0; i < programs.length; i++) {
+      const [program, programEnv, values] = programs[(round + i) % programs.length]!;
+      values.push(await run(program, programEnv()));
+    }
   }
-  const wallRatio = median(ours.map((o, i) => o.wall / base[i]!.wall));
-  const cpuRatio = median(ours.map((o, i) => o.cpu / base[i]!.cpu));
-  const note = `wall ratio ${wallRatio.toFixed(2)}, CPU time ratio ${cpuRatio.toFixed(2)} (CPU medians ${median(ours.map((o) => o.cpu)).toFixed(1)} vs ${median(base.map((b) => b.cpu)).toFixed(1)} ms); files read from disk by both, a new TLS connection each`;
+  const [base, ours, off, first] = programs.map(([, , values]) => values) as [Timing[], Timing[], Timing[], Timing[]];
+  const ratio = (values: Timing[], key: keyof Timing) => median(values.map((v, i) => v[key] / base[i]![key])).toFixed(2);
+  const baseline = (key: keyof Timing) => ({ label: `minimal hand-written ${minimal}`, values: base.map((b) => b[key]) });
+  const label = (how: string) => `import certcreds + first call (${candidate}${how})`;
   return [
     {
       issue: "#13",
       name: `cold start to first ${name} credentials, fresh process, from its first line`,
       unit: "ms",
-      baseline: { label: `minimal hand-written ${minimal}`, values: base.map((b) => b.wall) },
-      candidate: { label: `import certcreds + first call (${candidate})`, values: ours.map((o) => o.wall) },
+      baseline: baseline("wall"),
+      candidate: { label: label(", code cache of an earlier process"), values: ours.map((o) => o.wall) },
       goal: "≤ 1.15",
-      note,
+      note: `wall ratio ${ratio(ours, "wall")}, CPU time ratio ${ratio(ours, "cpu")} (CPU medians ${median(ours.map((o) => o.cpu)).toFixed(1)} vs ${median(base.map((b) => b.cpu)).toFixed(1)} ms); files read from disk by both, a new TLS connection each`,
     },
     {
       issue: "#13",
       name: `cold start to first ${name} credentials, CPU time (process.cpuUsage, all threads), from its first line`,
       unit: "ms CPU",
-      baseline: { label: `minimal hand-written ${minimal}`, values: base.map((b) => b.cpu) },
-      candidate: { label: `import certcreds + first call (${candidate})`, values: ours.map((o) => o.cpu) },
+      baseline: baseline("cpu"),
+      candidate: { label: label(", code cache of an earlier process"), values: ours.map((o) => o.cpu) },
       goal: "≤ 1.15",
+    },
+    {
+      issue: "#13",
+      name: `cold start to first ${name} credentials, code cache off (CERTCREDS_CODE_CACHE=off, a read-only home; Bun and Deno)`,
+      unit: "ms",
+      baseline: baseline("wall"),
+      candidate: { label: label(", CERTCREDS_CODE_CACHE=off"), values: off.map((o) => o.wall) },
+      note: `wall ratio ${ratio(off, "wall")}, CPU time ratio ${ratio(off, "cpu")}: V8 parses and compiles certcreds' functions as the first fetch runs them`,
+    },
+    {
+      issue: "#13",
+      name: `cold start to first ${name} credentials, the first process after an install (empty cache directory)`,
+      unit: "ms",
+      baseline: baseline("wall"),
+      candidate: { label: label(", empty cache directory"), values: first.map((o) => o.wall) },
+      note: `wall ratio ${ratio(first, "wall")}: the whole library script is compiled at import; V8's code for it is written after the credentials are handed over, outside this time`,
     },
   ];
 }
@@ -118,8 +150,8 @@ export default async function bench(): Promise<BenchOutput> {
       BENCH_THING_NAME: "cold-thing",
     };
     const rows = [
-      ...(await pairs("IAM Roles Anywhere", "ra-minimal.mjs", "ra-certcreds.mjs", raEnv)),
-      ...(await pairs("AWS IoT", "iot-minimal.mjs", "iot-certcreds.mjs", iotEnv)),
+      ...(await rounds("IAM Roles Anywhere", "ra-minimal.mjs", "ra-certcreds.mjs", raEnv, join(dir, "code-cache-ra"))),
+      ...(await rounds("AWS IoT", "iot-minimal.mjs", "iot-certcreds.mjs", iotEnv, join(dir, "code-cache-iot"))),
     ];
     return { rows, facts: [] };
   } finally {

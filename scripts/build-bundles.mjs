@@ -71,7 +71,7 @@ mkdirSync("dist/cjs", { recursive: true });
 // ~8 million instructions fewer of ~50. Without keepNames, whose __name() call for every function and class
 // ran at import: the exported classes are named explicitly (nameClasses in core/errors.ts), as error.name
 // and a session's inspected form show their names. A source map beside each file (positions and names, not the sources) serves `--enable-source-maps`.
-await build({
+const library = await build({
   ...common,
   keepNames: false,
   minify: true,
@@ -84,6 +84,45 @@ await build({
   splitting: true,
   packages: "external",
   chunkNames: "chunks/[name]-[hash]",
+  metafile: true,
+});
+// Node's entry (the package's "node" condition; bundlers, Bun and Deno take the modules above): the same
+// library as one classic script, which src/core/code-cache/load-library.ts compiles through a V8 code cache.
+// CommonJS as esbuild writes it, every lazily imported part inline (one script, one cache), the optional
+// native packages left to require(). The hook that says when to make the cache is exported beside the API.
+mkdirSync("dist/node", { recursive: true });
+await build({
+  ...common,
+  keepNames: false,
+  minify: true,
+  sourcemap: "linked",
+  sourcesContent: false,
+  stdin: {
+    contents: `export * from ${JSON.stringify(LIBRARY_ENTRY)};\nexport { afterFirstCredentials as __afterFirstCredentials } from ${JSON.stringify(resolve("src/core/code-cache/first-credentials.ts"))};\n`,
+    resolveDir: resolve("."),
+    sourcefile: "certcreds-script.ts",
+    loader: "ts",
+  },
+  outfile: "dist/node/certcreds.cjs",
+  format: "cjs",
+  packages: "external",
+  supported: { "dynamic-import": false },
+});
+// The entry itself: one file (each file Node's ES module loader reads costs), the loader and the API's names.
+const apiNames = library.metafile.outputs["dist/index.js"].exports;
+await build({
+  ...common,
+  keepNames: false,
+  minify: true,
+  stdin: {
+    contents: `import { loadLibrary } from ${JSON.stringify(resolve("src/core/code-cache/load-library.ts"))};\nconst library = loadLibrary(new URL("./certcreds.cjs", import.meta.url), new URL("../index.js", import.meta.url));\nexport const ${apiNames.map((name) => `${name} = library.${name}`).join(", ")};\n`,
+    resolveDir: resolve("."),
+    sourcefile: "node-entry.ts",
+    loader: "ts",
+  },
+  outfile: "dist/node/index.js",
+  format: "esm",
+  packages: "external",
 });
 // The emulators and the test PKI share no code with the library (they verify it): one file of their own.
 await build({ ...common, entryPoints: ["testing/index.ts"], outfile: "dist/testing/index.js", format: "esm", packages: "external" });
@@ -91,6 +130,7 @@ await build({ ...common, entryPoints: ["testing/index.ts"], outfile: "dist/testi
 // (Node >= 22.12, Bun, Deno). A second build for CommonJS would hold a second copy of every class, and
 // an application mixing import and require would see `instanceof` fail across them.
 writeFileSync("dist/cjs/index.cjs", CJS_WRAPPER("../index.js"));
+writeFileSync("dist/node/index.cjs", CJS_WRAPPER("./index.js"));
 writeFileSync("dist/testing/index.cjs", CJS_WRAPPER("./index.js"));
 // Declarations for require(): TypeScript reads a .d.ts under a "type": "module" package as an ES module,
 // which a CommonJS project (module node16) may not import (TS1479). Each .d.ts gets a .d.cts twin whose

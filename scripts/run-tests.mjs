@@ -2,7 +2,8 @@
 // patterns (those arrive in Node 21), so the files are found here. Extra arguments
 // (e.g. --test-name-pattern=…) go to node before the files.
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 function testFiles(dir) {
@@ -15,5 +16,10 @@ function testFiles(dir) {
 
 const files = testFiles("test").sort();
 const args = ["--import", "tsx", "--test", "--test-concurrency=2", ...process.argv.slice(2), ...files];
-const { status } = spawnSync(process.execPath, args, { stdio: "inherit" });
+// certcreds' code cache (src/core/code-cache/) in a directory of the run's own, not the user's ~/.cache:
+// every process that imports the package shares it, as a user's processes do.
+const codeCache = process.env.CERTCREDS_CODE_CACHE ? undefined : mkdtempSync(join(tmpdir(), "certcreds-code-cache-"));
+const env = codeCache ? { ...process.env, CERTCREDS_CODE_CACHE: codeCache } : process.env;
+const { status } = spawnSync(process.execPath, args, { stdio: "inherit", env });
+if (codeCache) rmSync(codeCache, { recursive: true, force: true });
 process.exitCode = status ?? 1;

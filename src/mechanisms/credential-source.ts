@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from "../core/clock.js";
+import { firstCredentialsObtained } from "../core/code-cache/first-credentials.js";
 import type { CredentialSource, FetchContext, TemporaryCredentials } from "../core/credentials.js";
 import type { CertificateInfo } from "../core/events.js";
 import { certificatesOf } from "../identity/certificate-info.js";
@@ -110,13 +111,15 @@ export abstract class CertificateCredentialSource<Checked extends CheckedMechani
     const prepared = await this.prepare();
     const retry = attemptPlan(context, this.base.retry);
     try {
-      return await withRetries(
+      const credentials = await withRetries(
         async (attempt) => this.attempt(this.loaded(await this.identity.load(new Date(this.clock.now()))), prepared, attempt),
         retry,
         this.clock,
         this.log,
         this.attemptName,
       );
+      firstCredentialsObtained();
+      return credentials;
     } catch (error) {
       throw this.finalError(error, prepared);
     }

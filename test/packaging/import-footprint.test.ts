@@ -70,3 +70,16 @@ test("import 'certcreds' loads no built-in module", () => {
   assert.ok(probe!.includes("zlib"), `the probe's built-in was not seen: ${probe!.join(", ")}`);
   assert.deepEqual(byImport, []);
 });
+
+test("Node's entry loads, before any fetch, no network, TLS or HTTP built-in: only what checking and compiling the cached library needs", () => {
+  // node:vm compiles the library script; node:crypto (which brings Node's streams) checks the cache's digests
+  // and is what a first fetch loads first anyway.
+  const script = `const before = new Set(process.moduleLoadList);
+    await import(${JSON.stringify(join(DIST, "node", "index.js"))});
+    const loaded = process.moduleLoadList.filter((m) => !before.has(m) && m.startsWith("NativeModule ")).map((m) => m.slice(13));
+    process.stdout.write(JSON.stringify(loaded));`;
+  const loaded = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" })) as string[];
+  assert.ok(loaded.includes("vm"), `the library script was not compiled here: ${loaded.join(", ")}`);
+  const costly = loaded.filter((name) => /^(net|tls|_tls_\w+|https?|_http_\w+|dns|zlib|internal\/deps\/undici\/.*)$/.test(name));
+  assert.deepEqual(costly, []);
+});

@@ -1,0 +1,128 @@
+import type { Stats } from "node:fs";
+import { nodeCrypto, nodeFs } from "../node-builtins.js";
+
+/**
+ * One code cache file: a header that binds it to the exact script it was made
+ * from, then V8's data. V8 checks its own version and flags but, of the
+ * source, only its length, and a cache is code that runs: so the header holds
+ * the SHA-256 of the script and of the data, and a file is used only when it
+ * is a regular file of this user that nobody else may write.
+ */
+const MAGIC = Buffer.from("certcreds V8 code cache\n", "latin1");
+const FORMAT = 1;
+const HEADER_BYTES = MAGIC.length + 4 + 32 + 32;
+/** Far above what V8 writes for certcreds (≈ 0.3 MB): a larger file is not ours and is not read. */
+export const MAX_CODE_CACHE_BYTES = 16 * 1024 * 1024;
+const STALE_MS = 30 * 86_400_000;
+
+/** The file for one script on this Node version and architecture (V8 refuses data from another version anyway). */
+export function codeCacheFileName(sourceDigest: Buffer): string {
+  return `certcreds-${process.version}-${process.arch}-${sourceDigest.toString("hex").slice(0, 16)}.v8`;
+}
+
+/** Whether a file or directory is this user's and writable by nobody else (POSIX; Windows relies on the profile's ACLs). */
+function privateToUser(stat: Stats): boolean {
+  if (process.platform === "win32") return true;
+  return stat.uid === process.getuid?.() && (stat.mode & 0o022) === 0;
+}
+
+/** SHA-256, one-shot: createHash would load Node's stream modules (a Hash is a Transform), milliseconds at start-up. */
+export function sha256(data: Buffer): Buffer {
+  return (nodeCrypto().hash as unknown as (algorithm: string, data: Buffer, encoding: "buffer") => Buffer)("sha256", data, "buffer");
+}
+
+/** V8's data for `sourceDigest` from `directory`, or undefined when there is none fit to use. */
+export function readCodeCache(directory: string, sourceDigest: Buffer): Buffer | undefined {
+  const fs = nodeFs();
+  let fd: number;
+  try {
+    fd = fs.openSync(`${directory}/${codeCacheFileName(sourceDigest)}`, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | (fs.constants.O_NOFOLLOW ?? 0));
+  } catch {
+    return undefined;
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile() || !privateToUser(stat) || stat.size < HEADER_BYTES || stat.size > HEADER_BYTES + MAX_CODE_CACHE_BYTES) return undefined;
+    const bytes = Buffer.allocUnsafe(stat.size);
+    let length = 0;
+    while (length < bytes.length) {
+      const read = fs.readSync(fd, bytes, length, bytes.length - length, length);
+      if (read === 0) return undefined;
+      length += read;
+    }
+    const formatAt = MAGIC.length;
+    const sourceAt = formatAt + 4;
+    const payloadDigestAt = sourceAt + 32;
+    if (!bytes.subarray(0, formatAt).equals(MAGIC) || bytes.readUInt32BE(formatAt) !== FORMAT) return undefined;
+    if (!bytes.subarray(sourceAt, payloadDigestAt).equals(sourceDigest)) return undefined;
+    const payload = bytes.subarray(HEADER_BYTES);
+    return sha256(payload).equals(bytes.subarray(payloadDigestAt, HEADER_BYTES)) ? payload : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Makes the cache directory (0700) if needed; true when it is one this user
+ * alone can write, so a cache may be written there.
+ */
+export function prepareCodeCacheDirectory(directory: string): boolean {
+  const fs = nodeFs();
+  try {
+    fs.mkdirSync(directory, { recursive: true, mode: 0o700 });
+    const stat = fs.lstatSync(directory);
+    if (!stat.isDirectory() || !privateToUser(stat)) return false;
+    fs.accessSync(directory, fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Writes V8's data for `sourceDigest`: a 0600 temporary file beside the
+ * target, then a rename, so a reader sees a whole file or none. Files of
+ * other versions untouched for 30 days are removed. Failures are ignored: the
+ * cache only saves time.
+ */
+export function writeCodeCache(directory: string, sourceDigest: Buffer, payload: Buffer): void {
+  if (payload.length === 0 || payload.length > MAX_CODE_CACHE_BYTES || !prepareCodeCacheDirectory(directory)) return;
+  const fs = nodeFs();
+  const name = codeCacheFileName(sourceDigest);
+  const temp = `${directory}/.${name}.${process.pid}.${nodeCrypto().randomBytes(4).toString("hex")}.tmp`;
+  const format = Buffer.alloc(4);
+  format.writeUInt32BE(FORMAT);
+  try {
+    const fd = fs.openSync(temp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0), 0o600);
+    try {
+      fs.writeSync(fd, Buffer.concat([MAGIC, format, sourceDigest, sha256(payload), payload]));
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temp, `${directory}/${name}`);
+  } catch {
+    try {
+      fs.unlinkSync(temp);
+    } catch {
+      // Nothing was created.
+    }
+    return;
+  }
+  removeStale(directory, name);
+}
+
+function removeStale(directory: string, current: string): void {
+  const fs = nodeFs();
+  try {
+    for (const entry of fs.readdirSync(directory)) {
+      if (entry === current || !/^certcreds-.*\.v8$/.test(entry)) continue;
+      const path = `${directory}/${entry}`;
+      const stat = fs.lstatSync(path);
+      if (stat.isFile() && Date.now() - stat.mtimeMs > STALE_MS) fs.unlinkSync(path);
+    }
+  } catch {
+    // A directory listing that fails leaves old files for the next write.
+  }
+}

@@ -1,0 +1,92 @@
+import { nodeFs } from "../node-builtins.js";
+import { prepareCodeCacheDirectory, readCodeCache, sha256, writeCodeCache } from "./cache-file.js";
+import { CODE_CACHE_VARIABLE, codeCacheSetting } from "./directory.js";
+
+/**
+ * How `import "certcreds"` loaded the library in this process (for tests and `doctor`-style diagnostics):
+ * - `cached`: the library script, compiled from the code cache;
+ * - `compiled`: the library script, compiled from its source; a cache is written after the first credentials;
+ * - `modules`: the ES modules (code cache off, or its directory not writable by this user alone).
+ */
+export interface CodeCacheStatus {
+  mode: "cached" | "compiled" | "modules";
+  directory?: string;
+  /** V8 refused the data of a matching file (another Node build or flags); it is written again. */
+  rejected?: boolean;
+}
+
+/** Where the status is kept: a global symbol, so tests and diagnostics read it without an export in the API. */
+export const CODE_CACHE_STATUS = Symbol.for("certcreds.codeCacheStatus");
+
+function record(status: CodeCacheStatus): void {
+  (globalThis as Record<symbol, unknown>)[CODE_CACHE_STATUS] = status;
+}
+
+// The script is CommonJS as esbuild writes it; on a line of its own so that its positions are the file's.
+const WRAPPER = "(function (exports, require, module, __filename, __dirname) {\n";
+
+/**
+ * Loads certcreds for `import "certcreds"` on Node. A fresh process spends
+ * most of its first fetch on V8 parsing and compiling certcreds' functions
+ * (docs/performance.md, "Cold start"); Node's own compile cache cannot help,
+ * as it stores a module's code before any of it ran. So the library is also
+ * built as one classic script (`script`), compiled through `vm.Script`, and
+ * after the process's first credentials V8's code for it, every function a
+ * fetch compiled included, is kept in a private cache directory
+ * (cache-file.ts). The next process compiles from that data.
+ *
+ * Without a usable cache directory (`CERTCREDS_CODE_CACHE=off`, a read-only
+ * home, another user's directory) the ES modules (`modules`) are loaded, as
+ * bundlers, Bun and Deno do through the package's export conditions.
+ */
+export function loadLibrary(script: URL, modules: URL): Record<string, unknown> {
+  const setting = codeCacheSetting();
+  if ("off" in setting) {
+    if (setting.invalid !== undefined) {
+      process.emitWarning(
+        `${CODE_CACHE_VARIABLE}=${setting.invalid} is neither an absolute directory nor "off": certcreds' code cache is not used. Set an absolute path, or off.`,
+        {
+          code: "CERTCREDS_CODE_CACHE",
+        },
+      );
+    }
+    return loadModules(modules);
+  }
+  const { fileURLToPath } = process.getBuiltinModule("node:url");
+  const path = fileURLToPath(script);
+  let source: Buffer;
+  try {
+    source = nodeFs().readFileSync(path);
+  } catch {
+    return loadModules(modules);
+  }
+  const sourceDigest = sha256(source);
+  const cachedData = readCodeCache(setting.directory, sourceDigest);
+  // A script compiled without a cache costs more than the modules (all of it is parsed at once): only worth
+  // it when the cache it makes can be kept.
+  if (!cachedData && !prepareCodeCacheDirectory(setting.directory)) return loadModules(modules);
+  const { Script } = process.getBuiltinModule("node:vm");
+  const compiled = new Script(`${WRAPPER}${source.toString("utf8")}\n})`, { filename: path, lineOffset: -1, ...(cachedData ? { cachedData } : {}) });
+  const library = { exports: {} as Record<string, unknown> };
+  let scriptRequire: NodeJS.Require | undefined;
+  // Only the optional native packages (pkcs11js, aws-crt) are required; node:module loads when one is.
+  const requireFromScript = ((id: string) => {
+    scriptRequire ??= process.getBuiltinModule("node:module").createRequire(path);
+    return scriptRequire(id);
+  }) as NodeJS.Require;
+  compiled.runInThisContext()(library.exports, requireFromScript, library, path, process.getBuiltinModule("node:path").dirname(path));
+  const rejected = cachedData !== undefined && compiled.cachedDataRejected === true;
+  record({ mode: cachedData && !rejected ? "cached" : "compiled", directory: setting.directory, ...(rejected ? { rejected } : {}) });
+  if (!cachedData || rejected) {
+    const afterFirstCredentials = library.exports.__afterFirstCredentials as ((hook: () => void) => void) | undefined;
+    // After the credentials are handed over, not before: the caller does not wait for the cache.
+    afterFirstCredentials?.(() => setImmediate(() => writeCodeCache(setting.directory, sourceDigest, compiled.createCachedData())));
+  }
+  return library.exports;
+}
+
+function loadModules(modules: URL): Record<string, unknown> {
+  record({ mode: "modules" });
+  const { fileURLToPath } = process.getBuiltinModule("node:url");
+  return process.getBuiltinModule("node:module").createRequire(fileURLToPath(modules))(fileURLToPath(modules)) as Record<string, unknown>;
+}

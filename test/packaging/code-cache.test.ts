@@ -1,0 +1,118 @@
+/**
+ * Node's entry of the package (src/core/code-cache/load-library.ts), in
+ * fresh processes against the Roles Anywhere emulator: the first process
+ * compiles the library script and leaves V8's code for it in the cache
+ * directory, the next ones compile from it; off, unusable or damaged, the
+ * cache is not used and the library works the same.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { promisify } from "node:util";
+import { createTestCertificateAuthority, type RolesAnywhereEmulator, startRolesAnywhereEmulator } from "../../testing/index.js";
+
+const exec = promisify(execFile);
+const CHILD = join(import.meta.dirname, "code-cache-child.mjs");
+let work: string;
+let ra: RolesAnywhereEmulator;
+let childEnv: Record<string, string>;
+
+before(async () => {
+  work = mkdtempSync(join(tmpdir(), "certcreds-code-cache-"));
+  const ca = await createTestCertificateAuthority({ commonName: "code cache CA" });
+  const server = await ca.issue({ commonName: "localhost", ipAddresses: ["127.0.0.1"], extendedKeyUsage: ["serverAuth"] });
+  const device = await ca.issue({ commonName: "code-cache-device", keyType: "ec-p256" });
+  ra = await startRolesAnywhereEmulator({
+    trustAnchors: [{ certificates: [ca.certificatePem] }],
+    profiles: [{ roleArns: ["arn:aws:iam::123456789012:role/CodeCache"] }],
+    tls: { cert: server.certificatePem, key: server.privateKeyPem! },
+  });
+  writeFileSync(join(work, "ca.pem"), ca.certificatePem);
+  writeFileSync(join(work, "device.pem"), device.certificatePem);
+  writeFileSync(join(work, "device.key"), device.privateKeyPem!, { mode: 0o600 });
+  childEnv = {
+    CHILD_CA: join(work, "ca.pem"),
+    CHILD_CERT: join(work, "device.pem"),
+    CHILD_KEY: join(work, "device.key"),
+    CHILD_ENDPOINT: ra.url,
+    CHILD_TRUST_ANCHOR_ARN: ra.trustAnchorArn,
+    CHILD_PROFILE_ARN: ra.profileArn,
+    CHILD_ROLE_ARN: ra.roleArn,
+  };
+});
+after(async () => {
+  await ra.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+interface ChildReport {
+  status: { mode: string; directory?: string; rejected?: boolean };
+  sameFromRequire: boolean;
+  configurationError: { instance: boolean; name: string };
+  credentials: boolean;
+}
+
+async function child(codeCache: string): Promise<ChildReport & { stderr: string }> {
+  const env = { ...process.env, ...childEnv, CERTCREDS_CODE_CACHE: codeCache };
+  const { stdout, stderr } = await exec(process.execPath, [CHILD], { env, encoding: "utf8", timeout: 30_000 });
+  const report = JSON.parse(stdout) as ChildReport;
+  // Whatever the loading, the library is whole: credentials, its classes, one copy for import and require.
+  assert.equal(report.credentials, true);
+  assert.deepEqual(report.configurationError, { instance: true, name: "ConfigurationError" });
+  assert.equal(report.sameFromRequire, true);
+  return { ...report, stderr };
+}
+
+function cacheFiles(dir: string): string[] {
+  return readdirSync(dir).filter((name) => name.endsWith(".v8"));
+}
+
+test("the first process compiles the library and leaves its code cache; the next ones compile from it and leave it as it is", async () => {
+  const dir = join(work, "cache-a");
+  const first = await child(dir);
+  assert.deepEqual(first.status, { mode: "compiled", directory: dir });
+  const [file] = cacheFiles(dir);
+  assert.ok(file, "a cache file after the first credentials");
+  const written = readFileSync(join(dir, file));
+  const mtime = statSync(join(dir, file)).mtimeMs;
+  for (let i = 0; i < 2; i++) assert.deepEqual((await child(dir)).status, { mode: "cached", directory: dir });
+  assert.deepEqual(readFileSync(join(dir, file)), written);
+  assert.equal(statSync(join(dir, file)).mtimeMs, mtime);
+});
+
+test("CERTCREDS_CODE_CACHE=off: the ES modules are loaded and nothing is written", async () => {
+  const report = await child("off");
+  assert.deepEqual(report.status, { mode: "modules" });
+  assert.equal(report.stderr, "");
+});
+
+test("a relative CERTCREDS_CODE_CACHE: one warning naming it and the fix, then the ES modules", async () => {
+  const report = await child("relative/dir");
+  assert.deepEqual(report.status, { mode: "modules" });
+  assert.match(report.stderr, /CERTCREDS_CODE_CACHE=relative\/dir is neither an absolute directory nor "off".*Set an absolute path, or off\./);
+});
+
+test("a damaged cache is compiled around and written again", async () => {
+  const dir = join(work, "cache-b");
+  await child(dir);
+  const [file] = cacheFiles(dir);
+  const path = join(dir, file!);
+  const bytes = readFileSync(path);
+  bytes[bytes.length - 100]! ^= 0xff;
+  writeFileSync(path, bytes, { mode: 0o600 });
+  assert.deepEqual((await child(dir)).status, { mode: "compiled", directory: dir });
+  assert.deepEqual((await child(dir)).status, { mode: "cached", directory: dir });
+});
+
+test("a cache directory this user may not keep code in (another user's): the ES modules, nothing written there", {
+  skip: process.getuid?.() !== 0 && "needs root",
+}, async () => {
+  const dir = join(work, "cache-c");
+  mkdirSync(dir, { mode: 0o700 });
+  chownSync(dir, 65534, 65534);
+  assert.deepEqual((await child(dir)).status, { mode: "modules" });
+  assert.deepEqual(readdirSync(dir), []);
+});
