@@ -55,9 +55,9 @@ interface ChildReport {
   credentials: boolean;
 }
 
-async function child(codeCache: string): Promise<ChildReport & { stderr: string }> {
+async function child(codeCache: string, nodeFlags: string[] = []): Promise<ChildReport & { stderr: string }> {
   const env = { ...process.env, ...childEnv, CERTCREDS_CODE_CACHE: codeCache };
-  const { stdout, stderr } = await exec(process.execPath, [CHILD], { env, encoding: "utf8", timeout: 30_000 });
+  const { stdout, stderr } = await exec(process.execPath, [...nodeFlags, CHILD], { env, encoding: "utf8", timeout: 30_000 });
   const report = JSON.parse(stdout) as ChildReport;
   // Whatever the loading, the library is whole: credentials, its classes, one copy for import and require.
   assert.equal(report.credentials, true);
@@ -93,6 +93,12 @@ test("a relative CERTCREDS_CODE_CACHE: one warning naming it and the fix, then t
   const report = await child("relative/dir");
   assert.deepEqual(report.status, { mode: "modules" });
   assert.match(report.stderr, /CERTCREDS_CODE_CACHE=relative\/dir is neither an absolute directory nor "off".*Set an absolute path, or off\./);
+});
+
+test("with --enable-source-maps the ES modules are loaded, so stack traces name certcreds' sources", async () => {
+  const dir = join(work, "cache-maps");
+  assert.deepEqual((await child(dir, ["--enable-source-maps"])).status, { mode: "modules" });
+  assert.deepEqual(cacheFiles(join(dir, "..")).length, 0);
 });
 
 test("a damaged cache is compiled around and written again", async () => {

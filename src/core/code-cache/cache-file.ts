@@ -15,9 +15,16 @@ const HEADER_BYTES = MAGIC.length + 4 + 32 + 32;
 export const MAX_CODE_CACHE_BYTES = 16 * 1024 * 1024;
 const STALE_MS = 30 * 86_400_000;
 
-/** The file for one script on this Node version and architecture (V8 refuses data from another version anyway). */
+/**
+ * The file for one script on this Node version, architecture and set of flags. V8 refuses data made under
+ * other flags (`--predictable`, `--max-old-space-size`…): one file per set, so processes run with and without
+ * one do not rewrite each other's cache at every start.
+ */
 export function codeCacheFileName(sourceDigest: Buffer): string {
-  return `certcreds-${process.version}-${process.arch}-${sourceDigest.toString("hex").slice(0, 16)}.v8`;
+  const flags = sha256(Buffer.from(`${process.execArgv.join("\0")}\0${process.env.NODE_OPTIONS ?? ""}`))
+    .toString("hex")
+    .slice(0, 8);
+  return `certcreds-${process.version}-${process.arch}-${sourceDigest.toString("hex").slice(0, 16)}-${flags}.v8`;
 }
 
 /** Whether a file or directory is this user's and writable by nobody else (POSIX; Windows relies on the profile's ACLs). */

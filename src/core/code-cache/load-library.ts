@@ -6,7 +6,7 @@ import { CODE_CACHE_VARIABLE, codeCacheSetting } from "./directory.js";
  * How `import "certcreds"` loaded the library in this process (for tests and `doctor`-style diagnostics):
  * - `cached`: the library script, compiled from the code cache;
  * - `compiled`: the library script, compiled from its source; a cache is written after the first credentials;
- * - `modules`: the ES modules (code cache off, or its directory not writable by this user alone).
+ * - `modules`: the ES modules (code cache off, its directory not writable by this user alone, or source maps on).
  */
 export interface CodeCacheStatus {
   mode: "cached" | "compiled" | "modules";
@@ -36,8 +36,9 @@ const WRAPPER = "(function (exports, require, module, __filename, __dirname) {\n
  * (cache-file.ts). The next process compiles from that data.
  *
  * Without a usable cache directory (`CERTCREDS_CODE_CACHE=off`, a read-only
- * home, another user's directory) the ES modules (`modules`) are loaded, as
- * bundlers, Bun and Deno do through the package's export conditions.
+ * home, another user's directory), and with `--enable-source-maps`, the ES
+ * modules (`modules`) are loaded, as bundlers, Bun and Deno do through the
+ * package's export conditions.
  */
 export function loadLibrary(script: URL, modules: URL): Record<string, unknown> {
   const setting = codeCacheSetting();
@@ -45,13 +46,14 @@ export function loadLibrary(script: URL, modules: URL): Record<string, unknown> 
     if (setting.invalid !== undefined) {
       process.emitWarning(
         `${CODE_CACHE_VARIABLE}=${setting.invalid} is neither an absolute directory nor "off": certcreds' code cache is not used. Set an absolute path, or off.`,
-        {
-          code: "CERTCREDS_CODE_CACHE",
-        },
+        { code: "CERTCREDS_CODE_CACHE" },
       );
     }
     return loadModules(modules);
   }
+  // Node maps stack traces through the ES modules' source maps, not through a vm script's: with
+  // --enable-source-maps (someone debugging) the modules are loaded, so traces name certcreds' sources.
+  if (process.sourceMapsEnabled) return loadModules(modules);
   const { fileURLToPath } = process.getBuiltinModule("node:url");
   const path = fileURLToPath(script);
   let source: Buffer;

@@ -22,6 +22,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { test } from "node:test";
 import { codeCacheFileName, MAX_CODE_CACHE_BYTES, prepareCodeCacheDirectory, readCodeCache, writeCodeCache } from "../../../src/core/code-cache/cache-file.js";
 
@@ -48,11 +49,23 @@ test("a written cache reads back as the same data, from a 0600 file in a 0700 di
   assert.deepEqual(readdirSync(dir), [codeCacheFileName(SOURCE)]);
 });
 
-test("the file names the Node version and architecture, and the script's digest", () => {
+test("the file names the Node version, the architecture, the script's digest and the process's flags", () => {
   assert.match(
     codeCacheFileName(SOURCE),
-    new RegExp(`^certcreds-${process.version.replace(/\./g, "\\.")}-${process.arch}-${SOURCE.toString("hex").slice(0, 16)}\\.v8$`),
+    new RegExp(`^certcreds-${process.version.replace(/\./g, "\\.")}-${process.arch}-${SOURCE.toString("hex").slice(0, 16)}-[0-9a-f]{8}\\.v8$`),
   );
+  // V8 refuses a cache made under other flags: a process with other flags has a file of its own.
+  const module = pathToFileURL(join(import.meta.dirname, "..", "..", "..", "src", "core", "code-cache", "cache-file.ts")).href;
+  const script = `import { codeCacheFileName } from ${JSON.stringify(module)}; process.stdout.write(codeCacheFileName(Buffer.alloc(32)));`;
+  const nameWith = (flags: string[], nodeOptions = "") =>
+    execFileSync(process.execPath, [...flags, "--import", "tsx", "--input-type=module", "-e", script], {
+      encoding: "utf8",
+      env: { ...process.env, NODE_OPTIONS: nodeOptions },
+    });
+  const plain = nameWith([]);
+  assert.equal(nameWith([]), plain);
+  assert.notEqual(nameWith(["--predictable"]), plain);
+  assert.notEqual(nameWith([], "--max-old-space-size=200"), plain);
 });
 
 test("a cache made for another script is not used, even under the expected name", () => {
