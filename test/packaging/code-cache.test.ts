@@ -7,46 +7,22 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chownSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
-import { createTestCertificateAuthority, type RolesAnywhereEmulator, startRolesAnywhereEmulator } from "../../testing/index.js";
+import { createRolesAnywhereFixture, type RolesAnywhereFixture } from "../helpers/cli.js";
 
 const exec = promisify(execFile);
 const CHILD = join(import.meta.dirname, "code-cache-child.mjs");
+let fixture: RolesAnywhereFixture;
 let work: string;
-let ra: RolesAnywhereEmulator;
-let childEnv: Record<string, string>;
 
 before(async () => {
-  work = mkdtempSync(join(tmpdir(), "certcreds-code-cache-"));
-  const ca = await createTestCertificateAuthority({ commonName: "code cache CA" });
-  const server = await ca.issue({ commonName: "localhost", ipAddresses: ["127.0.0.1"], extendedKeyUsage: ["serverAuth"] });
-  const device = await ca.issue({ commonName: "code-cache-device", keyType: "ec-p256" });
-  ra = await startRolesAnywhereEmulator({
-    trustAnchors: [{ certificates: [ca.certificatePem] }],
-    profiles: [{ roleArns: ["arn:aws:iam::123456789012:role/CodeCache"] }],
-    tls: { cert: server.certificatePem, key: server.privateKeyPem! },
-  });
-  writeFileSync(join(work, "ca.pem"), ca.certificatePem);
-  writeFileSync(join(work, "device.pem"), device.certificatePem);
-  writeFileSync(join(work, "device.key"), device.privateKeyPem!, { mode: 0o600 });
-  childEnv = {
-    CHILD_CA: join(work, "ca.pem"),
-    CHILD_CERT: join(work, "device.pem"),
-    CHILD_KEY: join(work, "device.key"),
-    CHILD_ENDPOINT: ra.url,
-    CHILD_TRUST_ANCHOR_ARN: ra.trustAnchorArn,
-    CHILD_PROFILE_ARN: ra.profileArn,
-    CHILD_ROLE_ARN: ra.roleArn,
-  };
+  fixture = await createRolesAnywhereFixture();
+  work = fixture.dir;
 });
-after(async () => {
-  await ra.close();
-  rmSync(work, { recursive: true, force: true });
-});
+after(() => fixture.close());
 
 interface ChildReport {
   status: { mode: string; directory?: string; rejected?: boolean };
@@ -56,7 +32,7 @@ interface ChildReport {
 }
 
 async function child(codeCache: string, nodeFlags: string[] = []): Promise<ChildReport & { stderr: string }> {
-  const env = { ...process.env, ...childEnv, CERTCREDS_CODE_CACHE: codeCache };
+  const env = { ...process.env, CHILD_INIT: JSON.stringify(fixture.init), CERTCREDS_CODE_CACHE: codeCache };
   const { stdout, stderr } = await exec(process.execPath, [...nodeFlags, CHILD], { env, encoding: "utf8", timeout: 30_000 });
   const report = JSON.parse(stdout) as ChildReport;
   // Whatever the loading, the library is whole: credentials, its classes, one copy for import and require.
