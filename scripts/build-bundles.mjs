@@ -115,7 +115,9 @@ await build({
   keepNames: false,
   minify: true,
   stdin: {
-    contents: `import { loadLibrary } from ${JSON.stringify(resolve("src/core/code-cache/load-library.ts"))};\nconst library = loadLibrary(new URL("./certcreds.cjs", import.meta.url), new URL("../index.js", import.meta.url));\nexport const ${apiNames.map((name) => `${name} = library.${name}`).join(", ")};\n`,
+    // Without a usable cache the ES modules, through import(): a top-level await, as require() of them from
+    // here would give a second copy of every class under a loader hook (tsx) that handles require itself.
+    contents: `import { loadLibrary, rememberLibrary } from ${JSON.stringify(resolve("src/core/code-cache/load-library.ts"))};\nconst library = loadLibrary(new URL("./certcreds.cjs", import.meta.url)) ?? rememberLibrary(await import("../index.js"));\nexport const ${apiNames.map((name) => `${name} = library.${name}`).join(", ")};\n`,
     resolveDir: resolve("."),
     sourcefile: "node-entry.ts",
     loader: "ts",
@@ -123,6 +125,25 @@ await build({
   outfile: "dist/node/index.js",
   format: "esm",
   packages: "external",
+  external: ["../index.js"],
+});
+// Its twin for require(), which may not load a module with a top-level await: the same loader (the library
+// it loads is shared through a global, so import and require in one process get one copy), else the ES
+// modules through require(), as dist/cjs/index.cjs gives them.
+await build({
+  ...common,
+  keepNames: false,
+  minify: true,
+  stdin: {
+    contents: `const { loadLibrary, rememberLibrary } = require(${JSON.stringify(resolve("src/core/code-cache/load-library.ts"))});\nmodule.exports = loadLibrary(require("node:url").pathToFileURL(require("node:path").join(__dirname, "certcreds.cjs"))) ?? rememberLibrary(require("../index.js"));\n`,
+    resolveDir: resolve("."),
+    sourcefile: "node-entry.cts",
+    loader: "ts",
+  },
+  outfile: "dist/node/index.cjs",
+  format: "cjs",
+  packages: "external",
+  external: ["../index.js"],
 });
 // The emulators and the test PKI share no code with the library (they verify it): one file of their own.
 await build({ ...common, entryPoints: ["testing/index.ts"], outfile: "dist/testing/index.js", format: "esm", packages: "external" });
@@ -130,7 +151,6 @@ await build({ ...common, entryPoints: ["testing/index.ts"], outfile: "dist/testi
 // (Node >= 22.12, Bun, Deno). A second build for CommonJS would hold a second copy of every class, and
 // an application mixing import and require would see `instanceof` fail across them.
 writeFileSync("dist/cjs/index.cjs", CJS_WRAPPER("../index.js"));
-writeFileSync("dist/node/index.cjs", CJS_WRAPPER("./index.js"));
 writeFileSync("dist/testing/index.cjs", CJS_WRAPPER("./index.js"));
 // Declarations for require(): TypeScript reads a .d.ts under a "type": "module" package as an ES module,
 // which a CommonJS project (module node16) may not import (TS1479). Each .d.ts gets a .d.cts twin whose

@@ -12,5 +12,12 @@ try {
 } catch (error) {
   configurationError = { instance: error instanceof certcreds.ConfigurationError && error instanceof certcreds.CertcredsError, name: error.name };
 }
+// An error of the fetch code (loaded at the first fetch in the ES modules): the same class as exported.
+let fetchError;
+try {
+  await certcreds.fromRolesAnywhere({ ...init, certificate: `${init.certificate}.missing` })();
+} catch (error) {
+  fetchError = { instance: error instanceof certcreds.InputReadError, name: error.name };
+}
 const credentials = await certcreds.fromRolesAnywhere(init)();
-process.stdout.write(JSON.stringify({ status, sameFromRequire, configurationError, credentials: credentials.accessKeyId.startsWith("ASIA") }));
+process.stdout.write(JSON.stringify({ status, sameFromRequire, configurationError, fetchError, credentials: credentials.accessKeyId.startsWith("ASIA") }));

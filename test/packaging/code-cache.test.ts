@@ -28,6 +28,7 @@ interface ChildReport {
   status: { mode: string; directory?: string; rejected?: boolean };
   sameFromRequire: boolean;
   configurationError: { instance: boolean; name: string };
+  fetchError: { instance: boolean; name: string };
   credentials: boolean;
 }
 
@@ -38,6 +39,7 @@ async function child(codeCache: string, nodeFlags: string[] = []): Promise<Child
   // Whatever the loading, the library is whole: credentials, its classes, one copy for import and require.
   assert.equal(report.credentials, true);
   assert.deepEqual(report.configurationError, { instance: true, name: "ConfigurationError" });
+  assert.deepEqual(report.fetchError, { instance: true, name: "InputReadError" });
   assert.equal(report.sameFromRequire, true);
   return { ...report, stderr };
 }
@@ -63,6 +65,10 @@ test("CERTCREDS_CODE_CACHE=off: the ES modules are loaded and nothing is written
   const report = await child("off");
   assert.deepEqual(report.status, { mode: "modules" });
   assert.equal(report.stderr, "");
+});
+
+test("under a loader hook that handles require() itself (tsx, source maps on): the ES modules, one copy of every class", async () => {
+  for (const codeCache of ["off", join(work, "cache-tsx")]) assert.deepEqual((await child(codeCache, ["--import", "tsx"])).status, { mode: "modules" });
 });
 
 test("a relative CERTCREDS_CODE_CACHE: one warning naming it and the fix, then the ES modules", async () => {

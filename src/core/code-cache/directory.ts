@@ -1,4 +1,4 @@
-/** The environment variable that places or turns off the code cache (see {@link codeCacheDirectory}). */
+/** The environment variable that places or turns off the code cache (see {@link codeCacheSetting}). */
 export const CODE_CACHE_VARIABLE = "CERTCREDS_CODE_CACHE";
 
 const OFF = new Set(["off", "0", "false", "no"]);

@@ -36,11 +36,39 @@ const WRAPPER = "(function (exports, require, module, __filename, __dirname) {\n
  * (cache-file.ts). The next process compiles from that data.
  *
  * Without a usable cache directory (`CERTCREDS_CODE_CACHE=off`, a read-only
- * home, another user's directory), and with `--enable-source-maps`, the ES
- * modules (`modules`) are loaded, as bundlers, Bun and Deno do through the
- * package's export conditions.
+ * home, another user's directory), and with `--enable-source-maps`, this
+ * returns undefined and the entry loads the ES modules, as bundlers, Bun and
+ * Deno do through the package's export conditions.
  */
-export function loadLibrary(script: URL, modules: URL): Record<string, unknown> {
+export function loadLibrary(script: URL): Record<string, unknown> | undefined {
+  // One library per process, whichever entry (import or require) loads it first.
+  let loaded = (globalThis as Record<symbol, Loaded | undefined>)[LOADED];
+  if (!loaded) {
+    loaded = { exports: load(script) };
+    (globalThis as Record<symbol, unknown>)[LOADED] = loaded;
+  }
+  return loaded.exports;
+}
+
+/**
+ * For an entry that loaded the ES modules itself (after {@link loadLibrary} returned undefined): keeps them as
+ * the process's library, or returns the copy another entry kept first. Under a loader hook that handles
+ * require() itself (tsx), import and require of the modules would give two copies of every class.
+ */
+export function rememberLibrary(library: Record<string, unknown>): Record<string, unknown> {
+  const loaded = (globalThis as Record<symbol, Loaded | undefined>)[LOADED];
+  if (!loaded) return library;
+  loaded.exports ??= library;
+  return loaded.exports;
+}
+
+interface Loaded {
+  exports: Record<string, unknown> | undefined;
+}
+
+const LOADED = Symbol.for("certcreds.library");
+
+function load(script: URL): Record<string, unknown> | undefined {
   const setting = codeCacheSetting();
   if ("off" in setting) {
     if (setting.invalid !== undefined) {
@@ -49,24 +77,24 @@ export function loadLibrary(script: URL, modules: URL): Record<string, unknown> 
         { code: "CERTCREDS_CODE_CACHE" },
       );
     }
-    return loadModules(modules);
+    return modules();
   }
   // Node maps stack traces through the ES modules' source maps, not through a vm script's: with
   // --enable-source-maps (someone debugging) the modules are loaded, so traces name certcreds' sources.
-  if (process.sourceMapsEnabled) return loadModules(modules);
+  if (process.sourceMapsEnabled) return modules();
   const { fileURLToPath } = process.getBuiltinModule("node:url");
   const path = fileURLToPath(script);
   let source: Buffer;
   try {
     source = nodeFs().readFileSync(path);
   } catch {
-    return loadModules(modules);
+    return modules();
   }
   const sourceDigest = sha256(source);
   const cachedData = readCodeCache(setting.directory, sourceDigest);
   // A script compiled without a cache costs more than the modules (all of it is parsed at once): only worth
   // it when the cache it makes can be kept.
-  if (!cachedData && !prepareCodeCacheDirectory(setting.directory)) return loadModules(modules);
+  if (!cachedData && !prepareCodeCacheDirectory(setting.directory)) return modules();
   const { Script } = process.getBuiltinModule("node:vm");
   const compiled = new Script(`${WRAPPER}${source.toString("utf8")}\n})`, { filename: path, lineOffset: -1, ...(cachedData ? { cachedData } : {}) });
   const library = { exports: {} as Record<string, unknown> };
@@ -82,13 +110,21 @@ export function loadLibrary(script: URL, modules: URL): Record<string, unknown> 
   if (!cachedData || rejected) {
     const afterFirstCredentials = library.exports.__afterFirstCredentials as ((hook: () => void) => void) | undefined;
     // After the credentials are handed over, not before: the caller does not wait for the cache.
-    afterFirstCredentials?.(() => setImmediate(() => writeCodeCache(setting.directory, sourceDigest, compiled.createCachedData())));
+    afterFirstCredentials?.(() =>
+      setImmediate(() => {
+        try {
+          writeCodeCache(setting.directory, sourceDigest, compiled.createCachedData());
+        } catch {
+          // Only time is lost: the next process compiles from source and tries again.
+        }
+      }),
+    );
   }
   return library.exports;
 }
 
-function loadModules(modules: URL): Record<string, unknown> {
+/** The ES modules: undefined, for the entry to import them itself (import() from the ES entry, so a loader hook such as tsx's sees one copy). */
+function modules(): undefined {
   record({ mode: "modules" });
-  const { fileURLToPath } = process.getBuiltinModule("node:url");
-  return process.getBuiltinModule("node:module").createRequire(fileURLToPath(modules))(fileURLToPath(modules)) as Record<string, unknown>;
+  return undefined;
 }
