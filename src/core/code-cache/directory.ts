@@ -24,9 +24,8 @@ export function codeCacheSetting(env: NodeJS.ProcessEnv = process.env): CodeCach
   if (process.platform === "win32") {
     return env.LOCALAPPDATA && path.isAbsolute(env.LOCALAPPDATA) ? { directory: path.join(env.LOCALAPPDATA, "certcreds", "code") } : { off: true };
   }
-  const base =
-    env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME)
-      ? env.XDG_CACHE_HOME
-      : path.join((process.getBuiltinModule("node:os") as typeof import("node:os")).homedir(), ".cache");
+  // $HOME is what os.homedir() returns when it is set; node:os is only loaded when it is not.
+  const home = env.HOME && path.isAbsolute(env.HOME) ? env.HOME : (process.getBuiltinModule("node:os") as typeof import("node:os")).homedir();
+  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(home, ".cache");
   return { directory: path.join(base, "certcreds", "code") };
 }

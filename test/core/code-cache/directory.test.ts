@@ -15,6 +15,7 @@ test("a relative CERTCREDS_CODE_CACHE is refused (it would be another directory 
 
 test("without it: $XDG_CACHE_HOME/certcreds/code when absolute, else ~/.cache/certcreds/code", { skip: process.platform === "win32" }, () => {
   assert.deepEqual(codeCacheSetting({ XDG_CACHE_HOME: "/xdg" }), { directory: join("/xdg", "certcreds", "code") });
-  assert.deepEqual(codeCacheSetting({ XDG_CACHE_HOME: "relative" }), { directory: join(homedir(), ".cache", "certcreds", "code") });
+  assert.deepEqual(codeCacheSetting({ XDG_CACHE_HOME: "relative", HOME: "/home/device" }), { directory: join("/home/device", ".cache", "certcreds", "code") });
+  // Without $HOME, the account's home directory.
   assert.deepEqual(codeCacheSetting({}), { directory: join(homedir(), ".cache", "certcreds", "code") });
 });
