@@ -105,6 +105,17 @@ test("a CommonJS program: require() of both entries, an emulator from certcreds/
   assert.match(out, /one copy of each class/);
 });
 
+test("a damaged library script in an install: import and require still work, through the ES modules", () => {
+  const script = join(consumer, "node_modules", "certcreds", "dist", "node", "certcreds.cjs");
+  writeFileSync(script, `${readFileSync(script, "utf8").slice(0, 5000)}\n}}} a truncated copy`);
+  const program = `const certcreds = await import("certcreds");
+    const { createRequire } = await import("node:module");
+    const required = createRequire(import.meta.url)("certcreds");
+    process.stdout.write(JSON.stringify({ mode: globalThis[Symbol.for("certcreds.codeCacheStatus")]?.mode, same: required.CertcredsError === certcreds.CertcredsError, api: typeof certcreds.fromRolesAnywhere }));`;
+  writeFileSync(join(consumer, "damaged.mjs"), program);
+  assert.deepEqual(JSON.parse(run(process.execPath, ["damaged.mjs"], consumer)), { mode: "modules", same: true, api: "function" });
+});
+
 test("TypeScript type-checks the consumer under module node16, nodenext and bundler (strict, exactOptionalPropertyTypes)", () => {
   // The project's own compiler and Node types, as a consumer would have installed them.
   symlinkSync(join(ROOT, "node_modules", "typescript"), join(consumer, "node_modules", "typescript"), "dir");

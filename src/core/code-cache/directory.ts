@@ -13,7 +13,10 @@ export type CodeCacheSetting = { directory: string } | { off: true; invalid?: st
  * or on Windows `%LOCALAPPDATA%\certcreds\code`. A relative path is refused:
  * it would name a different directory from every working directory.
  */
-export function codeCacheSetting(env: NodeJS.ProcessEnv = process.env): CodeCacheSetting {
+export function codeCacheSetting(
+  env: NodeJS.ProcessEnv = process.env,
+  homedir: () => string = () => (process.getBuiltinModule("node:os") as typeof import("node:os")).homedir(),
+): CodeCacheSetting {
   const path = process.getBuiltinModule("node:path");
   const value = env[CODE_CACHE_VARIABLE]?.trim();
   if (value) {
@@ -24,8 +27,15 @@ export function codeCacheSetting(env: NodeJS.ProcessEnv = process.env): CodeCach
   if (process.platform === "win32") {
     return env.LOCALAPPDATA && path.isAbsolute(env.LOCALAPPDATA) ? { directory: path.join(env.LOCALAPPDATA, "certcreds", "code") } : { off: true };
   }
-  // $HOME is what os.homedir() returns when it is set; node:os is only loaded when it is not.
-  const home = env.HOME && path.isAbsolute(env.HOME) ? env.HOME : (process.getBuiltinModule("node:os") as typeof import("node:os")).homedir();
-  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(home, ".cache");
+  if (env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME)) return { directory: path.join(env.XDG_CACHE_HOME, "certcreds", "code") };
+  // $HOME is what os.homedir() returns when it is set; node:os is only loaded when it is not. Without either
+  // (a container's arbitrary uid with no passwd entry), no cache.
+  let home = env.HOME && path.isAbsolute(env.HOME) ? env.HOME : undefined;
+  try {
+    home ??= homedir();
+  } catch {
+    return { off: true };
+  }
+  const base = path.join(home, ".cache");
   return { directory: path.join(base, "certcreds", "code") };
 }

@@ -44,7 +44,7 @@ export function loadLibrary(script: URL): Record<string, unknown> | undefined {
   // One library per process, whichever entry (import or require) loads it first.
   let loaded = (globalThis as Record<symbol, Loaded | undefined>)[LOADED];
   if (!loaded) {
-    loaded = { exports: load(script) };
+    loaded = { exports: loadOrModules(script) };
     (globalThis as Record<symbol, unknown>)[LOADED] = loaded;
   }
   return loaded.exports;
@@ -67,6 +67,15 @@ interface Loaded {
 }
 
 const LOADED = Symbol.for("certcreds.library");
+
+/** The script, or the ES modules when anything on the way fails (a damaged script file): importing certcreds never fails for its cache. */
+function loadOrModules(script: URL): Record<string, unknown> | undefined {
+  try {
+    return load(script);
+  } catch {
+    return modules();
+  }
+}
 
 function load(script: URL): Record<string, unknown> | undefined {
   const setting = codeCacheSetting();

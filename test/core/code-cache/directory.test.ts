@@ -19,3 +19,13 @@ test("without it: $XDG_CACHE_HOME/certcreds/code when absolute, else ~/.cache/ce
   // Without $HOME, the account's home directory.
   assert.deepEqual(codeCacheSetting({}), { directory: join(homedir(), ".cache", "certcreds", "code") });
 });
+
+test("without $HOME and with no home directory to find (a container's uid without a passwd entry): no cache, no error", {
+  skip: process.platform === "win32",
+}, () => {
+  const noHome = () => {
+    throw Object.assign(new Error("ENOENT: no such file or directory, uv_os_homedir"), { code: "ERR_SYSTEM_ERROR" });
+  };
+  assert.deepEqual(codeCacheSetting({}, noHome), { off: true });
+  assert.deepEqual(codeCacheSetting({ XDG_CACHE_HOME: "/xdg" }, noHome), { directory: join("/xdg", "certcreds", "code") });
+});
