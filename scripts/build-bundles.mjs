@@ -117,7 +117,7 @@ await build({
   stdin: {
     // Without a usable cache the ES modules, through import(): a top-level await, as require() of them from
     // here would give a second copy of every class under a loader hook (tsx) that handles require itself.
-    contents: `import { loadLibrary, rememberLibrary } from ${JSON.stringify(resolve("src/core/code-cache/load-library.ts"))};\nconst library = loadLibrary(new URL("./certcreds.cjs", import.meta.url)) ?? rememberLibrary(await import("../index.js"));\nexport const ${apiNames.map((name) => `${name} = library.${name}`).join(", ")};\n`,
+    contents: `import { loadLibrary, rememberLibrary } from ${JSON.stringify(resolve("src/core/code-cache/load-library.ts"))};\nconst script = new URL("./certcreds.cjs", import.meta.url);\nconst library = loadLibrary(script) ?? rememberLibrary(script, await import("../index.js"));\nexport const ${apiNames.map((name) => `${name} = library.${name}`).join(", ")};\n`,
     resolveDir: resolve("."),
     sourcefile: "node-entry.ts",
     loader: "ts",
@@ -135,7 +135,7 @@ await build({
   keepNames: false,
   minify: true,
   stdin: {
-    contents: `const { loadLibrary, rememberLibrary } = require(${JSON.stringify(resolve("src/core/code-cache/load-library.ts"))});\nmodule.exports = loadLibrary(require("node:url").pathToFileURL(require("node:path").join(__dirname, "certcreds.cjs"))) ?? rememberLibrary(require("../index.js"));\n`,
+    contents: `const { loadLibrary, rememberLibrary } = require(${JSON.stringify(resolve("src/core/code-cache/load-library.ts"))});\nconst script = require("node:url").pathToFileURL(require("node:path").join(__dirname, "certcreds.cjs"));\nmodule.exports = loadLibrary(script) ?? rememberLibrary(script, require("../index.js"));\n`,
     resolveDir: resolve("."),
     sourcefile: "node-entry.cts",
     loader: "ts",

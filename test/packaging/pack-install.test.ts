@@ -105,6 +105,17 @@ test("a CommonJS program: require() of both entries, an emulator from certcreds/
   assert.match(out, /one copy of each class/);
 });
 
+test("two installed copies of certcreds in one process (an application's and a dependency's) each load their own", () => {
+  cpSync(join(consumer, "node_modules", "certcreds"), join(consumer, "vendored-certcreds"), { recursive: true });
+  const program = `const a = await import("certcreds");
+    const b = await import("./vendored-certcreds/dist/node/index.js");
+    let own;
+    try { b.fromRolesAnywhere({}); } catch (error) { own = error instanceof b.CertcredsError && !(error instanceof a.CertcredsError); }
+    process.stdout.write(JSON.stringify({ distinct: a.CertcredsError !== b.CertcredsError, own }));`;
+  writeFileSync(join(consumer, "two-copies.mjs"), program);
+  assert.deepEqual(JSON.parse(run(process.execPath, ["two-copies.mjs"], consumer)), { distinct: true, own: true });
+});
+
 test("a damaged library script in an install: import and require still work, through the ES modules", () => {
   const script = join(consumer, "node_modules", "certcreds", "dist", "node", "certcreds.cjs");
   writeFileSync(script, `${readFileSync(script, "utf8").slice(0, 5000)}\n}}} a truncated copy`);

@@ -41,11 +41,12 @@ const WRAPPER = "(function (exports, require, module, __filename, __dirname) {\n
  * Deno do through the package's export conditions.
  */
 export function loadLibrary(script: URL): Record<string, unknown> | undefined {
-  // One library per process, whichever entry (import or require) loads it first.
-  let loaded = (globalThis as Record<symbol, Loaded | undefined>)[LOADED];
+  // One library per process and installed copy, whichever entry (import or require) loads it first.
+  const key = loadedKey(script);
+  let loaded = (globalThis as Record<symbol, Loaded | undefined>)[key];
   if (!loaded) {
     loaded = { exports: loadOrModules(script) };
-    (globalThis as Record<symbol, unknown>)[LOADED] = loaded;
+    (globalThis as Record<symbol, unknown>)[key] = loaded;
   }
   return loaded.exports;
 }
@@ -55,8 +56,8 @@ export function loadLibrary(script: URL): Record<string, unknown> | undefined {
  * the process's library, or returns the copy another entry kept first. Under a loader hook that handles
  * require() itself (tsx), import and require of the modules would give two copies of every class.
  */
-export function rememberLibrary(library: Record<string, unknown>): Record<string, unknown> {
-  const loaded = (globalThis as Record<symbol, Loaded | undefined>)[LOADED];
+export function rememberLibrary(script: URL, library: Record<string, unknown>): Record<string, unknown> {
+  const loaded = (globalThis as Record<symbol, Loaded | undefined>)[loadedKey(script)];
   if (!loaded) return library;
   loaded.exports ??= library;
   return loaded.exports;
@@ -66,7 +67,10 @@ interface Loaded {
   exports: Record<string, unknown> | undefined;
 }
 
-const LOADED = Symbol.for("certcreds.library");
+/** Keyed by the script's location: two installed versions of certcreds in one process (an application's, a dependency's) stay apart. */
+function loadedKey(script: URL): symbol {
+  return Symbol.for(`certcreds.library ${script.href}`);
+}
 
 /** The script, or the ES modules when anything on the way fails (a damaged script file): importing certcreds never fails for its cache. */
 function loadOrModules(script: URL): Record<string, unknown> | undefined {
