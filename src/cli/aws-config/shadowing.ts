@@ -5,7 +5,7 @@
  */
 import { sharedCredentialsFile } from "../../surfaces/credentials-file/credentials-file.js";
 import { parseIni } from "../config/ini.js";
-import { readRegularFileSync } from "../fs/read-regular-file.js";
+import { readRegularFileSync } from "../../core/fs/read-regular-file.js";
 
 /** Keys of a config profile that win over credential_process (as parseIni spells them). */
 const CONFIG_KEYS = ["role-arn", "web-identity-token-file", "sso-session", "sso-start-url"];

@@ -2,7 +2,7 @@ import { type ProcessCredentials, processOutput, toProcessCredentials } from "..
 import { type Mechanism, selectMechanism } from "../config/mechanism.js";
 import { openSession } from "../config/session-factory.js";
 import type { Settings } from "../config/settings.js";
-import { ensurePrivateDirectory } from "../fs/atomic-write.js";
+import { ensurePrivateDirectory } from "../fs/private-directory.js";
 import { cacheDirectory, cacheFile, readCacheEntry } from "../fs/cache-read.js";
 import { freshEntry, lockEntry, writeEntry } from "../fs/cache-write.js";
 import { IOT_EXAMPLE, RA_EXAMPLE } from "../output/examples.js";

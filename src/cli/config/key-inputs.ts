@@ -12,7 +12,7 @@ import type { KeySourceCli } from "../../identity/key-source-cli.js";
 import { MAX_MATERIAL_BYTES } from "../../identity/limits.js";
 import type { MaterialInput } from "../../identity/material.js";
 import { KEY_SOURCE_CLIS, type KeySourceFlagName } from "../../identity/sources/cli.js";
-import { readRegularFileSync } from "../fs/read-regular-file.js";
+import { readRegularFileSync } from "../../core/fs/read-regular-file.js";
 import { CliConfigurationError, UsageError } from "../output/usage-error.js";
 import type { FlagName, FlagSpec } from "./flags.js";
 import type { Settings } from "./settings.js";

@@ -9,7 +9,7 @@ import { mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { setConfigProfile } from "../aws-config/config-file.js";
 import { credentialProcessValue, shellQuote } from "../aws-config/credential-process-command.js";
-import { writeFileAtomic } from "../fs/atomic-write.js";
+import { writeFileAtomic } from "../../core/fs/atomic-write.js";
 import { CliConfigurationError } from "../output/usage-error.js";
 
 /** The emulators as `certcreds emulate` uses them (the shape testing/demo/emulator-world.ts returns). */

@@ -3,7 +3,7 @@ import { homedir } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
 import type { ProcessCredentials } from "../../surfaces/credential-process/process-credentials.js";
 import type { Settings } from "../config/settings.js";
-import { readRegularFileSync } from "./read-regular-file.js";
+import { readRegularFileSync } from "../../core/fs/read-regular-file.js";
 import { credentialFieldProblem } from "../../core/credential-fields.js";
 
 /** What a cache file holds: the credential_process answer and when it was obtained. */

@@ -1,6 +1,6 @@
 import { unlinkSync } from "node:fs";
 import type { ProcessCredentials } from "../../surfaces/credential-process/process-credentials.js";
-import { writeFileAtomic } from "./atomic-write.js";
+import { writeFileAtomic } from "../../core/fs/atomic-write.js";
 import type { ExpiryRecord } from "./cache-expiry.js";
 import { type CacheEntry, isFresh, readCacheEntry } from "./cache-read.js";
 import { acquireFileLock, type FileLock } from "./file-lock.js";

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, linkSync, lstatSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
-import { readRegularFileSync } from "./read-regular-file.js";
+import { readRegularFileSync } from "../../core/fs/read-regular-file.js";
 
 /** A held lock file; release it exactly once. */
 export interface FileLock {

@@ -1,9 +1,9 @@
 import { mkdirSync, realpathSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { CliConfigurationError } from "../output/usage-error.js";
-import { writeFileAtomic } from "./atomic-write.js";
+import { writeFileAtomic } from "../../core/fs/atomic-write.js";
 import { acquireFileLock } from "./file-lock.js";
-import { readRegularFileSync } from "./read-regular-file.js";
+import { readRegularFileSync } from "../../core/fs/read-regular-file.js";
 
 /** The largest AWS file rewritten: thousands of profiles fit; a huge file is a wrong path, not an AWS file. */
 const MAX_AWS_FILE_BYTES = 4 * 1024 * 1024;

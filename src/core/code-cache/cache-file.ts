@@ -1,4 +1,6 @@
 import type { Stats } from "node:fs";
+import { writeFileAtomic } from "../fs/atomic-write.js";
+import { readRegularFileSync } from "../fs/read-regular-file.js";
 import { nodeCrypto, nodeFs } from "../node-builtins.js";
 
 /**
@@ -40,35 +42,20 @@ export function sha256(data: Buffer): Buffer {
 
 /** V8's data for `sourceDigest` from `directory`, or undefined when there is none fit to use. */
 export function readCodeCache(directory: string, sourceDigest: Buffer): Buffer | undefined {
-  const fs = nodeFs();
-  let fd: number;
-  try {
-    fd = fs.openSync(`${directory}/${codeCacheFileName(sourceDigest)}`, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | (fs.constants.O_NOFOLLOW ?? 0));
-  } catch {
-    return undefined;
-  }
-  try {
-    const stat = fs.fstatSync(fd);
-    if (!stat.isFile() || !privateToUser(stat) || stat.size < HEADER_BYTES || stat.size > HEADER_BYTES + MAX_CODE_CACHE_BYTES) return undefined;
-    const bytes = Buffer.allocUnsafe(stat.size);
-    let length = 0;
-    while (length < bytes.length) {
-      const read = fs.readSync(fd, bytes, length, bytes.length - length, length);
-      if (read === 0) return undefined;
-      length += read;
-    }
-    const formatAt = MAGIC.length;
-    const sourceAt = formatAt + 4;
-    const payloadDigestAt = sourceAt + 32;
-    if (!bytes.subarray(0, formatAt).equals(MAGIC) || bytes.readUInt32BE(formatAt) !== FORMAT) return undefined;
-    if (!bytes.subarray(sourceAt, payloadDigestAt).equals(sourceDigest)) return undefined;
-    const payload = bytes.subarray(HEADER_BYTES);
-    return sha256(payload).equals(bytes.subarray(payloadDigestAt, HEADER_BYTES)) ? payload : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    fs.closeSync(fd);
-  }
+  const read = readRegularFileSync(`${directory}/${codeCacheFileName(sourceDigest)}`, {
+    maxBytes: HEADER_BYTES + MAX_CODE_CACHE_BYTES,
+    noFollow: true,
+    check: privateToUser,
+  });
+  if (!("bytes" in read) || read.bytes.length < HEADER_BYTES) return undefined;
+  const bytes = read.bytes;
+  const formatAt = MAGIC.length;
+  const sourceAt = formatAt + 4;
+  const payloadDigestAt = sourceAt + 32;
+  if (!bytes.subarray(0, formatAt).equals(MAGIC) || bytes.readUInt32BE(formatAt) !== FORMAT) return undefined;
+  if (!bytes.subarray(sourceAt, payloadDigestAt).equals(sourceDigest)) return undefined;
+  const payload = bytes.subarray(HEADER_BYTES);
+  return sha256(payload).equals(bytes.subarray(payloadDigestAt, HEADER_BYTES)) ? payload : undefined;
 }
 
 /**
@@ -89,32 +76,18 @@ export function prepareCodeCacheDirectory(directory: string): boolean {
 }
 
 /**
- * Writes V8's data for `sourceDigest`: a 0600 temporary file beside the
- * target, then a rename, so a reader sees a whole file or none. Files of
- * other versions untouched for 30 days are removed. Failures are ignored: the
- * cache only saves time.
+ * Writes V8's data for `sourceDigest`, atomically (a reader sees a whole file
+ * or none), mode 0600. Files of other versions untouched for 30 days are
+ * removed. Failures are ignored: the cache only saves time.
  */
 export function writeCodeCache(directory: string, sourceDigest: Buffer, payload: Buffer): void {
   if (payload.length === 0 || payload.length > MAX_CODE_CACHE_BYTES || !prepareCodeCacheDirectory(directory)) return;
-  const fs = nodeFs();
   const name = codeCacheFileName(sourceDigest);
-  const temp = `${directory}/.${name}.${process.pid}.${nodeCrypto().randomBytes(4).toString("hex")}.tmp`;
   const format = Buffer.alloc(4);
   format.writeUInt32BE(FORMAT);
   try {
-    const fd = fs.openSync(temp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0), 0o600);
-    try {
-      fs.writeSync(fd, Buffer.concat([MAGIC, format, sourceDigest, sha256(payload), payload]));
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(temp, `${directory}/${name}`);
+    writeFileAtomic(`${directory}/${name}`, Buffer.concat([MAGIC, format, sourceDigest, sha256(payload), payload]), 0o600);
   } catch {
-    try {
-      fs.unlinkSync(temp);
-    } catch {
-      // Nothing was created.
-    }
     return;
   }
   removeStale(directory, name);

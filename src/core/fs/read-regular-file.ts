@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { nodeFs } from "../node-builtins.js";
 
 /** Why a file was not read: absent, not a plain file of this user's, or too large. */
 export type UnreadableReason = "missing" | "not-regular" | "symlink" | "too-large" | "error";
@@ -13,6 +13,7 @@ export function readRegularFileSync(
   path: string,
   options: { maxBytes: number; noFollow?: boolean; check?: (stat: import("node:fs").Stats) => boolean },
 ): { bytes: Buffer } | { reason: UnreadableReason } {
+  const { closeSync, constants, fstatSync, openSync, readSync } = nodeFs();
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | (options.noFollow ? constants.O_NOFOLLOW : 0));
