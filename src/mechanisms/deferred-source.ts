@@ -1,5 +1,6 @@
 import type { CertificateInfo } from "../core/events.js";
 import type { CredentialSource, FetchContext, TemporaryCredentials } from "../core/credentials.js";
+import { loadTlsAhead } from "../transport/node-http.js";
 
 /**
  * A mechanism's source whose code is imported at the first fetch. Options are
@@ -21,6 +22,8 @@ export class DeferredSource<Source extends CredentialSource> implements Credenti
 
   private open(): Promise<Source> {
     if (!this.opening) {
+      // Every mechanism connects over TLS: Node's root certificates load on their thread meanwhile.
+      loadTlsAhead();
       const opening = this.create().then(async (source) => {
         // Closed before the first fetch: the source answers as a closed one does (its identity says so).
         if (this.closed) await source.close?.();

@@ -28,3 +28,16 @@ const modules: NodeHttp = {
 export function nodeHttp(): NodeHttp {
   return modules;
 }
+
+/**
+ * Loads `node:tls` ahead of the first connection. When `node:tls` loads, Node
+ * starts parsing its bundled root certificates on a background thread, and
+ * the first TLS context waits for them (several milliseconds of parsing, even
+ * with a `ca` of one's own). Loading it as a fetch begins lets that parsing
+ * run while the identity is read and checked, instead of while the
+ * connection waits; loaded lazily as before, it cost a fresh process about
+ * 6 ms before its first credentials (docs/performance.md).
+ */
+export function loadTlsAhead(): void {
+  void modules.tls;
+}

@@ -7,10 +7,12 @@
  * fetch needs it.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { test } from "node:test";
+import { promisify } from "node:util";
+import { createRolesAnywhereFixture } from "../helpers/cli.js";
 
 const DIST = join(import.meta.dirname, "..", "..", "dist");
 
@@ -82,4 +84,33 @@ test("Node's entry loads, before any fetch, no network, TLS or HTTP built-in: on
   assert.ok(loaded.includes("vm"), `the library script was not compiled here: ${loaded.join(", ")}`);
   const costly = loaded.filter((name) => /^(net|tls|_tls_\w+|https?|_http_\w+|dns|zlib|internal\/deps\/undici\/.*)$/.test(name));
   assert.deepEqual(costly, []);
+});
+
+test("a first fetch loads node:tls before it reads and checks the identity, so Node's root certificates are parsed meanwhile", async () => {
+  // Node parses its bundled root certificates on a thread of their own once node:tls loads, and the first TLS
+  // context waits for them: loaded only at the connection, they cost a fresh process ~6 ms before its first
+  // credentials (docs/performance.md). A signer's call comes after the identity checks and before the connection.
+  const fixture = await createRolesAnywhereFixture();
+  try {
+    for (const entry of [join(DIST, "index.js"), join(DIST, "node", "index.js")]) {
+      const script = `const { fromRolesAnywhere, KeyObjectSigner } = await import(${JSON.stringify(entry)});
+        const { createPrivateKey } = process.getBuiltinModule("node:crypto");
+        const init = JSON.parse(process.env.CHILD_INIT);
+        const tlsLoaded = () => process.moduleLoadList.includes("NativeModule tls");
+        const key = new KeyObjectSigner(createPrivateKey(process.getBuiltinModule("node:fs").readFileSync(init.privateKey)));
+        let atSigning;
+        const signer = { algorithm: key.algorithm, sign(data) { atSigning ??= tlsLoaded(); return key.sign(data); } };
+        const beforeFetch = tlsLoaded();
+        const credentials = await fromRolesAnywhere({ ...init, privateKey: undefined, signer })();
+        process.stdout.write(JSON.stringify({ beforeFetch, atSigning, credentials: credentials.accessKeyId.startsWith("ASIA") }));`;
+      const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], {
+        env: { ...process.env, CHILD_INIT: JSON.stringify(fixture.init) },
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+      assert.deepEqual(JSON.parse(stdout), { beforeFetch: false, atSigning: true, credentials: true }, entry);
+    }
+  } finally {
+    await fixture.close();
+  }
 });
