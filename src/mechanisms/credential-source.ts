@@ -118,7 +118,7 @@ export abstract class CertificateCredentialSource<Checked extends CheckedMechani
         this.log,
         this.attemptName,
       );
-      firstCredentialsObtained();
+      firstCredentialsObtained(this.name);
       return credentials;
     } catch (error) {
       throw this.finalError(error, prepared);

@@ -12,9 +12,11 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import { createRolesAnywhereFixture, type RolesAnywhereFixture } from "../helpers/cli.js";
+import { createDevicePki, createServerPki, ROLE_ALIAS, startEmulatorFor, THING } from "../helpers/iot-fixture.js";
 
 const exec = promisify(execFile);
 const CHILD = join(import.meta.dirname, "code-cache-child.mjs");
+const IOT_CHILD = join(import.meta.dirname, "code-cache-iot-child.mjs");
 let fixture: RolesAnywhereFixture;
 let work: string;
 
@@ -103,4 +105,49 @@ test("a cache directory this user may not keep code in (another user's): the ES 
   chownSync(dir, 65534, 65534);
   assert.deepEqual((await child(dir)).status, { mode: "modules" });
   assert.deepEqual(readdirSync(dir), []);
+});
+
+/** The mechanisms a cache file says its code covers (format 2: the names after the two digests). */
+function mechanismsOf(file: string): string[] {
+  const bytes = readFileSync(file);
+  const at = "certcreds V8 code cache\n".length + 4 + 32 + 32;
+  return bytes.toString("utf8", at + 2, at + 2 + bytes.readUInt16BE(at)).split("\n");
+}
+
+test("a process whose mechanism the cache does not cover compiles its code, then completes the cache once; later processes of either leave it", async () => {
+  const server = await createServerPki();
+  const device = await createDevicePki();
+  const iot = await startEmulatorFor(server, device);
+  try {
+    const iotInit = {
+      endpoint: iot.url,
+      roleAlias: ROLE_ALIAS,
+      thingName: THING,
+      certificate: device.thing.certificatePem,
+      privateKey: device.thing.privateKeyPem,
+      ca: server.ca.certificatePem,
+    };
+    const iotChild = async () => {
+      const env = { ...process.env, CHILD_IOT_INIT: JSON.stringify(iotInit), CERTCREDS_CODE_CACHE: dir };
+      const report = JSON.parse((await exec(process.execPath, [IOT_CHILD], { env, encoding: "utf8", timeout: 30_000 })).stdout) as ChildReport;
+      assert.equal(report.credentials, true);
+      return report.status;
+    };
+    const dir = join(work, "cache-both");
+    await child(dir);
+    const [name] = cacheFiles(dir);
+    const file = join(dir, name!);
+    assert.deepEqual(mechanismsOf(file), ["IAM Roles Anywhere"]);
+    const madeByRolesAnywhere = readFileSync(file);
+    // The IoT process runs from the Roles Anywhere cache, compiles the IoT code itself and writes both.
+    assert.deepEqual(await iotChild(), { mode: "cached", directory: dir });
+    assert.deepEqual(mechanismsOf(file), ["IAM Roles Anywhere", "AWS IoT credential provider"]);
+    assert.ok(readFileSync(file).length > madeByRolesAnywhere.length, "the completed cache holds more code");
+    const complete = readFileSync(file);
+    assert.deepEqual(await iotChild(), { mode: "cached", directory: dir });
+    assert.deepEqual((await child(dir)).status, { mode: "cached", directory: dir });
+    assert.deepEqual(readFileSync(file), complete);
+  } finally {
+    await iot.close();
+  }
 });

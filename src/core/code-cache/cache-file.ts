@@ -5,14 +5,22 @@ import { nodeCrypto, nodeFs } from "../node-builtins.js";
 
 /**
  * One code cache file: a header that binds it to the exact script it was made
- * from, then V8's data. V8 checks its own version and flags but, of the
- * source, only its length, and a cache is code that runs: so the header holds
- * the SHA-256 of the script and of the data, and a file is used only when it
- * is a regular file of this user that nobody else may write.
+ * from, the mechanisms whose fetch code it holds, then V8's data. V8 checks
+ * its own version and flags but, of the source, only its length, and a cache
+ * is code that runs: so the header holds the SHA-256 of the script and of the
+ * rest (mechanisms and data), and a file is used only when it is a regular
+ * file of this user that nobody else may write.
+ *
+ * Layout: magic, format (u32), SHA-256 of the script, SHA-256 of what follows
+ * it, length of the mechanisms' names (u16), the names (UTF-8, one per line),
+ * V8's data.
  */
 const MAGIC = Buffer.from("certcreds V8 code cache\n", "latin1");
-const FORMAT = 1;
-const HEADER_BYTES = MAGIC.length + 4 + 32 + 32;
+const FORMAT = 2;
+const DIGESTS_END = MAGIC.length + 4 + 32 + 32;
+const HEADER_BYTES = DIGESTS_END + 2;
+/** Far above the names of certcreds' mechanisms: a longer list is not ours. */
+const MAX_MECHANISMS_BYTES = 1024;
 /** Far above what V8 writes for certcreds (≈ 0.3 MB): a larger file is not ours and is not read. */
 export const MAX_CODE_CACHE_BYTES = 16 * 1024 * 1024;
 const STALE_MS = 30 * 86_400_000;
@@ -40,10 +48,16 @@ export function sha256(data: Buffer): Buffer {
   return (nodeCrypto().hash as unknown as (algorithm: string, data: Buffer, encoding: "buffer") => Buffer)("sha256", data, "buffer");
 }
 
-/** V8's data for `sourceDigest` from `directory`, or undefined when there is none fit to use. */
-export function readCodeCache(directory: string, sourceDigest: Buffer): Buffer | undefined {
+/** What a cache file holds: V8's data, and the mechanisms whose first fetch had run when it was made. */
+export interface CodeCache {
+  payload: Buffer;
+  mechanisms: string[];
+}
+
+/** The cache for `sourceDigest` from `directory`, or undefined when there is none fit to use. */
+export function readCodeCache(directory: string, sourceDigest: Buffer): CodeCache | undefined {
   const read = readRegularFileSync(`${directory}/${codeCacheFileName(sourceDigest)}`, {
-    maxBytes: HEADER_BYTES + MAX_CODE_CACHE_BYTES,
+    maxBytes: HEADER_BYTES + MAX_MECHANISMS_BYTES + MAX_CODE_CACHE_BYTES,
     noFollow: true,
     check: privateToUser,
   });
@@ -51,11 +65,14 @@ export function readCodeCache(directory: string, sourceDigest: Buffer): Buffer |
   const bytes = read.bytes;
   const formatAt = MAGIC.length;
   const sourceAt = formatAt + 4;
-  const payloadDigestAt = sourceAt + 32;
+  const restDigestAt = sourceAt + 32;
   if (!bytes.subarray(0, formatAt).equals(MAGIC) || bytes.readUInt32BE(formatAt) !== FORMAT) return undefined;
-  if (!bytes.subarray(sourceAt, payloadDigestAt).equals(sourceDigest)) return undefined;
-  const payload = bytes.subarray(HEADER_BYTES);
-  return sha256(payload).equals(bytes.subarray(payloadDigestAt, HEADER_BYTES)) ? payload : undefined;
+  if (!bytes.subarray(sourceAt, restDigestAt).equals(sourceDigest)) return undefined;
+  if (!sha256(bytes.subarray(DIGESTS_END)).equals(bytes.subarray(restDigestAt, DIGESTS_END))) return undefined;
+  const namesBytes = bytes.readUInt16BE(DIGESTS_END);
+  if (namesBytes > MAX_MECHANISMS_BYTES || HEADER_BYTES + namesBytes > bytes.length) return undefined;
+  const names = bytes.toString("utf8", HEADER_BYTES, HEADER_BYTES + namesBytes);
+  return { payload: bytes.subarray(HEADER_BYTES + namesBytes), mechanisms: names === "" ? [] : names.split("\n") };
 }
 
 /**
@@ -76,17 +93,23 @@ export function prepareCodeCacheDirectory(directory: string): boolean {
 }
 
 /**
- * Writes V8's data for `sourceDigest`, atomically (a reader sees a whole file
- * or none), mode 0600. Files of other versions untouched for 30 days are
- * removed. Failures are ignored: the cache only saves time.
+ * Writes V8's data for `sourceDigest` with the mechanisms it covers,
+ * atomically (a reader sees a whole file or none), mode 0600. Files of other
+ * versions untouched for 30 days are removed. Failures are ignored: the cache
+ * only saves time.
  */
-export function writeCodeCache(directory: string, sourceDigest: Buffer, payload: Buffer): void {
-  if (payload.length === 0 || payload.length > MAX_CODE_CACHE_BYTES || !prepareCodeCacheDirectory(directory)) return;
+export function writeCodeCache(directory: string, sourceDigest: Buffer, cache: CodeCache): void {
+  const { payload } = cache;
+  const names = Buffer.from(cache.mechanisms.join("\n"), "utf8");
+  if (payload.length === 0 || payload.length > MAX_CODE_CACHE_BYTES || names.length > MAX_MECHANISMS_BYTES || !prepareCodeCacheDirectory(directory)) return;
   const name = codeCacheFileName(sourceDigest);
-  const format = Buffer.alloc(4);
-  format.writeUInt32BE(FORMAT);
+  const fixed = Buffer.alloc(4);
+  fixed.writeUInt32BE(FORMAT);
+  const namesLength = Buffer.alloc(2);
+  namesLength.writeUInt16BE(names.length);
+  const rest = Buffer.concat([namesLength, names, payload]);
   try {
-    writeFileAtomic(`${directory}/${name}`, Buffer.concat([MAGIC, format, sourceDigest, sha256(payload), payload]), 0o600);
+    writeFileAtomic(`${directory}/${name}`, Buffer.concat([MAGIC, fixed, sourceDigest, sha256(rest), rest]), 0o600);
   } catch {
     return;
   }

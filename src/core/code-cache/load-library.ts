@@ -31,9 +31,9 @@ const WRAPPER = "(function (exports, require, module, __filename, __dirname) {\n
  * (docs/performance.md, "Cold start"); Node's own compile cache cannot help,
  * as it stores a module's code before any of it ran. So the library is also
  * built as one classic script (`script`), compiled through `vm.Script`, and
- * after the process's first credentials V8's code for it, every function a
- * fetch compiled included, is kept in a private cache directory
- * (cache-file.ts). The next process compiles from that data.
+ * after the process's first credentials from a mechanism V8's code for it,
+ * every function the fetch compiled included, is kept in a private cache
+ * directory (cache-file.ts). The next process compiles from that data.
  *
  * Without a usable cache directory (`CERTCREDS_CODE_CACHE=off`, a read-only
  * home, another user's directory), and with `--enable-source-maps`, this
@@ -104,12 +104,16 @@ function load(script: URL): Record<string, unknown> | undefined {
     return modules();
   }
   const sourceDigest = sha256(source);
-  const cachedData = readCodeCache(setting.directory, sourceDigest);
+  const cache = readCodeCache(setting.directory, sourceDigest);
   // A script compiled without a cache costs more than the modules (all of it is parsed at once): only worth
   // it when the cache it makes can be kept.
-  if (!cachedData && !prepareCodeCacheDirectory(setting.directory)) return modules();
+  if (!cache && !prepareCodeCacheDirectory(setting.directory)) return modules();
   const { Script } = process.getBuiltinModule("node:vm");
-  const compiled = new Script(`${WRAPPER}${source.toString("utf8")}\n})`, { filename: path, lineOffset: -1, ...(cachedData ? { cachedData } : {}) });
+  const compiled = new Script(`${WRAPPER}${source.toString("utf8")}\n})`, {
+    filename: path,
+    lineOffset: -1,
+    ...(cache ? { cachedData: cache.payload } : {}),
+  });
   const library = { exports: {} as Record<string, unknown> };
   let scriptRequire: NodeJS.Require | undefined;
   // Only the optional native packages (pkcs11js, aws-crt) are required; node:module loads when one is.
@@ -118,21 +122,25 @@ function load(script: URL): Record<string, unknown> | undefined {
     return scriptRequire(id);
   }) as NodeJS.Require;
   compiled.runInThisContext()(library.exports, requireFromScript, library, path, process.getBuiltinModule("node:path").dirname(path));
-  const rejected = cachedData !== undefined && compiled.cachedDataRejected === true;
-  record({ mode: cachedData && !rejected ? "cached" : "compiled", directory: setting.directory, ...(rejected ? { rejected } : {}) });
-  if (!cachedData || rejected) {
-    const afterFirstCredentials = library.exports.__afterFirstCredentials as ((hook: () => void) => void) | undefined;
+  const rejected = cache !== undefined && compiled.cachedDataRejected === true;
+  record({ mode: cache && !rejected ? "cached" : "compiled", directory: setting.directory, ...(rejected ? { rejected } : {}) });
+  // The cache holds the code of the mechanisms whose first fetch had run when it was made. A process whose
+  // mechanism is not among them (a host running both, a cache made by the other) compiles that code itself,
+  // then writes the cache again with it: once per mechanism, not at every start.
+  const covered = new Set(cache && !rejected ? cache.mechanisms : []);
+  const afterFirstCredentials = library.exports.__afterFirstCredentials as ((hook: (mechanism: string) => void) => void) | undefined;
+  afterFirstCredentials?.((mechanism) => {
+    if (covered.has(mechanism)) return;
+    covered.add(mechanism);
     // After the credentials are handed over, not before: the caller does not wait for the cache.
-    afterFirstCredentials?.(() =>
-      setImmediate(() => {
-        try {
-          writeCodeCache(setting.directory, sourceDigest, compiled.createCachedData());
-        } catch {
-          // Only time is lost: the next process compiles from source and tries again.
-        }
-      }),
-    );
-  }
+    setImmediate(() => {
+      try {
+        writeCodeCache(setting.directory, sourceDigest, { payload: compiled.createCachedData(), mechanisms: [...covered] });
+      } catch {
+        // Only time is lost: the next process compiles from source and tries again.
+      }
+    });
+  });
   return library.exports;
 }
 

@@ -29,6 +29,7 @@ import { codeCacheFileName, MAX_CODE_CACHE_BYTES, prepareCodeCacheDirectory, rea
 const digest = (text: string) => createHash("sha256").update(text).digest();
 const SOURCE = digest("the library script");
 const PAYLOAD = Buffer.from("V8 data ".repeat(1000));
+const CACHE = { payload: PAYLOAD, mechanisms: ["IAM Roles Anywhere", "AWS IoT credential provider"] };
 const asRoot = process.getuid?.() === 0;
 
 function directory(): string {
@@ -37,13 +38,13 @@ function directory(): string {
 
 function written(): { dir: string; file: string } {
   const dir = directory();
-  writeCodeCache(dir, SOURCE, PAYLOAD);
+  writeCodeCache(dir, SOURCE, CACHE);
   return { dir, file: join(dir, codeCacheFileName(SOURCE)) };
 }
 
-test("a written cache reads back as the same data, from a 0600 file in a 0700 directory, no temporary file left", () => {
+test("a written cache reads back as the same data and mechanisms, from a 0600 file in a 0700 directory, no temporary file left", () => {
   const { dir, file } = written();
-  assert.deepEqual(readCodeCache(dir, SOURCE), PAYLOAD);
+  assert.deepEqual(readCodeCache(dir, SOURCE), CACHE);
   assert.equal(statSync(file).mode & 0o777, 0o600);
   assert.equal(statSync(dir).mode & 0o777, 0o700);
   assert.deepEqual(readdirSync(dir), [codeCacheFileName(SOURCE)]);
@@ -68,6 +69,35 @@ test("the file names the Node version, the architecture, the script's digest and
   assert.notEqual(nameWith([], "--max-old-space-size=200"), plain);
 });
 
+test("lengths in the header are checked even when its digest matches: a list of names running past the file", () => {
+  const { dir, file } = written();
+  const bytes = readFileSync(file);
+  const digestsEnd = "certcreds V8 code cache\n".length + 4 + 32 + 32;
+  bytes.writeUInt16BE(0xffff, digestsEnd);
+  createHash("sha256")
+    .update(bytes.subarray(digestsEnd))
+    .digest()
+    .copy(bytes, digestsEnd - 32);
+  writeFileSync(file, bytes, { mode: 0o600 });
+  assert.equal(readCodeCache(dir, SOURCE), undefined);
+  // The same file with its real length reads again: the digest alone was rewritten above.
+  bytes.writeUInt16BE(Buffer.byteLength(CACHE.mechanisms.join("\n")), digestsEnd);
+  createHash("sha256")
+    .update(bytes.subarray(digestsEnd))
+    .digest()
+    .copy(bytes, digestsEnd - 32);
+  writeFileSync(file, bytes, { mode: 0o600 });
+  assert.deepEqual(readCodeCache(dir, SOURCE), CACHE);
+});
+
+test("a cache of the earlier format (no list of mechanisms) is not used", () => {
+  const { dir, file } = written();
+  const bytes = readFileSync(file);
+  bytes.writeUInt32BE(1, "certcreds V8 code cache\n".length);
+  writeFileSync(file, bytes, { mode: 0o600 });
+  assert.equal(readCodeCache(dir, SOURCE), undefined);
+});
+
 test("a cache made for another script is not used, even under the expected name", () => {
   const { dir, file } = written();
   const other = digest("another version of the script");
@@ -84,6 +114,11 @@ test("a damaged cache is not used: one byte of V8's data changed, the file cut s
     (bytes: Buffer) => bytes.subarray(0, bytes.length - 1),
     (bytes: Buffer) => bytes.subarray(0, 40),
     (bytes: Buffer) => Buffer.concat([Buffer.from("not a certcreds cache\n"), bytes.subarray(22)]),
+    // The list of mechanisms is covered by the digest too: a changed name would keep a cache from being completed.
+    (bytes: Buffer) => {
+      bytes[bytes.indexOf("Roles")]! ^= 0x20;
+      return bytes;
+    },
   ]) {
     const { dir, file } = written();
     writeFileSync(file, damage(readFileSync(file)), { mode: 0o600 });
@@ -113,9 +148,9 @@ test("a symbolic link in place of the cache is not followed, and writing replace
   const linked = join(dir, codeCacheFileName(digest("linked")));
   symlinkSync(elsewhere, linked);
   assert.equal(readCodeCache(dir, digest("linked")), undefined);
-  writeCodeCache(dir, digest("linked"), PAYLOAD);
+  writeCodeCache(dir, digest("linked"), CACHE);
   assert.ok(lstatSync(linked).isFile(), "the link was replaced by the cache file");
-  assert.deepEqual(readCodeCache(dir, digest("linked")), PAYLOAD);
+  assert.deepEqual(readCodeCache(dir, digest("linked")), CACHE);
   assert.deepEqual(readFileSync(elsewhere), before);
 });
 
@@ -141,13 +176,13 @@ test("no cache is written into a directory that is a link, or that others may wr
   const link = join(target, "..", "link");
   symlinkSync(target, link);
   assert.equal(prepareCodeCacheDirectory(link), false);
-  writeCodeCache(link, SOURCE, PAYLOAD);
+  writeCodeCache(link, SOURCE, CACHE);
   assert.deepEqual(readdirSync(target), []);
   const open = directory();
   mkdirSync(open, { recursive: true });
   chmodSync(open, 0o777);
   assert.equal(prepareCodeCacheDirectory(open), false);
-  writeCodeCache(open, SOURCE, PAYLOAD);
+  writeCodeCache(open, SOURCE, CACHE);
   assert.deepEqual(readdirSync(open), []);
 });
 
@@ -156,7 +191,7 @@ test("no cache is written into another user's directory", { skip: !asRoot && "ne
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chownSync(dir, 65534, 65534);
   assert.equal(prepareCodeCacheDirectory(dir), false);
-  writeCodeCache(dir, SOURCE, PAYLOAD);
+  writeCodeCache(dir, SOURCE, CACHE);
   assert.equal(existsSync(join(dir, codeCacheFileName(SOURCE))), false);
 });
 
@@ -170,6 +205,6 @@ test("writing removes caches of other versions untouched for 30 days, and keeps 
   const longAgo = new Date(Date.now() - 31 * 86_400_000);
   utimesSync(old, longAgo, longAgo);
   utimesSync(unrelated, longAgo, longAgo);
-  writeCodeCache(dir, SOURCE, PAYLOAD);
+  writeCodeCache(dir, SOURCE, CACHE);
   assert.deepEqual(readdirSync(dir).sort(), [codeCacheFileName(SOURCE), "certcreds-v22.0.0-x64-1111111111111111.v8", "notes.txt"].sort());
 });
