@@ -5,6 +5,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { build } from "esbuild";
+import { eagerFunctions } from "./eager-functions.mjs";
 
 // tsc (rootDir ".") writes the declarations of src/ under dist/src/ and of testing/ under dist/testing/;
 // the package's types are dist/index.d.ts (package.json "types"), so the library's move up one level.
@@ -191,11 +192,24 @@ const noLazyImports = {
 await build({
   ...common,
   entryPoints: ["src/cli/launcher.ts"],
-  outfile: "dist/cli/certcreds.cjs",
+  outfile: "dist/cli/launcher.cjs",
   format: "cjs",
   ...cjsMeta,
   // No error class is on the warm path, and every kept name is a call at start-up.
   keepNames: false,
   external: optional,
   plugins: [noLazyImports],
+});
+// Compiled eagerly, so that Node's compile cache (turned on by the file below) holds all of it.
+writeFileSync("dist/cli/launcher.cjs", eagerFunctions(readFileSync("dist/cli/launcher.cjs", "utf8")));
+// The CLI's first file: turns on Node's compile cache in certcreds' private directory, then requires the
+// launcher (src/cli/start.ts). bin/certcreds.js requires it; credential_process lines may name it.
+await build({
+  ...common,
+  entryPoints: ["src/cli/start.ts"],
+  outfile: "dist/cli/certcreds.cjs",
+  format: "cjs",
+  ...cjsMeta,
+  keepNames: false,
+  external: ["./launcher.cjs"],
 });

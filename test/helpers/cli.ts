@@ -144,6 +144,9 @@ export function startCli(args: string[], options: RunOptions = {}): RunningCli {
 /** The child's environment: only PATH and what the test sets, so the user's AWS_*, proxies and HOME never leak in. */
 function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8" };
+  // The suite's code cache directory (scripts/run-tests.mjs), so that no CLI run of the tests writes Node's
+  // compile cache into the real home directory.
+  if (process.env.CERTCREDS_CODE_CACHE) env.CERTCREDS_CODE_CACHE = process.env.CERTCREDS_CODE_CACHE;
   for (const [key, value] of Object.entries(extra)) if (value !== undefined) env[key] = value;
   return env;
 }

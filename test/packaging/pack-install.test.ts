@@ -65,6 +65,7 @@ test("the tarball holds the build, the declarations for import and require, the 
     "dist/testing/index.d.cts",
     "bin/certcreds.js",
     "dist/cli/certcreds.cjs",
+    "dist/cli/launcher.cjs",
     "LICENSE",
     "README.md",
     "package.json",
