@@ -22,9 +22,9 @@ export function enableCliCompileCache(argv: readonly string[], env: NodeJS.Proce
       if (setting.invalid !== undefined) warnInvalid(setting.invalid, argv, env);
       return;
     }
-    if (!prepareCodeCacheDirectory(setting.directory)) return;
-    // Node ≥ 22.1; absent on Bun and Deno, which keep no such cache.
-    (process.getBuiltinModule("node:module") as { enableCompileCache?: (directory: string) => unknown }).enableCompileCache?.(setting.directory);
+    // Node ≥ 22.1 (Bun has it too; Deno has none, and gets no directory made for it).
+    const { enableCompileCache } = process.getBuiltinModule("node:module") as { enableCompileCache?: (directory: string) => unknown };
+    if (enableCompileCache && prepareCodeCacheDirectory(setting.directory)) enableCompileCache(setting.directory);
   } catch {
     // Only time is lost: the CLI runs as it would without a cache.
   }

@@ -73,20 +73,19 @@ test("lengths in the header are checked even when its digest matches: a list of 
   const { dir, file } = written();
   const bytes = readFileSync(file);
   const digestsEnd = "certcreds V8 code cache\n".length + 4 + 32 + 32;
-  bytes.writeUInt16BE(0xffff, digestsEnd);
-  createHash("sha256")
-    .update(bytes.subarray(digestsEnd))
-    .digest()
-    .copy(bytes, digestsEnd - 32);
-  writeFileSync(file, bytes, { mode: 0o600 });
+  // Writes a length of names and a digest that matches it, as a writer of this format would.
+  const withNamesLength = (length: number) => {
+    bytes.writeUInt16BE(length, digestsEnd);
+    createHash("sha256")
+      .update(bytes.subarray(digestsEnd))
+      .digest()
+      .copy(bytes, digestsEnd - 32);
+    writeFileSync(file, bytes, { mode: 0o600 });
+  };
+  withNamesLength(0xffff);
   assert.equal(readCodeCache(dir, SOURCE), undefined);
-  // The same file with its real length reads again: the digest alone was rewritten above.
-  bytes.writeUInt16BE(Buffer.byteLength(CACHE.mechanisms.join("\n")), digestsEnd);
-  createHash("sha256")
-    .update(bytes.subarray(digestsEnd))
-    .digest()
-    .copy(bytes, digestsEnd - 32);
-  writeFileSync(file, bytes, { mode: 0o600 });
+  // The same file with its real length reads again: only the length and its digest were changed above.
+  withNamesLength(Buffer.byteLength(CACHE.mechanisms.join("\n")));
   assert.deepEqual(readCodeCache(dir, SOURCE), CACHE);
 });
 
