@@ -189,7 +189,7 @@ const noLazyImports = {
     }));
   },
 };
-await build({
+const launcher = await build({
   ...common,
   entryPoints: ["src/cli/launcher.ts"],
   outfile: "dist/cli/launcher.cjs",
@@ -199,9 +199,10 @@ await build({
   keepNames: false,
   external: optional,
   plugins: [noLazyImports],
+  write: false,
 });
 // Compiled eagerly, so that Node's compile cache (turned on by the file below) holds all of it.
-writeFileSync("dist/cli/launcher.cjs", eagerFunctions(readFileSync("dist/cli/launcher.cjs", "utf8")));
+writeFileSync("dist/cli/launcher.cjs", eagerFunctions(launcher.outputFiles[0].text));
 // The CLI's first file: turns on Node's compile cache in certcreds' private directory, then requires the
 // launcher (src/cli/start.ts). bin/certcreds.js requires it; credential_process lines may name it.
 await build({

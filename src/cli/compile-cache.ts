@@ -1,5 +1,5 @@
 import { prepareCodeCacheDirectory } from "../core/code-cache/cache-file.js";
-import { CODE_CACHE_VARIABLE, codeCacheSetting } from "../core/code-cache/directory.js";
+import { CODE_CACHE_VARIABLE, codeCacheSetting, invalidCodeCacheMessage } from "../core/code-cache/directory.js";
 import { formatLogLine, requestedLogFormat, setLogFormat } from "./output/log-line.js";
 
 /**
@@ -32,6 +32,5 @@ export function enableCliCompileCache(argv: readonly string[], env: NodeJS.Proce
 
 function warnInvalid(value: string, argv: readonly string[], env: NodeJS.ProcessEnv): void {
   setLogFormat(requestedLogFormat(argv, env));
-  const message = `${CODE_CACHE_VARIABLE}=${value} is neither an absolute directory nor "off": certcreds' code cache is not used. Set an absolute path, or off.`;
-  process.stderr.write(formatLogLine("warn", "code-cache-invalid", message, { variable: CODE_CACHE_VARIABLE }));
+  process.stderr.write(formatLogLine("warn", "code-cache-invalid", invalidCodeCacheMessage(value), { variable: CODE_CACHE_VARIABLE }));
 }

@@ -3,6 +3,11 @@ export const CODE_CACHE_VARIABLE = "CERTCREDS_CODE_CACHE";
 
 const OFF = new Set(["off", "0", "false", "no"]);
 
+/** The one-line warning for a `CERTCREDS_CODE_CACHE` that is neither an absolute directory nor off (library and CLI alike). */
+export function invalidCodeCacheMessage(value: string): string {
+  return `${CODE_CACHE_VARIABLE}=${value} is neither an absolute directory nor "off": certcreds' code cache is not used. Set an absolute path, or off.`;
+}
+
 /** What `CERTCREDS_CODE_CACHE` asks for: a directory, off, or a value that is neither (reported once, then off). */
 export type CodeCacheSetting = { directory: string } | { off: true; invalid?: string };
 

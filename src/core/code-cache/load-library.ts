@@ -1,6 +1,6 @@
 import { nodeFs } from "../node-builtins.js";
 import { prepareCodeCacheDirectory, readCodeCache, sha256, writeCodeCache } from "./cache-file.js";
-import { CODE_CACHE_VARIABLE, codeCacheSetting } from "./directory.js";
+import { CODE_CACHE_VARIABLE, codeCacheSetting, invalidCodeCacheMessage } from "./directory.js";
 
 /**
  * How `import "certcreds"` loaded the library in this process (for tests and `doctor`-style diagnostics):
@@ -85,10 +85,7 @@ function load(script: URL): Record<string, unknown> | undefined {
   const setting = codeCacheSetting();
   if ("off" in setting) {
     if (setting.invalid !== undefined) {
-      process.emitWarning(
-        `${CODE_CACHE_VARIABLE}=${setting.invalid} is neither an absolute directory nor "off": certcreds' code cache is not used. Set an absolute path, or off.`,
-        { code: "CERTCREDS_CODE_CACHE" },
-      );
+      process.emitWarning(invalidCodeCacheMessage(setting.invalid), { code: CODE_CACHE_VARIABLE });
     }
     return modules();
   }
